@@ -1,0 +1,248 @@
+// Exchange: watches the channels of created processes with poll, keeping at most `limit` alive.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <typeindex>
+#include <utility>
+#include <vector>
+
+#include "pprocess/channel.hpp"
+#include "pprocess/process.hpp"
+
+namespace pprocess {
+
+/// How an Exchange schedules its processes.
+///   pprocess::Exchange ex({.limit = 4, .reuse = true}, handler);
+struct Options {
+  /// The most processes alive at once; unset means available_cpus(). 0 is rejected.
+  std::optional<std::size_t> limit;
+  /// Hand a finished worker the next queued task of the same callable instead of forking.
+  bool reuse = false;
+  /// Processes send any number of values; a channel stays until its process ends.
+  bool continuous = false;
+  /// Close (and reap) a channel as soon as its process ends.
+  bool autoclose = true;
+};
+
+class Exchange;
+
+namespace detail {
+
+/// Which callable a task runs: a reusable worker only ever runs tasks of its own callable.
+struct CallableKey {
+  std::type_index type = typeid(void);
+  std::uintptr_t identity = 0;
+  friend bool operator==(const CallableKey&, const CallableKey&) = default;
+};
+
+/// A unit of work waiting for, or running in, a process.
+struct Task {
+  std::size_t id = 0;
+  CallableKey key;
+  /// Runs in a fresh created process: f(channel, args...).
+  std::function<void(Channel&)> run;
+  /// Reuse mode: sends the arguments to a waiting worker; empty when they cannot be serialised.
+  std::function<void(Channel&)> send_args;
+};
+
+template <class F>
+concept Wrapper = requires(const F& f) {
+  f.callable();
+};
+
+}  // namespace detail
+
+/// Calls `f` through an Exchange: each call starts a process (or queues one when busy).
+///   auto calc = exchange.manage(pprocess::MakeParallel(calculate));
+///   calc(i, j);
+template <class F>
+class ManagedCallable {
+ public:
+  ManagedCallable(Exchange& exchange, F f, detail::CallableKey key)
+      : exchange_(&exchange), f_(std::move(f)), key_(key) {}
+
+  template <class... Args>
+  void operator()(Args&&... args);
+
+ private:
+  Exchange* exchange_;
+  F f_;
+  detail::CallableKey key_;
+};
+
+/// Watches channels with poll and calls `store_data` (or the handler) when one has data.
+/// Either subclass it and override `store_data`, or pass a handler.
+///   pprocess::Exchange ex({.limit = 2}, [&](pprocess::Channel& c) { sum += c.receive<int>(); });
+///   for (int i = 0; i < 10; ++i) ex.start([](pprocess::Channel& c, int x) { c.send(x); }, i);
+///   ex.finish();
+class Exchange {
+ public:
+  using Handler = std::function<void(Channel&)>;
+  using milliseconds = std::chrono::milliseconds;
+
+  explicit Exchange(Options options = {}, Handler handler = {});
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+  Exchange(Exchange&&) noexcept;
+  Exchange& operator=(Exchange&&) = delete;
+  /// Ends (SIGKILL) and reaps every process still running; queued tasks are dropped.
+  virtual ~Exchange();
+
+  /// The limit in force (the option, or available_cpus()).
+  [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+  [[nodiscard]] const Options& options() const noexcept { return options_; }
+
+  /// Watches a channel made elsewhere (for example by pprocess::start).
+  ///   ex.add(pprocess::start(work));
+  void add(Channel channel);
+  /// Waits until the exchange is not busy, then adds the channel.
+  void add_wait(Channel channel);
+  /// Number of channels being watched.
+  [[nodiscard]] std::size_t active() const noexcept { return workers_.size(); }
+  /// Channels with data to read, waiting at most `timeout` (forever when unset). Channels whose
+  /// process ended are removed (see `removed`).
+  ///   for (pprocess::Channel* c : ex.ready(100ms)) use(c->receive<int>());
+  [[nodiscard]] std::vector<Channel*> ready(std::optional<milliseconds> timeout = std::nullopt);
+  /// Stops watching a channel; with autoclose it is closed and its process reaped.
+  void remove(Channel& channel);
+  /// Channels removed by the last `ready`. With autoclose=false they stay open, owned by the
+  /// exchange until it is destroyed.
+  [[nodiscard]] const std::vector<Channel*>& removed() const noexcept { return removed_; }
+  /// Whether work is running or queued.
+  [[nodiscard]] bool unfinished() const noexcept { return !workers_.empty() || !queue_.empty(); }
+  /// Whether as many processes are alive as the limit allows.
+  [[nodiscard]] bool busy() const noexcept { return workers_.size() >= limit_; }
+  /// Stores data until the exchange is no longer busy.
+  void wait();
+  /// Stores data until all work has finished.
+  void finish();
+  /// Starts queued work that fits, then handles each channel with data, waiting at most
+  /// `timeout` for one. A process that ended without delivering is reported to `task_failed`.
+  void store(std::optional<milliseconds> timeout = std::nullopt);
+
+  /// Starts `f(channel, args...)` in a new process now, or queues it (FIFO) when busy.
+  ///   ex.start(calculate, i, j);
+  template <class F, class... Args>
+  void start(F&& f, Args&&... args) {
+    start_keyed(key_of(f), std::forward<F>(f), std::forward<Args>(args)...);
+  }
+
+  /// Forks within the limit (waiting for a free slot). Returns the channel in the created
+  /// process, which must end with pprocess::exit; nullopt in the creator, which watches it.
+  ///   if (auto ch = ex.create()) { ch->send(work(i)); pprocess::exit(*ch); }
+  [[nodiscard]] std::optional<Channel> create();
+
+  /// Wraps `f` so that each call starts it through this exchange.
+  ///   auto calc = ex.manage(pprocess::MakeParallel(calculate));  calc(1, 2);
+  template <class F>
+  [[nodiscard]] ManagedCallable<std::decay_t<F>> manage(F&& f) {
+    const detail::CallableKey key = unique_key(typeid(std::decay_t<F>));
+    return ManagedCallable<std::decay_t<F>>(*this, std::forward<F>(f), key);
+  }
+
+ protected:
+  /// Called when `channel` has data. The default calls the handler given at construction.
+  virtual void store_data(Channel& channel);
+  /// Called when task `task` ended without delivering (or was killed). The default throws.
+  virtual void task_failed(std::size_t task, const ProcessDied& reason);
+  /// The task `channel` is working on, if it was started by this exchange.
+  [[nodiscard]] std::optional<std::size_t> task_of(const Channel& channel) const;
+  /// How many tasks have been submitted (started, queued or created); task ids are 0..n-1.
+  [[nodiscard]] std::size_t tasks_submitted() const noexcept { return next_task_; }
+
+  /// Starts a task whose callable is identified by `key` (tasks sharing a key share workers).
+  template <class F, class... Args>
+  void start_keyed(detail::CallableKey key, F&& f, Args&&... args);
+
+  /// A key no other callable has.
+  [[nodiscard]] detail::CallableKey unique_key(std::type_index type) noexcept {
+    return {type, ++next_key_};
+  }
+
+ private:
+  template <class F>
+  friend class ManagedCallable;
+
+  struct Worker {
+    Channel channel;
+    std::optional<std::size_t> task;
+    detail::CallableKey key;
+    bool delivered = false;
+  };
+
+  template <class F>
+  detail::CallableKey key_of(const F& f) noexcept {
+    using D = std::decay_t<F>;
+    if constexpr (detail::Wrapper<D>) {
+      detail::CallableKey inner = key_of(f.callable());
+      inner.type = typeid(D);
+      return inner;
+    } else if constexpr (std::is_pointer_v<D> && std::is_function_v<std::remove_pointer_t<D>>) {
+      return {typeid(D), reinterpret_cast<std::uintptr_t>(+f)};
+    } else if constexpr (std::is_empty_v<D>) {
+      return {typeid(D), 0};
+    } else {
+      return unique_key(typeid(D));
+    }
+  }
+
+  void submit(detail::Task task);
+  void start_queued();
+  void launch(detail::Task task);
+  void deliver(Worker& worker);
+  void hand_over(Worker& worker);
+  void retire(std::size_t index);
+  void keep_removed(Channel channel);
+  std::size_t index_of(const Channel& channel) const;
+
+  Options options_;
+  std::size_t limit_;
+  Handler handler_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::deque<detail::Task> queue_;
+  std::vector<Channel*> removed_;
+  // Removed channels: until the next ready() with autoclose, for good without it.
+  std::vector<std::unique_ptr<Channel>> closed_;
+  std::size_t next_task_ = 0;
+  std::uintptr_t next_key_ = 0;
+  pid_t owner_;
+};
+
+template <class F, class... Args>
+void Exchange::start_keyed(detail::CallableKey key, F&& f, Args&&... args) {
+  // std::function needs a copyable target; the shared state lets move-only arguments queue.
+  using State = std::tuple<std::decay_t<F>, std::decay_t<Args>...>;
+  auto state = std::make_shared<State>(std::forward<F>(f), std::forward<Args>(args)...);
+  detail::Task task;
+  task.key = key;
+  task.run = [state](Channel& channel) {
+    std::apply([&channel](auto& fn, auto&... a) { std::invoke(fn, channel, std::move(a)...); },
+               *state);
+  };
+  if constexpr (detail::serialisable<std::decay_t<Args>...>) {
+    task.send_args = [state](Channel& channel) {
+      std::apply(
+          [&channel](const auto&, const auto&... a) {
+            channel.send(std::tuple<std::decay_t<Args>...>(a...));
+          },
+          *state);
+    };
+  }
+  submit(std::move(task));
+}
+
+template <class F>
+template <class... Args>
+void ManagedCallable<F>::operator()(Args&&... args) {
+  exchange_->start_keyed(key_, f_, std::forward<Args>(args)...);
+}
+
+}  // namespace pprocess

@@ -1,0 +1,35 @@
+// The exceptions pprocess throws, and how a process's end is described.
+#include "pprocess/error.hpp"
+
+#include <cstring>
+#include <string>
+#include <utility>
+
+namespace pprocess {
+
+namespace {
+
+std::string process_name(pid_t pid) {
+  return pid > 0 ? "process " + std::to_string(pid) : std::string("the peer process");
+}
+
+}  // namespace
+
+RemoteError::RemoteError(std::string type_name, const std::string& message, pid_t pid)
+    : Error(process_name(pid) + " raised " + type_name + ": " + message),
+      type_name_(std::move(type_name)),
+      message_(message),
+      pid_(pid) {}
+
+std::string ExitStatus::describe() const {
+  if (signal) return "signal " + std::to_string(*signal) + " (" + ::strsignal(*signal) + ")";
+  if (exit_code) return "exit code " + std::to_string(*exit_code);
+  return "unknown status";
+}
+
+ProcessDied::ProcessDied(const ExitStatus& status)
+    : Error(process_name(status.pid) + " ended with " + status.describe() +
+            " before delivering its result"),
+      status_(status) {}
+
+}  // namespace pprocess

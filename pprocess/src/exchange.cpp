@@ -1,0 +1,228 @@
+// Exchange: the poll loop, the limit, the FIFO queue, reuse hand-over and failure reports.
+#include "pprocess/exchange.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "pprocess/cores.hpp"
+#include "system.hpp"
+
+namespace pprocess {
+
+namespace {
+
+/// poll, retried after a signal with the time that is left.
+int poll_for(std::vector<pollfd>& fds, std::optional<std::chrono::milliseconds> timeout) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = timeout ? clock::now() + *timeout : clock::time_point::max();
+  for (;;) {
+    int wait_ms = -1;
+    if (timeout) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
+      wait_ms = static_cast<int>(std::max<std::int64_t>(left.count(), 0));
+    }
+    const int n = ::poll(fds.data(), fds.size(), wait_ms);
+    if (n >= 0) return n;
+    if (errno != EINTR) detail::throw_errno("pprocess: poll");
+  }
+}
+
+}  // namespace
+
+Exchange::Exchange(Options options, Handler handler)
+    : options_(options),
+      limit_(options.limit.value_or(available_cpus())),
+      handler_(std::move(handler)),
+      owner_(::getpid()) {
+  if (limit_ == 0) {
+    throw std::invalid_argument("pprocess::Exchange: a limit of 0 would never run anything");
+  }
+  if (options_.reuse && options_.continuous) {
+    throw std::invalid_argument(
+        "pprocess::Exchange: reuse and continuous cannot be combined (a continuous process has "
+        "no end of task after which to reuse it)");
+  }
+}
+
+Exchange::Exchange(Exchange&&) noexcept = default;
+
+Exchange::~Exchange() {
+  if (owner_ != ::getpid()) return;  // a copy inherited through fork owns nothing
+  // Work still running is abandoned: end it now rather than wait for it; the channels' own
+  // destructors then reap the processes.
+  for (const auto& worker : workers_) {
+    const Channel& channel = worker->channel;
+    if (channel.pid() > 0 && !channel.exit_status()) ::kill(channel.pid(), SIGKILL);
+  }
+}
+
+void Exchange::add(Channel channel) {
+  workers_.push_back(std::make_unique<Worker>(
+      Worker{.channel = std::move(channel), .task = std::nullopt, .key = {}}));
+}
+
+void Exchange::add_wait(Channel channel) {
+  wait();
+  add(std::move(channel));
+}
+
+std::vector<Channel*> Exchange::ready(std::optional<milliseconds> timeout) {
+  removed_.clear();
+  if (options_.autoclose) closed_.clear();
+  std::vector<pollfd> fds;
+  fds.reserve(workers_.size());
+  for (const auto& worker : workers_) fds.push_back({worker->channel.fileno(), POLLIN, 0});
+  std::vector<Channel*> with_data;
+  if (poll_for(fds, timeout) == 0) return with_data;
+  std::vector<Channel*> ended;
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    if (fds[i].revents == 0) continue;
+    Channel& channel = workers_[i]->channel;
+    const detail::Pending pending =
+        (fds[i].revents & POLLNVAL) ? detail::Pending::end : detail::peek(fds[i].fd);
+    if (pending == detail::Pending::data) with_data.push_back(&channel);
+    if (pending == detail::Pending::end) ended.push_back(&channel);
+  }
+  for (Channel* channel : ended) retire(index_of(*channel));
+  return with_data;
+}
+
+void Exchange::remove(Channel& channel) {
+  const std::size_t index = index_of(channel);
+  std::unique_ptr<Worker> worker = std::move(workers_[index]);
+  workers_.erase(workers_.begin() + static_cast<std::ptrdiff_t>(index));
+  keep_removed(std::move(worker->channel));
+  start_queued();
+}
+
+void Exchange::wait() {
+  while (busy()) store();
+}
+
+void Exchange::finish() {
+  while (unfinished()) store();
+}
+
+void Exchange::store(std::optional<milliseconds> timeout) {
+  start_queued();
+  if (workers_.empty()) return;
+  for (Channel* channel : ready(timeout)) {
+    // A handler may have removed a channel meanwhile; look each one up again.
+    const auto it = std::find_if(workers_.begin(), workers_.end(),
+                                 [&](const auto& worker) { return &worker->channel == channel; });
+    if (it != workers_.end()) deliver(**it);
+  }
+}
+
+std::optional<Channel> Exchange::create() {
+  while (busy() || !queue_.empty()) store();  // queued work goes first
+  Channel channel = detail::create(false);
+  if (channel.pid() == 0) return channel;
+  workers_.push_back(std::make_unique<Worker>(Worker{
+      .channel = std::move(channel), .task = next_task_++, .key = unique_key(typeid(void))}));
+  return std::nullopt;
+}
+
+void Exchange::store_data(Channel& channel) {
+  if (!handler_) {
+    throw std::logic_error(
+        "pprocess::Exchange: data arrived but there is no handler and store_data is not "
+        "overridden");
+  }
+  handler_(channel);
+}
+
+void Exchange::task_failed(std::size_t, const ProcessDied& reason) { throw reason; }
+
+std::optional<std::size_t> Exchange::task_of(const Channel& channel) const {
+  for (const auto& worker : workers_) {
+    if (&worker->channel == &channel) return worker->task;
+  }
+  return std::nullopt;
+}
+
+void Exchange::submit(detail::Task task) {
+  task.id = next_task_++;
+  queue_.push_back(std::move(task));
+  start_queued();
+}
+
+void Exchange::start_queued() {
+  while (!busy() && !queue_.empty()) {
+    detail::Task task = std::move(queue_.front());
+    queue_.pop_front();
+    launch(std::move(task));
+  }
+}
+
+void Exchange::launch(detail::Task task) {
+  Channel channel = detail::create(options_.reuse);
+  if (channel.pid() == 0) detail::run_and_exit(channel, [&] { task.run(channel); });
+  workers_.push_back(std::make_unique<Worker>(
+      Worker{.channel = std::move(channel), .task = task.id, .key = task.key}));
+}
+
+void Exchange::deliver(Worker& worker) {
+  worker.delivered = true;
+  try {
+    store_data(worker.channel);
+  } catch (...) {
+    hand_over(worker);
+    throw;
+  }
+  hand_over(worker);
+}
+
+void Exchange::hand_over(Worker& worker) {
+  if (!options_.reuse || !worker.task || worker.channel.received_error()) return;
+  const auto next = std::find_if(queue_.begin(), queue_.end(), [&](const detail::Task& task) {
+    return task.key == worker.key && task.send_args;
+  });
+  if (next == queue_.end()) {
+    worker.channel.stop();
+    return;
+  }
+  try {
+    next->send_args(worker.channel);
+  } catch (const Error&) {
+    return;  // not a reusable worker after all: the task waits for a fresh process
+  }
+  worker.task = next->id;
+  worker.delivered = false;
+  queue_.erase(next);
+}
+
+void Exchange::retire(std::size_t index) {
+  std::unique_ptr<Worker> worker = std::move(workers_[index]);
+  workers_.erase(workers_.begin() + static_cast<std::ptrdiff_t>(index));
+  Channel& channel = worker->channel;
+  if (channel.pid() > 0) channel.wait();
+  const ExitStatus status = channel.exit_status().value_or(ExitStatus{});
+  const bool abnormal =
+      status.signal || (status.exit_code.value_or(0) != 0 && !channel.received_error());
+  const bool failed = worker->task && (options_.continuous ? abnormal : !worker->delivered);
+  const std::optional<std::size_t> task = worker->task;
+  keep_removed(std::move(channel));
+  start_queued();
+  if (failed) task_failed(*task, ProcessDied(status));
+}
+
+void Exchange::keep_removed(Channel channel) {
+  if (options_.autoclose) channel.close();
+  auto kept = std::make_unique<Channel>(std::move(channel));
+  removed_.push_back(kept.get());
+  closed_.push_back(std::move(kept));
+}
+
+std::size_t Exchange::index_of(const Channel& channel) const {
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    if (&workers_[i]->channel == &channel) return i;
+  }
+  throw std::invalid_argument("pprocess::Exchange: that channel is not watched by this exchange");
+}
+
+}  // namespace pprocess
