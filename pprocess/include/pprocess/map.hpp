@@ -73,8 +73,11 @@ class Map : public Exchange {
   /// Iterates over the results in input order, each as soon as it is ready.
   class iterator {
    public:
+    using iterator_category = std::input_iterator_tag;
     using value_type = R;
     using difference_type = std::ptrdiff_t;
+    using pointer = const R*;
+    using reference = const R&;
     iterator() = default;
     iterator(Map* map, std::size_t index) : map_(map), index_(index) {}
     const R& operator*() const { return (*map_)[index_]; }
@@ -83,9 +86,7 @@ class Map : public Exchange {
       return *this;
     }
     void operator++(int) { ++index_; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) {
-      return it.index_ >= it.map_->size();
-    }
+    friend bool operator==(const iterator& a, const iterator& b) { return a.index_ == b.index_; }
 
    private:
     Map* map_ = nullptr;
@@ -93,7 +94,7 @@ class Map : public Exchange {
   };
 
   [[nodiscard]] iterator begin() { return iterator(this, 0); }
-  [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
+  [[nodiscard]] iterator end() { return iterator(this, size()); }
 
  protected:
   void store_data(Channel& channel) override {

@@ -39,8 +39,11 @@ class Queue : public Exchange {
   /// Iterates over results in arrival order until all work has finished.
   class iterator {
    public:
+    using iterator_category = std::input_iterator_tag;
     using value_type = T;
     using difference_type = std::ptrdiff_t;
+    using pointer = T*;
+    using reference = T&;
     iterator() = default;
     explicit iterator(Queue* queue) : queue_(queue), current_(queue->next()) {}
     T& operator*() const { return *current_; }
@@ -49,8 +52,9 @@ class Queue : public Exchange {
       return *this;
     }
     void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) {
-      return !it.current_.has_value();
+    /// Only the end compares equal to the end: a queue is read once.
+    friend bool operator==(const iterator& a, const iterator& b) {
+      return !a.current_.has_value() && !b.current_.has_value();
     }
 
    private:
@@ -59,7 +63,7 @@ class Queue : public Exchange {
   };
 
   [[nodiscard]] iterator begin() { return iterator(this); }
-  [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
+  [[nodiscard]] iterator end() const noexcept { return {}; }
 
  protected:
   void store_data(Channel& channel) override {

@@ -1,0 +1,240 @@
+// Channel: typed round trips, the rendezvous, remote errors, closed peers and bad frames.
+#include "pprocess/channel.hpp"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "fork_test.hpp"
+#include "pprocess/process.hpp"
+
+namespace pprocess {
+namespace {
+
+using testing::now_ns;
+
+struct Particle {
+  std::string name;
+  std::array<double, 3> position{};
+  std::vector<int> tags;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(name, position, tags);
+  }
+  friend bool operator==(const Particle&, const Particle&) = default;
+};
+
+/// Writes raw bytes as a created process would if it spoke the protocol badly.
+void write_raw(Channel& channel, const void* bytes, std::size_t length) {
+  ASSERT_EQ(::send(channel.fileno(), bytes, length, MSG_NOSIGNAL), static_cast<ssize_t>(length));
+}
+
+struct RawHeader {
+  std::uint32_t magic = 0x70707263;
+  std::uint8_t kind = 1;
+  std::array<std::uint8_t, 3> reserved{};
+  std::uint64_t length = 0;
+};
+
+class ChannelTest : public testing::ForkTest {};
+
+TEST_F(ChannelTest, ValuesOfSeveralTypesRoundTrip) {
+  Channel channel = start([](Channel& c) {
+    c.send(c.receive<int>() + 1);
+    c.send(c.receive<std::string>() + "!");
+    auto floats = c.receive<std::vector<float>>();
+    for (float& f : floats) f *= 2;
+    c.send(floats);
+    auto particle = c.receive<Particle>();
+    particle.tags.push_back(99);
+    c.send(particle);
+  });
+  channel.send(41);
+  EXPECT_EQ(channel.receive<int>(), 42);
+  channel.send(std::string("hello"));
+  EXPECT_EQ(channel.receive<std::string>(), "hello!");
+
+  std::vector<float> floats(1 << 18);  // 1 MiB
+  for (std::size_t i = 0; i < floats.size(); ++i) floats[i] = static_cast<float>(i) * 0.5f;
+  channel.send(floats);
+  const auto doubled = channel.receive<std::vector<float>>();
+  ASSERT_EQ(doubled.size(), floats.size());
+  for (std::size_t i = 0; i < floats.size(); ++i) ASSERT_EQ(doubled[i], floats[i] * 2);
+
+  const Particle sent{"muon", {1.5, -2.0, 3.25}, {1, 2}};
+  channel.send(sent);
+  Particle expected = sent;
+  expected.tags.push_back(99);
+  EXPECT_EQ(channel.receive<Particle>(), expected);
+  channel.close();
+  EXPECT_EQ(channel.exit_status()->exit_code, 0);
+}
+
+TEST_F(ChannelTest, SendReturnsOnlyAfterThePeerHasReceived) {
+  Channel channel = start([](Channel& c) {
+    ::usleep(200'000);
+    const long long before_receive = now_ns();
+    static_cast<void>(c.receive<int>());
+    c.send(before_receive);
+  });
+  channel.send(1);
+  const long long send_returned = now_ns();
+  const long long peer_started_receiving = channel.receive<long long>();
+  EXPECT_GE(send_returned, peer_started_receiving);
+}
+
+TEST_F(ChannelTest, AnExceptionInTheChildArrivesAsRemoteErrorWithItsTypeAndMessage) {
+  Channel channel = start([](Channel&) { throw std::invalid_argument("no such cell"); });
+  try {
+    static_cast<void>(channel.receive<int>());
+    FAIL() << "expected RemoteError";
+  } catch (const RemoteError& e) {
+    EXPECT_EQ(e.type_name(), "std::invalid_argument");
+    EXPECT_EQ(e.message(), "no such cell");
+    EXPECT_EQ(e.pid(), channel.pid());
+    EXPECT_NE(std::string(e.what()).find("no such cell"), std::string::npos);
+  }
+  EXPECT_TRUE(channel.received_error());
+  channel.close();
+  EXPECT_EQ(channel.exit_status()->exit_code, 1);
+}
+
+TEST_F(ChannelTest, APeerThatExitsWithoutSendingGivesChannelClosedPromptly) {
+  Channel channel = start([](Channel&) {});
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
+}
+
+TEST_F(ChannelTest, APeerKilledWhileWeWaitGivesChannelClosed) {
+  Channel channel = start([](Channel&) { ::raise(SIGKILL); });
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
+  channel.close();
+  EXPECT_EQ(channel.exit_status()->signal, SIGKILL);
+}
+
+TEST_F(ChannelTest, SendingToAPeerThatLeftGivesChannelClosedNotSigpipe) {
+  Channel channel = start([](Channel&) {});
+  ::usleep(50'000);
+  EXPECT_THROW(channel.send(std::vector<int>(1 << 20, 7)), ChannelClosed);
+}
+
+TEST_F(ChannelTest, ATruncatedHeaderIsAProtocolError) {
+  Channel channel = start([](Channel& c) {
+    const RawHeader header;
+    ::send(c.fileno(), &header, 8, MSG_NOSIGNAL);
+  });
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
+}
+
+TEST_F(ChannelTest, ATruncatedPayloadIsAProtocolError) {
+  Channel channel = start([](Channel& c) {
+    RawHeader header;
+    header.length = 100;
+    write_raw(c, &header, sizeof header);
+    write_raw(c, "0123456789", 10);
+  });
+  EXPECT_THROW(static_cast<void>(channel.receive<std::string>()), ProtocolError);
+}
+
+TEST_F(ChannelTest, AnOversizedFrameIsAProtocolErrorAndNotAnAllocation) {
+  Channel channel = start([](Channel& c) {
+    RawHeader header;
+    header.length = std::uint64_t{1} << 40;
+    write_raw(c, &header, sizeof header);
+    ::pause();  // stay, so only the length can be the problem
+  });
+  try {
+    static_cast<void>(channel.receive<std::vector<char>>());
+    FAIL() << "expected ProtocolError";
+  } catch (const ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("exceeds the limit"), std::string::npos) << e.what();
+  }
+  ::kill(channel.pid(), SIGKILL);
+}
+
+TEST_F(ChannelTest, ACorruptHeaderIsAProtocolError) {
+  Channel channel = start([](Channel& c) {
+    RawHeader header;
+    header.magic = 0xdeadbeef;
+    write_raw(c, &header, sizeof header);
+  });
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
+}
+
+TEST_F(ChannelTest, AValueOfTheWrongTypeIsAProtocolErrorOnBothSides) {
+  Channel channel = start([](Channel& c) {
+    try {
+      c.send(7);
+      c.send(std::string("no error"));
+    } catch (const RemoteError& e) {
+      c.send(e.type_name());
+    }
+  });
+  EXPECT_THROW(static_cast<void>(channel.receive<std::pair<int, int>>()), ProtocolError);
+  EXPECT_EQ(channel.receive<std::string>(), "pprocess::ProtocolError");
+}
+
+TEST_F(ChannelTest, TheValueOkAndErrorLikeStringsAreReceivedAsData) {
+  Channel channel = start([](Channel& c) {
+    c.send(std::string("OK"));
+    c.send(std::string("RemoteError: std::runtime_error: boom"));
+    c.send(std::string(""));
+  });
+  EXPECT_EQ(channel.receive<std::string>(), "OK");
+  EXPECT_EQ(channel.receive<std::string>(), "RemoteError: std::runtime_error: boom");
+  EXPECT_EQ(channel.receive<std::string>(), "");
+}
+
+TEST_F(ChannelTest, SurvivesSignalsInterruptingEverySystemCall) {
+  struct sigaction action {};
+  action.sa_handler = [](int) {};
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: every blocking call sees EINTR
+  struct sigaction previous {};
+  ASSERT_EQ(::sigaction(SIGALRM, &action, &previous), 0);
+  const itimerval every_200us{{0, 200}, {0, 200}};
+  ASSERT_EQ(::setitimer(ITIMER_REAL, &every_200us, nullptr), 0);
+
+  Channel channel = start([](Channel& c) {
+    for (int i = 0; i < 20; ++i) c.send(c.receive<std::vector<double>>());
+  });
+  const std::vector<double> block(1 << 17, 3.5);  // 1 MiB
+  for (int i = 0; i < 20; ++i) {
+    channel.send(block);
+    ASSERT_EQ(channel.receive<std::vector<double>>(), block);
+  }
+  channel.close();
+
+  const itimerval off{};
+  ::setitimer(ITIMER_REAL, &off, nullptr);
+  ::sigaction(SIGALRM, &previous, nullptr);
+  EXPECT_EQ(channel.exit_status()->exit_code, 0);
+}
+
+TEST_F(ChannelTest, ADroppedChannelEndsAChildStuckInSend) {
+  const auto started = now_ns();
+  {
+    Channel channel = start([](Channel& c) { c.send(1); });
+  }
+  EXPECT_LT(now_ns() - started, 5'000'000'000LL);
+}
+
+TEST_F(ChannelTest, ReceivingOnAClosedChannelIsChannelClosed) {
+  Channel channel;
+  EXPECT_FALSE(channel.is_open());
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
+  EXPECT_THROW(channel.send(1), ChannelClosed);
+}
+
+}  // namespace
+}  // namespace pprocess

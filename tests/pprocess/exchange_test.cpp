@@ -1,0 +1,263 @@
+// Exchange: the limit (via start, manage and create), FIFO order, timeouts and failures.
+#include "pprocess/exchange.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pprocess/cores.hpp"
+
+#include "fork_test.hpp"
+#include "pprocess/parallel.hpp"
+
+namespace pprocess {
+namespace {
+
+using testing::now_ns;
+using Interval = std::pair<long long, long long>;
+
+/// The task of the limit tests: 200 ms of "work", reported as the interval it ran in.
+void timed_task(Channel& channel) {
+  const long long begin = now_ns();
+  ::usleep(200'000);
+  channel.send(Interval{begin, now_ns()});
+}
+
+/// The most intervals that overlap at any instant.
+std::size_t most_at_once(std::vector<Interval> intervals) {
+  std::vector<std::pair<long long, int>> events;
+  for (const auto& [begin, end] : intervals) {
+    events.emplace_back(begin, +1);
+    events.emplace_back(end, -1);
+  }
+  std::sort(events.begin(), events.end());  // an end sorts before a begin at the same instant
+  int running = 0;
+  int most = 0;
+  for (const auto& event : events) most = std::max(most, running += event.second);
+  return static_cast<std::size_t>(most);
+}
+
+class ExchangeTest : public testing::ForkTest {
+ protected:
+  std::vector<Interval> intervals_;
+  Exchange::Handler collect_ = [this](Channel& c) { intervals_.push_back(c.receive<Interval>()); };
+};
+
+TEST_F(ExchangeTest, StartKeepsAtMostTheLimitRunningAndFinishesTwelveTasksPromptly) {
+  const long long begin = now_ns();
+  Exchange exchange({.limit = 3}, collect_);
+  for (int i = 0; i < 12; ++i) exchange.start(timed_task);
+  exchange.finish();
+  EXPECT_LT(now_ns() - begin, 1'500'000'000LL);
+  ASSERT_EQ(intervals_.size(), 12U);
+  EXPECT_EQ(most_at_once(intervals_), 3U);
+}
+
+TEST_F(ExchangeTest, ManageKeepsAtMostTheLimitRunning) {
+  const long long begin = now_ns();
+  Exchange exchange({.limit = 3}, collect_);
+  auto task = exchange.manage(timed_task);
+  for (int i = 0; i < 12; ++i) task();
+  exchange.finish();
+  EXPECT_LT(now_ns() - begin, 1'500'000'000LL);
+  ASSERT_EQ(intervals_.size(), 12U);
+  EXPECT_EQ(most_at_once(intervals_), 3U);
+}
+
+TEST_F(ExchangeTest, CreateKeepsAtMostTheLimitRunning) {
+  const long long begin = now_ns();
+  Exchange exchange({.limit = 3}, collect_);
+  for (int i = 0; i < 12; ++i) {
+    if (std::optional<Channel> channel = exchange.create()) {
+      timed_task(*channel);
+      pprocess::exit(*channel);
+    }
+  }
+  exchange.finish();
+  EXPECT_LT(now_ns() - begin, 1'500'000'000LL);
+  ASSERT_EQ(intervals_.size(), 12U);
+  EXPECT_EQ(most_at_once(intervals_), 3U);
+}
+
+TEST_F(ExchangeTest, QueuedTasksStartInFifoOrder) {
+  std::vector<std::pair<int, long long>> starts;
+  Exchange exchange({.limit = 1},
+                    [&](Channel& c) { starts.push_back(c.receive<std::pair<int, long long>>()); });
+  for (int i = 0; i < 6; ++i) {
+    exchange.start([](Channel& c, int index) { c.send(std::pair{index, now_ns()}); }, i);
+  }
+  exchange.finish();
+  ASSERT_EQ(starts.size(), 6U);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(starts[static_cast<std::size_t>(i)].first, i);
+  EXPECT_TRUE(std::is_sorted(starts.begin(), starts.end(),
+                             [](auto& a, auto& b) { return a.second < b.second; }));
+}
+
+TEST_F(ExchangeTest, StoreWithATimeoutReturnsAfterAboutThatLongWhenNothingArrives) {
+  Exchange exchange({.limit = 1}, collect_);
+  exchange.start([](Channel&) { ::pause(); });
+  const long long begin = now_ns();
+  exchange.store(std::chrono::milliseconds(100));
+  const long long waited = now_ns() - begin;
+  EXPECT_GE(waited, 95'000'000LL);
+  EXPECT_LT(waited, 1'000'000'000LL);
+  EXPECT_TRUE(exchange.unfinished());
+}
+
+TEST_F(ExchangeTest, ALimitOfZeroIsRejected) {
+  EXPECT_THROW(Exchange({.limit = 0}), std::invalid_argument);
+}
+
+TEST_F(ExchangeTest, ReuseAndContinuousTogetherAreRejected) {
+  EXPECT_THROW(Exchange({.limit = 2, .reuse = true, .continuous = true}), std::invalid_argument);
+}
+
+TEST_F(ExchangeTest, WithoutALimitTheDefaultIsTheAvailableCpus) {
+  Exchange exchange;
+  EXPECT_EQ(exchange.limit(), available_cpus());
+}
+
+TEST_F(ExchangeTest, AutocloseFalseKeepsAFinishedChannelOpenForTheCaller) {
+  Exchange exchange({.limit = 1, .autoclose = false},
+                    [](Channel& c) { EXPECT_EQ(c.receive<int>(), 5); });
+  exchange.start([](Channel& c) { c.send(5); });
+  std::vector<Channel*> removed;
+  while (exchange.unfinished()) {
+    exchange.store();
+    removed.insert(removed.end(), exchange.removed().begin(), exchange.removed().end());
+  }
+  ASSERT_EQ(removed.size(), 1U);
+  Channel& finished = *removed.front();
+  EXPECT_TRUE(finished.is_open());
+  EXPECT_GE(finished.fileno(), 0);
+  EXPECT_EQ(finished.exit_status()->exit_code, 0);  // reaped all the same
+  EXPECT_THROW(static_cast<void>(finished.receive<int>()), ChannelClosed);
+  finished.close();
+}
+
+TEST_F(ExchangeTest, AutocloseClosesAFinishedChannel) {
+  Exchange exchange({.limit = 1}, [](Channel& c) { static_cast<void>(c.receive<int>()); });
+  exchange.start([](Channel& c) { c.send(5); });
+  std::vector<Channel*> removed;
+  while (exchange.unfinished()) {
+    exchange.store();
+    removed.insert(removed.end(), exchange.removed().begin(), exchange.removed().end());
+  }
+  ASSERT_EQ(removed.size(), 1U);
+  EXPECT_FALSE(removed.front()->is_open());
+}
+
+TEST_F(ExchangeTest, TwoWayPingPongOfTwentyMessages) {
+  std::vector<int> seen;
+  Exchange exchange({.limit = 1}, [&](Channel& c) {
+    const int value = c.receive<int>();
+    seen.push_back(value);
+    c.send(value + 1);
+  });
+  exchange.start([](Channel& c) {
+    int value = 0;
+    for (int round = 0; round < 10; ++round) {
+      c.send(value);
+      value = c.receive<int>() + 1;
+    }
+  });
+  exchange.finish();
+  ASSERT_EQ(seen.size(), 10U);
+  for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<int>(2 * i));
+}
+
+TEST_F(ExchangeTest, AProcessThatDiesWithoutDeliveringIsReportedAsProcessDied) {
+  Exchange exchange({.limit = 2}, collect_);
+  exchange.start([](Channel&) { ::_exit(3); });
+  try {
+    exchange.finish();
+    FAIL() << "expected ProcessDied";
+  } catch (const ProcessDied& e) {
+    EXPECT_EQ(e.exit_code(), 3);
+    EXPECT_FALSE(e.signal());
+  }
+  EXPECT_FALSE(exchange.unfinished());
+}
+
+TEST_F(ExchangeTest, AHandlerlessExchangeSaysSoWhenDataArrives) {
+  Exchange exchange({.limit = 1});
+  exchange.start([](Channel& c) { c.send(1); });
+  EXPECT_THROW(exchange.finish(), std::logic_error);
+}
+
+TEST_F(ExchangeTest, ASubclassReceivesThroughStoreData) {
+  class Summer : public Exchange {
+   public:
+    Summer() : Exchange({.limit = 2}) {}
+    int sum = 0;
+
+   protected:
+    void store_data(Channel& channel) override { sum += channel.receive<int>(); }
+  };
+  Summer summer;
+  for (int i = 1; i <= 10; ++i) summer.start(MakeParallel([](int x) { return x; }), i);
+  summer.finish();
+  EXPECT_EQ(summer.sum, 55);
+}
+
+TEST_F(ExchangeTest, AddWatchesAChannelStartedElsewhere) {
+  std::vector<int> got;
+  Exchange exchange({.limit = 1}, [&](Channel& c) { got.push_back(c.receive<int>()); });
+  exchange.add(start([](Channel& c) { c.send(11); }));
+  exchange.add_wait(start([](Channel& c) { c.send(22); }));
+  exchange.finish();
+  EXPECT_EQ(got, (std::vector<int>{11, 22}));
+}
+
+TEST_F(ExchangeTest, TheDestructorEndsAndReapsUnfinishedWork) {
+  const long long begin = now_ns();
+  {
+    Exchange exchange({.limit = 2}, collect_);
+    for (int i = 0; i < 4; ++i) exchange.start([](Channel&) { ::sleep(30); });
+    EXPECT_EQ(exchange.active(), 2U);
+  }
+  EXPECT_LT(now_ns() - begin, 5'000'000'000LL);
+}
+
+TEST_F(ExchangeTest, AChildOfASecondExchangeHoldsNoDescriptorOfTheFirst) {
+  Exchange first({.limit = 1}, [](Channel& c) { static_cast<void>(c.receive<int>()); });
+  first.start([](Channel& c) {
+    ::usleep(300'000);
+    c.send(0);
+  });
+  // Every socket this process holds, by inode: the child must hold none but its own channel.
+  std::vector<std::string> ours;
+  for (int fd : testing::open_descriptors()) {
+    char target[256] = {};
+    const std::string link = "/proc/self/fd/" + std::to_string(fd);
+    if (::readlink(link.c_str(), target, sizeof target - 1) > 0) ours.emplace_back(target);
+  }
+  std::vector<std::string> theirs;
+  Exchange second({.limit = 1},
+                  [&](Channel& c) { theirs = c.receive<std::vector<std::string>>(); });
+  second.start([](Channel& c) {
+    std::vector<std::string> targets;
+    for (int fd : testing::open_descriptors()) {
+      if (fd == c.fileno()) continue;
+      char target[256] = {};
+      const std::string link = "/proc/self/fd/" + std::to_string(fd);
+      if (::readlink(link.c_str(), target, sizeof target - 1) > 0) targets.emplace_back(target);
+    }
+    c.send(targets);
+  });
+  second.finish();
+  first.finish();
+  for (const std::string& target : theirs) {
+    if (target.rfind("socket:", 0) != 0) continue;
+    EXPECT_EQ(std::count(ours.begin(), ours.end(), target), 0) << "the child inherited " << target;
+  }
+}
+
+}  // namespace
+}  // namespace pprocess

@@ -1,0 +1,51 @@
+// The fixture every fork test shares: it fails on a leaked descriptor or an unreaped child.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace pprocess::testing {
+
+/// The descriptors open in this process.
+inline std::set<int> open_descriptors() {
+  std::set<int> fds;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    fds.insert(std::stoi(entry.path().filename().string()));
+  }
+  return fds;
+}
+
+/// Nanoseconds on the monotonic clock, which every process on the machine shares.
+inline long long now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+class ForkTest : public ::testing::Test {
+ protected:
+  void SetUp() override { before_ = open_descriptors(); }
+
+  void TearDown() override {
+    // The iterator's own descriptor is gone by the time the set is returned.
+    const std::set<int> after = open_descriptors();
+    for (int fd : after) EXPECT_TRUE(before_.count(fd)) << "descriptor " << fd << " leaked";
+    errno = 0;
+    int status = 0;
+    const pid_t child = ::waitpid(-1, &status, WNOHANG);
+    EXPECT_EQ(child, -1) << "a child was left behind (waitpid gave " << child << ")";
+    EXPECT_EQ(errno, ECHILD) << "a child process is still running";
+  }
+
+ private:
+  std::set<int> before_;
+};
+
+}  // namespace pprocess::testing
