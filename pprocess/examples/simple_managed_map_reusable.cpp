@@ -1,0 +1,32 @@
+// Reuse: with MakeReusable and reuse = true, 4 processes compute all 100 cells between them.
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "grid.hpp"
+#include "pprocess/pprocess.hpp"
+
+int main(int argc, char** argv) {
+  using grid::kN;
+  const grid::Stopwatch stopwatch;
+  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+
+  // A supposedly time-consuming calculation; it knows nothing of processes.
+  const auto calculate = [delay](int i, int j) {
+    std::this_thread::sleep_for(delay);
+    return i * kN + j;
+  };
+
+  // A finished process is sent the next queued (i, j) instead of a new process being forked,
+  // so the arguments travel over the channel: they must be serialisable (ints are).
+  pprocess::Map<int> results({.limit = grid::kLimit, .reuse = true});
+  auto calc = results.manage(pprocess::MakeReusable(calculate));
+
+  std::cout << "Calculating...\n";
+  for (int i = 0; i < kN; ++i) {
+    for (int j = 0; j < kN; ++j) calc(i, j);
+  }
+
+  grid::print(results);
+  stopwatch.report();
+}

@@ -1,0 +1,37 @@
+// Queue::manage: calls of a managed function feed a Queue, read in the order results arrive.
+#include <chrono>
+#include <iostream>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "grid.hpp"
+#include "pprocess/pprocess.hpp"
+
+int main(int argc, char** argv) {
+  using grid::kN;
+  const grid::Stopwatch stopwatch;
+  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+
+  // A supposedly time-consuming calculation; the result names its cell.
+  const auto calculate = [delay](int i, int j) {
+    std::this_thread::sleep_for(delay);
+    return std::tuple{i, j, i * kN + j};
+  };
+
+  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = grid::kLimit});
+  std::vector<int> results(kN * kN);
+
+  auto calc = queue.manage(pprocess::MakeParallel(calculate));
+
+  std::cout << "Calculating...\n";
+  for (int i = 0; i < kN; ++i) {
+    for (int j = 0; j < kN; ++j) calc(i, j);
+  }
+
+  std::cout << "Finishing...\n";
+  for (const auto& [i, j, value] : queue) results[i * kN + j] = value;
+
+  grid::print(results);
+  stopwatch.report();
+}
