@@ -1,0 +1,59 @@
+// Rendering as a pure function of (scene, band of rows): what every scheduler calls.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "pygmy/image.hpp"
+#include "pygmy/maths.hpp"
+#include "pygmy/scene.hpp"
+
+namespace pygmy {
+
+// Rows [y0, y1) of an image: a unit of work for a scheduler.
+//   Band band{0, 16};
+//   int rows = band.y1 - band.y0;
+struct Band {
+  int y0;
+  int y1;
+
+  friend bool operator==(const Band&, const Band&) = default;
+};
+
+// Splits rows [0, height) into consecutive bands of `band_rows` rows, the last possibly
+// shorter. Throws std::invalid_argument unless height ≥ 1 and band_rows ≥ 1.
+//   std::vector<Band> bands = split_rows(200, 64);  // [0,64) [64,128) [128,192) [192,200)
+//   for (const Band& b : bands) { render_band(scene, b.y0, b.y1); }
+[[nodiscard]] std::vector<Band> split_rows(int height, int band_rows);
+
+// The linear colour PyGmy computes for pixel (x, y), before conversion to bytes.
+//   Colour c = trace_pixel(scene, 150, 100);
+//   std::uint8_t red = to_byte(c.r);
+[[nodiscard]] Colour trace_pixel(const Scene& scene, int x, int y);
+
+// One colour channel as a byte: trunc(255·c) clamped to [0, 255] (no rounding; negative and
+// NaN give 0), as PyGmy's image library stored it.
+//   std::uint8_t half = to_byte(0.5);   // 127
+//   std::uint8_t none = to_byte(-0.2);  // 0
+[[nodiscard]] std::uint8_t to_byte(double channel);
+
+// Pixels of rows [y0, y1) as RGB8, row-major, top row first. A pure function: the bytes are the
+// same whichever process renders them and however the image is split. Throws
+// std::invalid_argument unless 0 ≤ y0 ≤ y1 ≤ scene.height.
+//   std::vector<std::uint8_t> rows = render_band(scene, 0, 10);
+//   image.set_rows(0, rows);
+[[nodiscard]] std::vector<std::uint8_t> render_band(const Scene& scene, int y0, int y1);
+
+// render_band() writing into caller memory, which must be exactly (y1 − y0) × width × 3 bytes
+// (else std::invalid_argument), e.g. a band of a framebuffer shared between processes.
+//   render_band_into(scene, band.y0, band.y1, image.rows(band.y0, band.y1));
+//   render_band_into(scene, 0, 1, std::span(buffer.data(), 3 * scene.width));
+void render_band_into(const Scene& scene, int y0, int y1, std::span<std::uint8_t> out);
+
+// The whole image, one row after another, in this process.
+//   Image image = render_sequential(builtin_scene());
+//   write_tiff("test.tif", image);
+[[nodiscard]] Image render_sequential(const Scene& scene);
+
+}  // namespace pygmy

@@ -1,0 +1,37 @@
+// Reading scenes from JSON files (format in scenes/README.md), with errors that say where and why.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "pygmy/scene.hpp"
+
+namespace pygmy {
+
+// A scene file that cannot be used. The message is "<file>:<place>: <what was expected>", the
+// place being a JSON pointer (/objects/3/radius) or, for malformed JSON, line:column.
+//   try { load_scene("bad.json"); } catch (const SceneError& e) { std::cerr << e.what(); }
+//   // bad.json:/objects/3/radius: expected a positive number, got -2
+class SceneError : public std::runtime_error {
+ public:
+  // An error about `place` in `source`.
+  //   throw SceneError("scene.json", "/image/width", "expected a positive integer, got 0");
+  //   throw SceneError("scene.json", "3:14", "expected valid JSON: missing comma");
+  SceneError(std::string_view source, std::string_view place, std::string_view expected);
+};
+
+// Reads and validates the scene in `file`; its stem becomes the scene's name. Throws SceneError
+// (also when the file cannot be read).
+//   Scene scene = load_scene("scenes/pygmy.json");
+//   Image image = render_sequential(scene);
+[[nodiscard]] Scene load_scene(const std::filesystem::path& file);
+
+// Parses and validates scene JSON; `source_name` names it in errors and its stem names the scene.
+// Unknown keys, missing fields, wrong types and impossible values all throw SceneError.
+//   Scene scene = parse_scene(R"({"image": {"width": 4, ...}})", "inline.json");
+//   bool small = scene.width == 4;
+[[nodiscard]] Scene parse_scene(std::string_view json_text, std::string_view source_name);
+
+}  // namespace pygmy

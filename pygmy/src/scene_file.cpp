@@ -1,0 +1,418 @@
+// JSON scene parsing: a strict reader that names the JSON pointer of everything it rejects.
+#include "pygmy/scene_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pygmy {
+namespace {
+
+using Json = nlohmann::json;
+
+// The largest image side accepted; keeps width × height × 3 far from overflowing.
+constexpr int kMaxImageSide = 1 << 16;
+// Reflections recurse into every object hit, so the cost grows quickly with depth.
+constexpr int kMaxTraceDepth = 16;
+constexpr int kMaxOcclusionSamples = 10000;
+
+// A JSON pointer token: '~' and '/' escaped as RFC 6901 says.
+std::string pointer_token(std::string_view key) {
+  std::string token;
+  for (const char c : key) {
+    if (c == '~') {
+      token += "~0";
+    } else if (c == '/') {
+      token += "~1";
+    } else {
+      token += c;
+    }
+  }
+  return token;
+}
+
+// A short rendering of a value for messages ("-2", "\"cube\"", "an object").
+std::string describe(const Json& value) {
+  if (value.is_object()) {
+    return "an object";
+  }
+  if (value.is_array()) {
+    return "an array";
+  }
+  std::string text = value.dump();
+  if (text.size() > 40) {
+    text = text.substr(0, 37) + "...";
+  }
+  return text;
+}
+
+std::string join(std::initializer_list<std::string_view> words) {
+  std::string text;
+  for (const std::string_view word : words) {
+    if (!text.empty()) {
+      text += ", ";
+    }
+    text += word;
+  }
+  return text;
+}
+
+// Reads one parsed document, failing with the JSON pointer of the offending value.
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& pointer, const std::string& expected) const {
+    throw SceneError(source_, pointer.empty() ? "/" : pointer, expected);
+  }
+
+  // Checks `value` is an object whose keys are all in `allowed`.
+  void object(const Json& value, const std::string& pointer,
+              std::initializer_list<std::string_view> allowed) const {
+    if (!value.is_object()) {
+      fail(pointer, "expected an object with " + join(allowed) + ", got " + describe(value));
+    }
+    for (const auto& [key, member] : value.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        fail(pointer + "/" + pointer_token(key),
+             "unknown key \"" + key + "\"; expected one of " + join(allowed));
+      }
+    }
+  }
+
+  // The member `key` of an object already checked by object(); it must be present.
+  const Json& member(const Json& value, const std::string& pointer, std::string_view key,
+                     std::string_view what) const {
+    const auto found = value.find(key);
+    if (found == value.end()) {
+      fail(pointer + "/" + pointer_token(key), "missing; expected " + std::string(what));
+    }
+    return *found;
+  }
+
+  double number(const Json& value, const std::string& pointer,
+                std::string_view what = "a number") const {
+    if (!value.is_number() || !std::isfinite(value.get<double>())) {
+      fail(pointer, "expected " + std::string(what) + ", got " + describe(value));
+    }
+    return value.get<double>();
+  }
+
+  double positive(const Json& value, const std::string& pointer) const {
+    const double x = number(value, pointer, "a positive number");
+    if (!(x > 0)) {
+      fail(pointer, "expected a positive number, got " + describe(value));
+    }
+    return x;
+  }
+
+  // An integer in [low, high]; 3.0 is not an integer here, "3" is not a number.
+  std::int64_t integer(const Json& value, const std::string& pointer, std::int64_t low,
+                       std::int64_t high) const {
+    const std::string what =
+        "an integer from " + std::to_string(low) + " to " + std::to_string(high);
+    if (!value.is_number_integer()) {
+      fail(pointer, "expected " + what + ", got " + describe(value));
+    }
+    const bool too_big = value.is_number_unsigned()
+                             ? value.get<std::uint64_t>() > static_cast<std::uint64_t>(high)
+                             : value.get<std::int64_t>() > high;
+    if (too_big || value.get<std::int64_t>() < low) {
+      fail(pointer, "expected " + what + ", got " + describe(value));
+    }
+    return value.get<std::int64_t>();
+  }
+
+  std::uint64_t unsigned_integer(const Json& value, const std::string& pointer) const {
+    if (!value.is_number_unsigned()) {
+      fail(pointer, "expected a non-negative integer, got " + describe(value));
+    }
+    return value.get<std::uint64_t>();
+  }
+
+  std::string string(const Json& value, const std::string& pointer, std::string_view what) const {
+    if (!value.is_string()) {
+      fail(pointer, "expected " + std::string(what) + ", got " + describe(value));
+    }
+    return value.get<std::string>();
+  }
+
+  Vec3 vec3(const Json& value, const std::string& pointer, std::string_view what) const {
+    if (!value.is_array() || value.size() != 3) {
+      fail(pointer, "expected " + std::string(what) + " (an array of 3 numbers), got " +
+                        (value.is_array() ? "an array of " + std::to_string(value.size())
+                                          : describe(value)));
+    }
+    Vec3 v;
+    for (int i = 0; i < 3; ++i) {
+      v[i] = number(value[static_cast<std::size_t>(i)], pointer + "/" + std::to_string(i));
+    }
+    return v;
+  }
+
+  Vec3 nonzero_vec3(const Json& value, const std::string& pointer, std::string_view what) const {
+    const Vec3 v = vec3(value, pointer, what);
+    if (v == Vec3{0, 0, 0}) {
+      fail(pointer, "expected " + std::string(what) + " of non-zero length, got [0, 0, 0]");
+    }
+    return v;
+  }
+
+ private:
+  std::string source_;
+};
+
+void read_image(const Reader& r, const Json& json, Scene& scene) {
+  const std::string at = "/image";
+  r.object(json, at, {"width", "height"});
+  scene.width = static_cast<int>(r.integer(r.member(json, at, "width", "the image width in pixels"),
+                                           at + "/width", 1, kMaxImageSide));
+  scene.height =
+      static_cast<int>(r.integer(r.member(json, at, "height", "the image height in pixels"),
+                                 at + "/height", 1, kMaxImageSide));
+}
+
+void read_camera(const Reader& r, const Json& json, Scene& scene) {
+  const std::string at = "/camera";
+  r.object(json, at, {"type", "image_plane", "back_plane"});
+  const std::string type =
+      r.string(r.member(json, at, "type", "\"perspective\" or \"orthographic\""), at + "/type",
+               "\"perspective\" or \"orthographic\"");
+  if (type == "perspective") {
+    scene.camera.projection = Camera::Projection::perspective;
+  } else if (type == "orthographic") {
+    scene.camera.projection = Camera::Projection::orthographic;
+  } else {
+    r.fail(at + "/type",
+           "unknown camera type \"" + type + "\"; expected \"perspective\" or \"orthographic\"");
+  }
+  scene.camera.image_plane =
+      r.positive(r.member(json, at, "image_plane", "a positive number"), at + "/image_plane");
+  scene.camera.back_plane =
+      r.positive(r.member(json, at, "back_plane", "a positive number"), at + "/back_plane");
+}
+
+Occlusion read_occlusion(const Reader& r, const Json& json, const std::string& at) {
+  r.object(json, at, {"samples", "distance"});
+  Occlusion occlusion;
+  occlusion.samples =
+      static_cast<int>(r.integer(r.member(json, at, "samples", "the number of occlusion samples"),
+                                 at + "/samples", 0, kMaxOcclusionSamples));
+  occlusion.distance =
+      r.positive(r.member(json, at, "distance", "a positive number"), at + "/distance");
+  return occlusion;
+}
+
+Shader read_shader(const Reader& r, const Json& json, const std::string& at, std::string name) {
+  if (!json.is_object()) {
+    r.object(json, at, {"type"});
+  }
+  const std::string type = r.string(r.member(json, at, "type", "\"everything\" or \"spot\""),
+                                    at + "/type", "\"everything\" or \"spot\"");
+  auto reflect = [&] {
+    const std::string place = at + "/reflect";
+    const Json& member = r.member(json, at, "reflect", "a number from 0 to 1");
+    const double value = r.number(member, place, "a number from 0 to 1");
+    if (value < 0 || value > 1) {
+      r.fail(place, "expected a number from 0 to 1, got " + describe(member));
+    }
+    return value;
+  };
+  if (type == "everything") {
+    r.object(json, at, {"type", "reflect", "occlusion"});
+    EverythingShader shader;
+    shader.reflect = reflect();
+    shader.occlusion = read_occlusion(
+        r, r.member(json, at, "occlusion", "an object with samples, distance"), at + "/occlusion");
+    return Shader{std::move(name), shader};
+  }
+  if (type == "spot") {
+    r.object(json, at, {"type", "reflect", "threshold", "occlusion"});
+    SpotShader shader;
+    shader.reflect = reflect();
+    shader.threshold = r.number(r.member(json, at, "threshold", "a number"), at + "/threshold");
+    shader.occlusion = read_occlusion(
+        r, r.member(json, at, "occlusion", "an object with samples, distance"), at + "/occlusion");
+    return Shader{std::move(name), shader};
+  }
+  r.fail(at + "/type", "unknown shader type \"" + type + "\"; expected \"everything\" or \"spot\"");
+}
+
+void read_shaders(const Reader& r, const Json& json, Scene& scene) {
+  const std::string at = "/shaders";
+  if (!json.is_object() || json.empty()) {
+    r.fail(at, "expected an object of named shaders, got " +
+                   (json.is_object() ? std::string("an empty object") : describe(json)));
+  }
+  for (const auto& [name, shader] : json.items()) {
+    scene.shaders.push_back(read_shader(r, shader, at + "/" + pointer_token(name), name));
+  }
+}
+
+std::size_t shader_index(const Reader& r, const Json& json, const std::string& at,
+                         const Scene& scene) {
+  const std::string name = r.string(r.member(json, at, "shader", "the name of a shader"),
+                                    at + "/shader", "the name of a shader");
+  for (std::size_t i = 0; i < scene.shaders.size(); ++i) {
+    if (scene.shaders[i].name == name) {
+      return i;
+    }
+  }
+  std::string known;
+  for (const Shader& shader : scene.shaders) {
+    known += (known.empty() ? "" : ", ") + shader.name;
+  }
+  r.fail(at + "/shader", "unknown shader \"" + name + "\"; expected one of " + known);
+}
+
+Object read_object(const Reader& r, const Json& json, const std::string& at, const Scene& scene) {
+  if (!json.is_object()) {
+    r.object(json, at, {"type"});
+  }
+  const std::string type = r.string(r.member(json, at, "type", "\"sphere\" or \"plane\""),
+                                    at + "/type", "\"sphere\" or \"plane\"");
+  if (type == "sphere") {
+    r.object(json, at, {"type", "centre", "radius", "shader"});
+    Sphere sphere;
+    sphere.centre = r.vec3(r.member(json, at, "centre", "the centre [x, y, z]"), at + "/centre",
+                           "the centre [x, y, z]");
+    sphere.radius = r.positive(r.member(json, at, "radius", "a positive number"), at + "/radius");
+    return Object{sphere, shader_index(r, json, at, scene)};
+  }
+  if (type == "plane") {
+    r.object(json, at, {"type", "normal", "distance", "shader"});
+    Plane plane;
+    plane.normal = r.nonzero_vec3(r.member(json, at, "normal", "the normal [x, y, z]"),
+                                  at + "/normal", "the normal [x, y, z]");
+    plane.distance = r.number(r.member(json, at, "distance", "a number"), at + "/distance");
+    return Object{plane, shader_index(r, json, at, scene)};
+  }
+  r.fail(at + "/type", "unknown object type \"" + type + "\"; expected \"sphere\" or \"plane\"");
+}
+
+Light read_light(const Reader& r, const Json& json, const std::string& at) {
+  if (!json.is_object()) {
+    r.object(json, at, {"type"});
+  }
+  const std::string type = r.string(r.member(json, at, "type", "\"parallel\" or \"point\""),
+                                    at + "/type", "\"parallel\" or \"point\"");
+  if (type == "parallel") {
+    r.object(json, at, {"type", "direction", "colour"});
+    const Vec3 direction =
+        r.nonzero_vec3(r.member(json, at, "direction", "the direction [x, y, z] towards the light"),
+                       at + "/direction", "the direction [x, y, z] towards the light");
+    const Colour colour = r.vec3(r.member(json, at, "colour", "the colour [r, g, b]"),
+                                 at + "/colour", "the colour [r, g, b]");
+    return ParallelLight{direction, colour};
+  }
+  if (type == "point") {
+    r.object(json, at, {"type", "position", "colour"});
+    const Point3 position = r.vec3(r.member(json, at, "position", "the position [x, y, z]"),
+                                   at + "/position", "the position [x, y, z]");
+    const Colour colour = r.vec3(r.member(json, at, "colour", "the colour [r, g, b]"),
+                                 at + "/colour", "the colour [r, g, b]");
+    return PointLight{position, colour};
+  }
+  r.fail(at + "/type", "unknown light type \"" + type + "\"; expected \"parallel\" or \"point\"");
+}
+
+Scene read_scene(const Reader& r, const Json& json) {
+  r.object(json, "", {"image", "camera", "trace_depth", "seed", "shaders", "objects", "lights"});
+  Scene scene;
+  read_image(r, r.member(json, "", "image", "an object with width, height"), scene);
+  read_camera(r, r.member(json, "", "camera", "an object with type, image_plane, back_plane"),
+              scene);
+  scene.trace_depth =
+      static_cast<int>(r.integer(r.member(json, "", "trace_depth", "the reflection depth"),
+                                 "/trace_depth", 0, kMaxTraceDepth));
+  scene.seed = r.unsigned_integer(r.member(json, "", "seed", "a non-negative integer"), "/seed");
+  read_shaders(r, r.member(json, "", "shaders", "an object of named shaders"), scene);
+
+  const Json& objects = r.member(json, "", "objects", "an array of objects");
+  if (!objects.is_array()) {
+    r.fail("/objects", "expected an array of objects, got " + describe(objects));
+  }
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    scene.objects.push_back(read_object(r, objects[i], "/objects/" + std::to_string(i), scene));
+  }
+
+  const Json& lights = r.member(json, "", "lights", "an array of lights");
+  if (!lights.is_array()) {
+    r.fail("/lights", "expected an array of lights, got " + describe(lights));
+  }
+  for (std::size_t i = 0; i < lights.size(); ++i) {
+    scene.lights.push_back(read_light(r, lights[i], "/lights/" + std::to_string(i)));
+  }
+  return scene;
+}
+
+// "line:column" of the 1-based byte offset nlohmann reports.
+std::string line_column(std::string_view text, std::size_t byte) {
+  const std::size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
+  std::size_t line = 1;
+  std::size_t column = 1;
+  for (std::size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+// nlohmann's explanation without its "[json.exception...] parse error at line L, column C: ".
+std::string parse_problem(const nlohmann::json::parse_error& error) {
+  const std::string text = error.what();
+  const std::size_t column = text.find("column ");
+  const std::size_t colon = column == std::string::npos ? column : text.find(": ", column);
+  return colon == std::string::npos ? text : text.substr(colon + 2);
+}
+
+}  // namespace
+
+SceneError::SceneError(std::string_view source, std::string_view place, std::string_view expected)
+    : std::runtime_error(std::string(source) + ":" + std::string(place) + ": " +
+                         std::string(expected)) {}
+
+Scene parse_scene(std::string_view json_text, std::string_view source_name) {
+  const std::string source(source_name);
+  Json json;
+  try {
+    json = Json::parse(json_text);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw SceneError(source, line_column(json_text, error.byte),
+                     "expected valid JSON (" + parse_problem(error) + ")");
+  }
+  Scene scene = read_scene(Reader(source), json);
+  scene.name = std::filesystem::path(source).stem().string();
+  return scene;
+}
+
+Scene load_scene(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    const std::string reason = std::strerror(errno);
+    throw SceneError(file.string(), "1:1", "expected a readable scene file (" + reason + ")");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    throw SceneError(file.string(), "1:1", "expected a readable scene file");
+  }
+  return parse_scene(text.str(), file.string());
+}
+
+}  // namespace pygmy

@@ -1,0 +1,302 @@
+// TIFF output through libtiff, with errors turned into exceptions and atomic replacement.
+#include "pygmy/tiff.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <random>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <tiffio.h>
+
+namespace pygmy {
+namespace {
+
+// Collects libtiff's error messages for one file instead of letting its global handler print
+// them; warnings are dropped.
+struct TiffMessages {
+  std::string error;
+};
+
+int collect_error(TIFF*, void* user_data, const char* module, const char* format, va_list args) {
+  auto* messages = static_cast<TiffMessages*>(user_data);
+  char text[512];
+  std::vsnprintf(text, sizeof text, format, args);
+  if (!messages->error.empty()) {
+    messages->error += "; ";
+  }
+  if (module != nullptr && *module != '\0') {
+    messages->error += std::string(module) + ": ";
+  }
+  messages->error += text;
+  return 1;  // handled: libtiff must not call its global handler
+}
+
+int ignore_warning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
+
+struct OpenOptionsFree {
+  void operator()(TIFFOpenOptions* options) const { TIFFOpenOptionsFree(options); }
+};
+
+std::unique_ptr<TIFFOpenOptions, OpenOptionsFree> open_options(TiffMessages& messages) {
+  std::unique_ptr<TIFFOpenOptions, OpenOptionsFree> options(TIFFOpenOptionsAlloc());
+  if (!options) {
+    throw std::bad_alloc();
+  }
+  TIFFOpenOptionsSetErrorHandlerExtR(options.get(), collect_error, &messages);
+  TIFFOpenOptionsSetWarningHandlerExtR(options.get(), ignore_warning, nullptr);
+  return options;
+}
+
+struct TiffClose {
+  void operator()(TIFF* tiff) const { TIFFClose(tiff); }
+};
+using TiffHandle = std::unique_ptr<TIFF, TiffClose>;
+
+[[noreturn]] void fail(const std::filesystem::path& file, const std::string& what,
+                       const TiffMessages& messages) {
+  std::string text = file.string() + ": " + what;
+  if (!messages.error.empty()) {
+    text += " (" + messages.error + ")";
+  }
+  throw std::runtime_error(text);
+}
+
+// "YYYY:MM:DD HH:MM:SS" from SOURCE_DATE_EPOCH (UTC) for reproducible files, else local now.
+std::string tiff_date_time(const std::filesystem::path& file) {
+  std::tm parts{};
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
+    char* end = nullptr;
+    errno = 0;
+    const long long seconds = std::strtoll(epoch, &end, 10);
+    if (errno != 0 || *end != '\0' || seconds < 0) {
+      throw std::runtime_error(file.string() +
+                               ": SOURCE_DATE_EPOCH is not a number of seconds: " + epoch);
+    }
+    const auto time = static_cast<std::time_t>(seconds);
+    gmtime_r(&time, &parts);
+  } else {
+    const std::time_t now = std::time(nullptr);
+    localtime_r(&now, &parts);
+  }
+  char text[32];
+  std::strftime(text, sizeof text, "%Y:%m:%d %H:%M:%S", &parts);
+  return text;
+}
+
+// A new, exclusively created file beside `file`; removed on destruction unless kept.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(const std::filesystem::path& file) : fd_(-1) {
+    std::random_device entropy;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      path_ = file;
+      path_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(entropy());
+      // 0666 so that the finished file gets the permissions the umask allows, like any new file.
+      const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd >= 0) {
+        fd_ = fd;
+        return;
+      }
+      if (errno != EEXIST) {
+        throw std::system_error(errno, std::generic_category(),
+                                file.string() + ": cannot create a temporary file beside it");
+      }
+    }
+    throw std::runtime_error(file.string() + ": cannot find a free temporary file name");
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  ~TemporaryFile() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    if (!kept_) {
+      ::unlink(path_.c_str());
+    }
+  }
+
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  // Hands the descriptor over (libtiff closes it).
+  int release_descriptor() { return std::exchange(fd_, -1); }
+  void keep() { kept_ = true; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_;
+  bool kept_ = false;
+};
+
+std::uint16_t compression_tag(TiffOptions::Compression compression) {
+  switch (compression) {
+    case TiffOptions::Compression::deflate:
+      return COMPRESSION_ADOBE_DEFLATE;
+    case TiffOptions::Compression::lzw:
+      return COMPRESSION_LZW;
+    case TiffOptions::Compression::none:
+      break;
+  }
+  return COMPRESSION_NONE;
+}
+
+void write_strips(TIFF* tiff, const std::filesystem::path& file, const Image& image,
+                  const TiffOptions& options, const TiffMessages& messages) {
+  const auto width = static_cast<std::uint32_t>(image.width());
+  const auto height = static_cast<std::uint32_t>(image.height());
+  const auto bits = static_cast<std::uint16_t>(options.bits_per_sample);
+  const std::uint16_t compression = compression_tag(options.compression);
+  const std::string date_time = tiff_date_time(file);
+
+  bool ok = TIFFSetField(tiff, TIFFTAG_IMAGEWIDTH, width) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_IMAGELENGTH, height) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, std::uint16_t{3}) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, bits) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_SAMPLEFORMAT, std::uint16_t{SAMPLEFORMAT_UINT}) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, std::uint16_t{PHOTOMETRIC_RGB}) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_PLANARCONFIG, std::uint16_t{PLANARCONFIG_CONTIG}) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_ORIENTATION, std::uint16_t{ORIENTATION_TOPLEFT}) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_COMPRESSION, compression) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_SOFTWARE, options.software.c_str()) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_DATETIME, date_time.c_str()) == 1;
+  if (ok && !options.description.empty()) {
+    ok = TIFFSetField(tiff, TIFFTAG_IMAGEDESCRIPTION, options.description.c_str()) == 1;
+  }
+  if (ok && compression != COMPRESSION_NONE) {
+    ok = TIFFSetField(tiff, TIFFTAG_PREDICTOR, std::uint16_t{PREDICTOR_HORIZONTAL}) == 1;
+  }
+  // libtiff's default aims at strips of about 8 KiB.
+  ok = ok && TIFFSetField(tiff, TIFFTAG_ROWSPERSTRIP, TIFFDefaultStripSize(tiff, 0)) == 1;
+  if (!ok) {
+    fail(file, "cannot set the TIFF tags", messages);
+  }
+
+  const std::size_t samples = image.row_bytes();
+  std::vector<std::uint16_t> wide(bits == 16 ? samples : 0);
+  // TIFFWriteScanline may modify the buffer (the predictor works in place), so copy each row.
+  std::vector<std::uint8_t> narrow(bits == 8 ? samples : 0);
+  for (std::uint32_t y = 0; y < height; ++y) {
+    const std::span<const std::uint8_t> row = image.row(static_cast<int>(y));
+    void* buffer = nullptr;
+    if (bits == 16) {
+      for (std::size_t i = 0; i < samples; ++i) {
+        wide[i] = static_cast<std::uint16_t>(row[i] * 257);
+      }
+      buffer = wide.data();
+    } else {
+      std::copy(row.begin(), row.end(), narrow.begin());
+      buffer = narrow.data();
+    }
+    if (TIFFWriteScanline(tiff, buffer, y, 0) != 1) {
+      fail(file, "cannot write row " + std::to_string(y), messages);
+    }
+  }
+}
+
+}  // namespace
+
+void write_tiff(const std::filesystem::path& file, const Image& image, const TiffOptions& options) {
+  if (options.bits_per_sample != 8 && options.bits_per_sample != 16) {
+    throw std::invalid_argument(file.string() + ": TIFF bits per sample must be 8 or 16, got " +
+                                std::to_string(options.bits_per_sample));
+  }
+  TemporaryFile temporary(file);
+  TiffMessages messages;
+  const auto open = open_options(messages);
+  const int fd = temporary.release_descriptor();
+  TiffHandle tiff(TIFFFdOpenExt(fd, temporary.path().c_str(), "w", open.get()));
+  if (!tiff) {
+    ::close(fd);
+    fail(file, "cannot start a TIFF file", messages);
+  }
+  write_strips(tiff.get(), file, image, options, messages);
+  if (TIFFFlush(tiff.get()) != 1) {
+    fail(file, "cannot finish the TIFF file", messages);
+  }
+  // The data must be on disk before the rename makes it the file, or a crash could leave an
+  // empty file under the final name.
+  if (::fsync(TIFFFileno(tiff.get())) != 0) {
+    throw std::system_error(errno, std::generic_category(), file.string() + ": cannot sync");
+  }
+  // TIFFClose cannot report a failure, so everything was flushed above; it closes fd.
+  tiff.reset();
+  if (!messages.error.empty()) {
+    fail(file, "cannot write the TIFF file", messages);
+  }
+  if (std::rename(temporary.path().c_str(), file.c_str()) != 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            file.string() + ": cannot move the finished TIFF into place");
+  }
+  temporary.keep();
+}
+
+Image read_tiff(const std::filesystem::path& file) {
+  TiffMessages messages;
+  const auto open = open_options(messages);
+  TiffHandle tiff(TIFFOpenExt(file.c_str(), "r", open.get()));
+  if (!tiff) {
+    fail(file, "cannot open as a TIFF file", messages);
+  }
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint16_t samples_per_pixel = 0;
+  std::uint16_t bits = 0;
+  std::uint16_t planar = PLANARCONFIG_CONTIG;
+  std::uint16_t photometric = 0;
+  if (TIFFGetField(tiff.get(), TIFFTAG_IMAGEWIDTH, &width) != 1 ||
+      TIFFGetField(tiff.get(), TIFFTAG_IMAGELENGTH, &height) != 1 ||
+      TIFFGetField(tiff.get(), TIFFTAG_PHOTOMETRIC, &photometric) != 1) {
+    fail(file, "is missing its size or photometric tags", messages);
+  }
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_SAMPLESPERPIXEL, &samples_per_pixel);
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFGetFieldDefaulted(tiff.get(), TIFFTAG_PLANARCONFIG, &planar);
+  if (photometric != PHOTOMETRIC_RGB || samples_per_pixel != 3 || planar != PLANARCONFIG_CONTIG ||
+      (bits != 8 && bits != 16) || TIFFIsTiled(tiff.get())) {
+    fail(file, "is not a striped, contiguous 8- or 16-bit RGB TIFF", messages);
+  }
+  if (width == 0 || height == 0 || width > (1U << 16) || height > (1U << 16)) {
+    fail(file, "has an unsupported size " + std::to_string(width) + "x" + std::to_string(height),
+         messages);
+  }
+
+  Image image(static_cast<int>(width), static_cast<int>(height));
+  const std::size_t samples = image.row_bytes();
+  if (static_cast<std::size_t>(TIFFScanlineSize64(tiff.get())) != samples * (bits / 8)) {
+    fail(file, "has an unexpected row size", messages);
+  }
+  std::vector<std::uint8_t> scanline(samples * (bits / 8));
+  std::vector<std::uint8_t> row(samples);
+  for (std::uint32_t y = 0; y < height; ++y) {
+    if (TIFFReadScanline(tiff.get(), scanline.data(), y, 0) != 1) {
+      fail(file, "cannot read row " + std::to_string(y), messages);
+    }
+    if (bits == 16) {
+      for (std::size_t i = 0; i < samples; ++i) {
+        std::uint16_t value = 0;
+        std::memcpy(&value, scanline.data() + 2 * i, sizeof value);
+        row[i] = static_cast<std::uint8_t>((value + 128U) / 257U);
+      }
+      image.set_rows(static_cast<int>(y), row);
+    } else {
+      image.set_rows(static_cast<int>(y), scanline);
+    }
+  }
+  return image;
+}
+
+}  // namespace pygmy

@@ -1,0 +1,239 @@
+// Tests of scene file parsing: the bundled scenes, and one test per kind of bad scene.
+#include "pygmy/scene_file.hpp"
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace pygmy {
+namespace {
+
+const std::filesystem::path kScenesDir = PYGMY_SCENES_DIR;
+
+// The example of DESIGN.md §3.1.
+const std::string kExample = R"({
+  "image":   {"width": 300, "height": 200},
+  "camera":  {"type": "perspective", "image_plane": 5.0, "back_plane": 2000.0},
+  "trace_depth": 2, "seed": 1,
+  "shaders": {"ball":  {"type": "everything", "reflect": 0.5,
+                        "occlusion": {"samples": 10, "distance": 2.5}},
+              "floor": {"type": "spot", "reflect": 0.5, "threshold": 0.5,
+                        "occlusion": {"samples": 10, "distance": 2.5}}},
+  "objects": [{"type": "sphere", "centre": [0, -5, 67], "radius": 2, "shader": "ball"},
+              {"type": "plane", "normal": [0, 1, 0], "distance": 7, "shader": "floor"}],
+  "lights":  [{"type": "parallel", "direction": [1, 1, -1], "colour": [0.3, 0.9, 0.1]},
+              {"type": "point", "position": [5, 100, -5], "colour": [0.5, 0.5, 1]}] })";
+
+// kExample with its first `from` replaced by `to`.
+std::string example_with(const std::string& from, const std::string& to) {
+  std::string text = kExample;
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
+// The message of the SceneError that parsing `text` as test.json throws.
+std::string error_of(const std::string& text) {
+  try {
+    static_cast<void>(parse_scene(text, "test.json"));
+  } catch (const SceneError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(SceneFileTest, ParsesTheDesignExample) {
+  const Scene scene = parse_scene(kExample, "scenes/example.json");
+  EXPECT_EQ(scene.name, "example");
+  EXPECT_EQ(scene.width, 300);
+  EXPECT_EQ(scene.height, 200);
+  EXPECT_EQ(scene.seed, 1U);
+  ASSERT_EQ(scene.objects.size(), 2U);
+  EXPECT_EQ(std::get<Sphere>(scene.objects[0].shape), (Sphere{Point3{0, -5, 67}, 2}));
+  EXPECT_EQ(
+      scene.shaders[scene.objects[1].shader],
+      (Shader{"floor", SpotShader{.reflect = 0.5, .threshold = 0.5, .occlusion = {10, 2.5}}}));
+  EXPECT_EQ(std::get<PointLight>(scene.lights[1]).position, (Point3{5, 100, -5}));
+}
+
+TEST(SceneFileTest, PygmyJsonDescribesTheBuiltinScene) {
+  Scene scene = load_scene(kScenesDir / "pygmy.json");
+  EXPECT_EQ(scene.name, "pygmy");
+  scene.name = builtin_scene().name;
+  EXPECT_EQ(scene, builtin_scene());
+}
+
+TEST(SceneFileTest, EveryBundledSceneParses) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kScenesDir)) {
+    if (entry.path().extension() == ".json") {
+      EXPECT_NO_THROW(static_cast<void>(load_scene(entry.path()))) << entry.path();
+      ++count;
+    }
+  }
+  EXPECT_GE(count, 3);
+}
+
+TEST(SceneFileTest, OrthographicCameraAndSeedsUpTo64BitsAreAccepted) {
+  const Scene scene = parse_scene(example_with(R"("seed": 1)", R"("seed": 18446744073709551615)")
+                                      .replace(kExample.find("perspective"), 11, "orthographic"),
+                                  "test.json");
+  EXPECT_EQ(scene.seed, 18446744073709551615ULL);
+  EXPECT_EQ(scene.camera.projection, Camera::Projection::orthographic);
+}
+
+TEST(SceneFileTest, MissingFileIsNamedInTheError) {
+  try {
+    static_cast<void>(load_scene("/nonexistent/dir/scene.json"));
+    FAIL() << "no error";
+  } catch (const SceneError& error) {
+    EXPECT_EQ(std::string(error.what()).rfind("/nonexistent/dir/scene.json:1:1: ", 0), 0U)
+        << error.what();
+  }
+}
+
+TEST(SceneFileTest, MalformedJsonIsReportedByLineAndColumn) {
+  const std::string message = error_of("{\n  \"image\": {\"width\": 300,,\n}");
+  EXPECT_EQ(message.rfind("test.json:2:26: expected valid JSON (", 0), 0U) << message;
+}
+
+TEST(SceneFileTest, TruncatedJsonIsReportedAtTheEnd) {
+  const std::string message = error_of("{\"image\": ");
+  EXPECT_EQ(message.rfind("test.json:1:11: expected valid JSON (", 0), 0U) << message;
+}
+
+TEST(SceneFileTest, UnknownTopLevelKeyIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("seed": 1,)", R"("seed": 1, "colour": 3,)")),
+            "test.json:/colour: unknown key \"colour\"; expected one of image, camera, "
+            "trace_depth, seed, shaders, objects, lights");
+}
+
+TEST(SceneFileTest, UnknownKeyInAnObjectIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("radius": 2,)", R"("radius": 2, "radios": 3,)")),
+            "test.json:/objects/0/radios: unknown key \"radios\"; expected one of type, centre, "
+            "radius, shader");
+}
+
+TEST(SceneFileTest, MissingFieldIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("radius": 2, )", "")),
+            "test.json:/objects/0/radius: missing; expected a positive number");
+}
+
+TEST(SceneFileTest, NegativeRadiusIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("radius": 2)", R"("radius": -2)")),
+            "test.json:/objects/0/radius: expected a positive number, got -2");
+}
+
+TEST(SceneFileTest, ZeroRadiusIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("radius": 2)", R"("radius": 0)")),
+            "test.json:/objects/0/radius: expected a positive number, got 0");
+}
+
+TEST(SceneFileTest, ZeroImageWidthIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("width": 300)", R"("width": 0)")),
+            "test.json:/image/width: expected an integer from 1 to 65536, got 0");
+}
+
+TEST(SceneFileTest, NegativeImageHeightIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("height": 200)", R"("height": -200)")),
+            "test.json:/image/height: expected an integer from 1 to 65536, got -200");
+}
+
+TEST(SceneFileTest, FractionalImageWidthIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("width": 300)", R"("width": 300.5)")),
+            "test.json:/image/width: expected an integer from 1 to 65536, got 300.5");
+}
+
+TEST(SceneFileTest, UnknownShaderNameIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("shader": "ball")", R"("shader": "glass")")),
+            "test.json:/objects/0/shader: unknown shader \"glass\"; expected one of ball, floor");
+}
+
+TEST(SceneFileTest, WrongTypeIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("radius": 2)", R"("radius": "2")")),
+            "test.json:/objects/0/radius: expected a positive number, got \"2\"");
+}
+
+TEST(SceneFileTest, NonArrayObjectsIsAnError) {
+  std::string text = kExample;
+  const std::size_t objects = text.find(R"("objects")");
+  const std::size_t lights = text.find(R"("lights")");
+  text.replace(objects, lights - objects, R"("objects": {"a": 1}, )");
+  EXPECT_EQ(error_of(text), "test.json:/objects: expected an array of objects, got an object");
+}
+
+TEST(SceneFileTest, UnknownObjectTypeIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("type": "sphere")", R"("type": "cube")")),
+            "test.json:/objects/0/type: unknown object type \"cube\"; expected \"sphere\" or "
+            "\"plane\"");
+}
+
+TEST(SceneFileTest, UnknownLightTypeIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("type": "point")", R"("type": "spot")")),
+            "test.json:/lights/1/type: unknown light type \"spot\"; expected \"parallel\" or "
+            "\"point\"");
+}
+
+TEST(SceneFileTest, UnknownShaderTypeIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("type": "everything")", R"("type": "glossy")")),
+            "test.json:/shaders/ball/type: unknown shader type \"glossy\"; expected "
+            "\"everything\" or \"spot\"");
+}
+
+TEST(SceneFileTest, UnknownCameraTypeIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("type": "perspective")", R"("type": "fisheye")")),
+            "test.json:/camera/type: unknown camera type \"fisheye\"; expected \"perspective\" or "
+            "\"orthographic\"");
+}
+
+TEST(SceneFileTest, WrongArrayLengthIsAnError) {
+  EXPECT_EQ(error_of(example_with("[0, -5, 67]", "[0, -5]")),
+            "test.json:/objects/0/centre: expected the centre [x, y, z] (an array of 3 numbers), "
+            "got an array of 2");
+}
+
+TEST(SceneFileTest, NonNumberInAVectorIsAnError) {
+  EXPECT_EQ(error_of(example_with("[0.3, 0.9, 0.1]", "[0.3, null, 0.1]")),
+            "test.json:/lights/0/colour/1: expected a number, got null");
+}
+
+TEST(SceneFileTest, ZeroPlaneNormalIsAnError) {
+  EXPECT_EQ(error_of(example_with("[0, 1, 0]", "[0, 0, 0]")),
+            "test.json:/objects/1/normal: expected the normal [x, y, z] of non-zero length, got "
+            "[0, 0, 0]");
+}
+
+TEST(SceneFileTest, NegativeOcclusionSamplesIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("samples": 10)", R"("samples": -1)")),
+            "test.json:/shaders/ball/occlusion/samples: expected an integer from 0 to 10000, got "
+            "-1");
+}
+
+TEST(SceneFileTest, ReflectOutsideZeroToOneIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("reflect": 0.5)", R"("reflect": 1.5)")),
+            "test.json:/shaders/ball/reflect: expected a number from 0 to 1, got 1.5");
+}
+
+TEST(SceneFileTest, NegativeSeedIsAnError) {
+  EXPECT_EQ(error_of(example_with(R"("seed": 1)", R"("seed": -1)")),
+            "test.json:/seed: expected a non-negative integer, got -1");
+}
+
+TEST(SceneFileTest, ShaderKeysWithSlashesAreEscapedInThePointer) {
+  EXPECT_EQ(error_of(example_with(R"("ball":  {"type": "everything")",
+                                  R"("a/b~c":  {"type": "everything")")),
+            "test.json:/objects/0/shader: unknown shader \"ball\"; expected one of a/b~c, floor");
+  EXPECT_EQ(error_of(example_with(R"("ball":  {"type": "everything", "reflect": 0.5)",
+                                  R"("a/b~c":  {"type": "everything", "reflect": 2)")),
+            "test.json:/shaders/a~1b~0c/reflect: expected a number from 0 to 1, got 2");
+}
+
+TEST(SceneFileTest, TopLevelMustBeAnObject) {
+  EXPECT_EQ(error_of("[1, 2]"),
+            "test.json:/: expected an object with image, camera, trace_depth, seed, shaders, "
+            "objects, lights, got an array");
+}
+
+}  // namespace
+}  // namespace pygmy

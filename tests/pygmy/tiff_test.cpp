@@ -1,0 +1,270 @@
+// Tests of TIFF writing and reading: round trips, tags, atomic replacement and error messages.
+#include "pygmy/tiff.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <tiffio.h>
+
+namespace pygmy {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A varied test picture: every byte value appears.
+Image gradient(int width, int height) {
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(width) * height * 3);
+  for (std::size_t i = 0; i < pixels.size(); ++i) {
+    pixels[i] = static_cast<std::uint8_t>((i * 7 + i / 97) % 256);
+  }
+  return Image(width, height, std::move(pixels));
+}
+
+std::string file_contents(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Reads one ASCII tag (or a 16-bit tag, as text) straight through libtiff.
+struct Tags {
+  std::string software;
+  std::string description;
+  std::string date_time;
+  std::uint16_t compression = 0;
+  std::uint16_t predictor = 0;
+  std::uint16_t bits = 0;
+  std::uint16_t orientation = 0;
+  std::uint16_t planar = 0;
+  std::uint32_t rows_per_strip = 0;
+};
+
+Tags read_tags(const fs::path& file) {
+  TIFF* tiff = TIFFOpen(file.c_str(), "r");
+  if (tiff == nullptr) {
+    throw std::runtime_error("cannot open " + file.string());
+  }
+  Tags tags;
+  char* text = nullptr;
+  if (TIFFGetField(tiff, TIFFTAG_SOFTWARE, &text) == 1) tags.software = text;
+  if (TIFFGetField(tiff, TIFFTAG_IMAGEDESCRIPTION, &text) == 1) tags.description = text;
+  if (TIFFGetField(tiff, TIFFTAG_DATETIME, &text) == 1) tags.date_time = text;
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_COMPRESSION, &tags.compression);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_PREDICTOR, &tags.predictor);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_BITSPERSAMPLE, &tags.bits);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_ORIENTATION, &tags.orientation);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_PLANARCONFIG, &tags.planar);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_ROWSPERSTRIP, &tags.rows_per_strip);
+  TIFFClose(tiff);
+  return tags;
+}
+
+class TiffTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("pygmy_tiff_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+      saved_epoch_ = epoch;
+    }
+  }
+  void TearDown() override {
+    fs::remove_all(dir_);
+    if (saved_epoch_.empty()) {
+      ::unsetenv("SOURCE_DATE_EPOCH");
+    } else {
+      ::setenv("SOURCE_DATE_EPOCH", saved_epoch_.c_str(), 1);
+    }
+  }
+
+  // The names in the test directory, to prove nothing is left behind.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      names.push_back(entry.path().filename().string());
+    }
+    return names;
+  }
+
+  fs::path dir_;
+  std::string saved_epoch_;
+};
+
+using TiffDeathTest = TiffTest;
+
+TEST_F(TiffTest, EightBitRoundTripIsExact) {
+  const Image image = gradient(37, 23);
+  write_tiff(dir_ / "out.tif", image);
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), image);
+}
+
+TEST_F(TiffTest, DeflateRoundTripIsExactAndUsesThePredictor) {
+  const Image image = gradient(64, 40);
+  write_tiff(dir_ / "out.tif", image, {.compression = TiffOptions::Compression::deflate});
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), image);
+  const Tags tags = read_tags(dir_ / "out.tif");
+  EXPECT_EQ(tags.compression, COMPRESSION_ADOBE_DEFLATE);
+  EXPECT_EQ(tags.predictor, PREDICTOR_HORIZONTAL);
+}
+
+TEST_F(TiffTest, LzwRoundTripIsExactAndUsesThePredictor) {
+  const Image image = gradient(64, 40);
+  write_tiff(dir_ / "out.tif", image, {.compression = TiffOptions::Compression::lzw});
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), image);
+  const Tags tags = read_tags(dir_ / "out.tif");
+  EXPECT_EQ(tags.compression, COMPRESSION_LZW);
+  EXPECT_EQ(tags.predictor, PREDICTOR_HORIZONTAL);
+}
+
+TEST_F(TiffTest, SixteenBitRoundTripIsExact) {
+  const Image image = gradient(30, 20);
+  for (const auto compression : {TiffOptions::Compression::none, TiffOptions::Compression::deflate,
+                                 TiffOptions::Compression::lzw}) {
+    write_tiff(dir_ / "deep.tif", image, {.compression = compression, .bits_per_sample = 16});
+    EXPECT_EQ(read_tiff(dir_ / "deep.tif"), image);
+    EXPECT_EQ(read_tags(dir_ / "deep.tif").bits, 16);
+  }
+}
+
+TEST_F(TiffTest, SixteenBitSamplesAreTheByteTimes257) {
+  write_tiff(dir_ / "deep.tif", Image(1, 1, {255, 1, 0}), {.bits_per_sample = 16});
+  TIFF* tiff = TIFFOpen((dir_ / "deep.tif").c_str(), "r");
+  ASSERT_NE(tiff, nullptr);
+  std::uint16_t samples[3] = {};
+  ASSERT_EQ(TIFFReadScanline(tiff, samples, 0, 0), 1);
+  TIFFClose(tiff);
+  EXPECT_EQ(samples[0], 65535);
+  EXPECT_EQ(samples[1], 257);
+  EXPECT_EQ(samples[2], 0);
+}
+
+TEST_F(TiffTest, TagsDescribeTheImage) {
+  write_tiff(dir_ / "out.tif", gradient(8, 8),
+             {.software = "pygmy 0.1", .description = "scene pygmy, seed 1"});
+  const Tags tags = read_tags(dir_ / "out.tif");
+  EXPECT_EQ(tags.software, "pygmy 0.1");
+  EXPECT_EQ(tags.description, "scene pygmy, seed 1");
+  EXPECT_EQ(tags.compression, COMPRESSION_NONE);
+  EXPECT_EQ(tags.bits, 8);
+  EXPECT_EQ(tags.orientation, ORIENTATION_TOPLEFT);
+  EXPECT_EQ(tags.planar, PLANARCONFIG_CONTIG);
+  EXPECT_GE(tags.rows_per_strip, 1U);
+}
+
+TEST_F(TiffTest, DateTimeComesFromSourceDateEpoch) {
+  ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  write_tiff(dir_ / "out.tif", gradient(4, 4));
+  EXPECT_EQ(read_tags(dir_ / "out.tif").date_time, "2023:11:14 22:13:20");
+}
+
+TEST_F(TiffTest, DateTimeWithoutSourceDateEpochIsNow) {
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  write_tiff(dir_ / "out.tif", gradient(4, 4));
+  const std::string date_time = read_tags(dir_ / "out.tif").date_time;
+  ASSERT_EQ(date_time.size(), 19U) << date_time;
+  EXPECT_EQ(date_time[4], ':');
+  EXPECT_EQ(date_time[10], ' ');
+  EXPECT_GE(date_time.substr(0, 4), "2024");
+}
+
+TEST_F(TiffTest, MalformedSourceDateEpochIsAnError) {
+  ::setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
+  EXPECT_THROW(write_tiff(dir_ / "out.tif", gradient(4, 4)), std::runtime_error);
+  EXPECT_TRUE(entries().empty());
+}
+
+TEST_F(TiffTest, SuccessfulWriteLeavesOnlyTheFinishedFile) {
+  write_tiff(dir_ / "out.tif", gradient(4, 4));
+  EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
+}
+
+TEST_F(TiffTest, WriteReplacesAnExistingFile) {
+  write_tiff(dir_ / "out.tif", gradient(4, 4));
+  const Image second = gradient(5, 3);
+  write_tiff(dir_ / "out.tif", second);
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), second);
+}
+
+TEST_F(TiffTest, WritingIntoAMissingDirectoryThrowsNamingTheFileAndLeavesNothing) {
+  const fs::path file = dir_ / "missing" / "out.tif";
+  try {
+    write_tiff(file, gradient(4, 4));
+    FAIL() << "no error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find(file.string()), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "missing"));
+  EXPECT_TRUE(entries().empty());
+}
+
+TEST_F(TiffTest, BitsOtherThan8Or16AreRejected) {
+  EXPECT_THROW(write_tiff(dir_ / "out.tif", gradient(4, 4), {.bits_per_sample = 12}),
+               std::invalid_argument);
+  EXPECT_TRUE(entries().empty());
+}
+
+// Runs in a death-test child: limits file sizes so that writing fails part way, as a full disk
+// would, then exits 0 only if `file` still holds "precious" and nothing else is in `dir`.
+[[noreturn]] void fail_a_write_over(const fs::path& dir, const fs::path& file) {
+  std::signal(SIGXFSZ, SIG_IGN);
+  const rlimit limit{4096, 4096};
+  ::setrlimit(RLIMIT_FSIZE, &limit);
+  try {
+    write_tiff(file, gradient(300, 200));
+  } catch (const std::runtime_error&) {
+    const bool untouched = file_contents(file) == "precious";
+    const bool alone = std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1;
+    std::_Exit(untouched && alone ? 0 : 2);
+  }
+  std::_Exit(3);
+}
+
+TEST_F(TiffDeathTest, FailedWriteLeavesTheExistingFileUntouchedAndNoTemporary) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const fs::path file = dir_ / "out.tif";
+  std::ofstream(file) << "precious";
+  EXPECT_EXIT(fail_a_write_over(dir_, file), ::testing::ExitedWithCode(0), "");
+}
+
+TEST_F(TiffTest, ReadingAMissingFileThrowsNamingIt) {
+  const fs::path file = dir_ / "absent.tif";
+  try {
+    static_cast<void>(read_tiff(file));
+    FAIL() << "no error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_EQ(std::string(error.what()).rfind(file.string() + ": ", 0), 0U) << error.what();
+  }
+}
+
+TEST_F(TiffTest, ReadingACorruptFileThrowsNamingIt) {
+  const fs::path file = dir_ / "corrupt.tif";
+  std::ofstream(file) << "II*\0 this is not really a TIFF file at all";
+  try {
+    static_cast<void>(read_tiff(file));
+    FAIL() << "no error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_EQ(std::string(error.what()).rfind(file.string() + ": ", 0), 0U) << error.what();
+  }
+}
+
+TEST_F(TiffTest, ReadingATruncatedFileThrows) {
+  const fs::path file = dir_ / "cut.tif";
+  write_tiff(file, gradient(100, 100));
+  fs::resize_file(file, fs::file_size(file) / 2);
+  EXPECT_THROW(static_cast<void>(read_tiff(file)), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace pygmy
