@@ -10,46 +10,46 @@ namespace {
 
 const Sphere kBall{Point3{0, 0, 10}, 2};
 
-TEST(SphereTest, SegmentThroughTheCentreHitsTheNearSide) {
+TEST(ShapeTest, SegmentThroughASpheresCentreHitsItsNearSide) {
   const std::optional<Hit> hit = kBall.intersect(Segment{Point3{0, 0, 0}, Point3{0, 0, 20}});
   ASSERT_TRUE(hit.has_value());
   EXPECT_EQ(hit->position, (Point3{0, 0, 8}));
   EXPECT_EQ(hit->normal, (Vec3{0, 0, -1}));
 }
 
-TEST(SphereTest, NormalIsUnitLengthAndPointsOutwards) {
+TEST(ShapeTest, SphereNormalIsUnitLengthAndPointsOutwards) {
   const std::optional<Hit> hit = kBall.intersect(Segment{Point3{1, 1, 0}, Point3{0.5, 0.5, 20}});
   ASSERT_TRUE(hit.has_value());
   EXPECT_NEAR(glm::dot(hit->normal, hit->normal), 1.0, 1e-12);
   EXPECT_LT(hit->normal.z, 0);
 }
 
-TEST(SphereTest, TangentSegmentMissesBecauseTheDiscriminantMustBePositive) {
+TEST(ShapeTest, SphereTangentSegmentMissesBecauseTheDiscriminantMustBePositive) {
   // Passes x = 2, exactly the radius from the centre: the discriminant is exactly zero.
   EXPECT_FALSE(kBall.intersect(Segment{Point3{2, 0, 0}, Point3{2, 0, 20}}).has_value());
 }
 
-TEST(SphereTest, SegmentEndingBeforeTheSphereMisses) {
+TEST(ShapeTest, SegmentEndingBeforeASphereMissesIt) {
   EXPECT_FALSE(kBall.intersect(Segment{Point3{0, 0, 0}, Point3{0, 0, 7.9}}).has_value());
 }
 
-TEST(SphereTest, SegmentEndingExactlyOnTheSurfaceMissesBecauseTMustBeBelowOne) {
+TEST(ShapeTest, SegmentEndingExactlyOnASphereMissesBecauseTMustBeBelowOne) {
   EXPECT_FALSE(kBall.intersect(Segment{Point3{0, 0, 0}, Point3{0, 0, 8}}).has_value());
 }
 
-TEST(SphereTest, SegmentStartingExactlyOnTheSurfaceMissesBecauseTMustBeAboveZero) {
+TEST(ShapeTest, SegmentStartingExactlyOnASphereMissesBecauseTMustBeAboveZero) {
   EXPECT_FALSE(kBall.intersect(Segment{Point3{0, 0, 8}, Point3{0, 0, 20}}).has_value());
 }
 
-TEST(SphereTest, SegmentStartingInsideMissesBecauseOnlyTheNearRootCounts) {
+TEST(ShapeTest, SegmentStartingInsideASphereMissesBecauseOnlyTheNearRootCounts) {
   EXPECT_FALSE(kBall.intersect(Segment{Point3{0, 0, 10}, Point3{0, 0, 20}}).has_value());
 }
 
-TEST(SphereTest, SegmentPointingAwayMisses) {
+TEST(ShapeTest, SegmentPointingAwayFromASphereMissesIt) {
   EXPECT_FALSE(kBall.intersect(Segment{Point3{0, 0, 0}, Point3{0, 0, -20}}).has_value());
 }
 
-TEST(SphereTest, ParameterIsWhereAlongTheSegmentTheHitLies) {
+TEST(ShapeTest, SphereParameterIsWhereAlongTheSegmentTheHitLies) {
   const std::optional<double> t = kBall.parameter(Segment{Point3{0, 0, 0}, Point3{0, 0, 16}});
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(*t, 0.5);
@@ -57,35 +57,35 @@ TEST(SphereTest, ParameterIsWhereAlongTheSegmentTheHitLies) {
 
 const Plane kFloor{Vec3{0, 1, 0}, 7};  // y = -7
 
-TEST(PlaneTest, SegmentCrossingThePlaneHitsIt) {
+TEST(ShapeTest, SegmentCrossingAPlaneHitsIt) {
   const std::optional<Hit> hit = kFloor.intersect(Segment{Point3{0, 0, 0}, Point3{2, -14, 4}});
   ASSERT_TRUE(hit.has_value());
   EXPECT_EQ(hit->position, (Point3{1, -7, 2}));
   EXPECT_EQ(hit->normal, (Vec3{0, 1, 0}));
 }
 
-TEST(PlaneTest, SegmentStartingOnThePlaneHitsAtTZero) {
+TEST(ShapeTest, SegmentStartingOnAPlaneHitsItAtTZero) {
   const std::optional<double> t = kFloor.parameter(Segment{Point3{0, -7, 0}, Point3{0, 3, 0}});
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(*t, 0.0);
 }
 
-TEST(PlaneTest, SegmentEndingOnThePlaneHitsAtTOne) {
+TEST(ShapeTest, SegmentEndingOnAPlaneHitsItAtTOne) {
   const std::optional<double> t = kFloor.parameter(Segment{Point3{0, 3, 0}, Point3{0, -7, 0}});
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(*t, 1.0);
 }
 
-TEST(PlaneTest, SegmentStoppingShortOfThePlaneMisses) {
+TEST(ShapeTest, SegmentStoppingShortOfAPlaneMissesIt) {
   EXPECT_FALSE(kFloor.intersect(Segment{Point3{0, 3, 0}, Point3{0, -6.9, 0}}).has_value());
 }
 
-TEST(PlaneTest, ParallelSegmentMissesEvenInsideThePlane) {
+TEST(ShapeTest, SegmentParallelToAPlaneMissesItEvenInsideIt) {
   EXPECT_FALSE(kFloor.intersect(Segment{Point3{0, 0, 0}, Point3{5, 0, 5}}).has_value());
   EXPECT_FALSE(kFloor.intersect(Segment{Point3{0, -7, 0}, Point3{5, -7, 5}}).has_value());
 }
 
-TEST(PlaneTest, HitNormalIsTheGivenNormalUnnormalised) {
+TEST(ShapeTest, PlaneHitNormalIsTheGivenNormalUnnormalised) {
   const Plane floor{Vec3{0, 2, 0}, 14};  // still y = -7
   const std::optional<Hit> hit = floor.intersect(Segment{Point3{0, 0, 0}, Point3{0, -14, 0}});
   ASSERT_TRUE(hit.has_value());
