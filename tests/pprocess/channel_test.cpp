@@ -195,6 +195,11 @@ TEST_F(ChannelTest, TheValueOkAndErrorLikeStringsAreReceivedAsData) {
   EXPECT_EQ(channel.receive<std::string>(), "");
 }
 
+TEST_F(ChannelTest, AStringLiteralArrivesAsItsTextWithoutTheClosingNul) {
+  Channel channel = start([](Channel& c) { c.send("Done"); });
+  EXPECT_EQ(channel.receive<std::string>(), "Done");
+}
+
 TEST_F(ChannelTest, SurvivesSignalsInterruptingEverySystemCall) {
   struct sigaction action {};
   action.sa_handler = [](int) {};

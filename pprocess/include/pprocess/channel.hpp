@@ -120,7 +120,11 @@ class Channel {
   ///   ch.send(std::vector<float>(1 << 18, 1.0f));
   template <class T>
   void send(const T& value) {
-    if constexpr (detail::is_block<T>::value) {
+    static_assert(!std::is_pointer_v<T>, "pprocess: send the value, not a pointer to it");
+    if constexpr (std::is_array_v<T> &&
+                  std::is_same_v<std::remove_cv_t<std::remove_extent_t<T>>, char>) {
+      send(std::string(value));  // a string literal: its text, without the closing NUL
+    } else if constexpr (detail::is_block<T>::value) {
       send_frame(detail::FrameKind::data, as_bytes(value));
     } else {
       buffer_.clear();
