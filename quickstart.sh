@@ -32,7 +32,7 @@ case "$job" in
   run)
     install_missing
     build default
-    ./build/default/pprocess/examples/simple_pmap
+    ./build/default/pygmy/app/pygmy render "${@:2}"
     ;;
   test)
     install_missing
