@@ -3,6 +3,8 @@ add_library(project_warnings INTERFACE)
 add_library(pprocess::project_warnings ALIAS project_warnings)
 target_compile_features(project_warnings INTERFACE cxx_std_20)
 target_compile_options(project_warnings INTERFACE -Wall -Wextra -Wpedantic -Werror)
+# No fused multiply-add: pixels must equal the original's exactly on every architecture.
+target_compile_options(project_warnings INTERFACE -ffp-contract=off)
 
 set(PPROCESS_SANITIZE "" CACHE STRING
     "Sanitizers for every target of the project: empty, 'address;undefined' or 'thread'")

@@ -1,0 +1,109 @@
+// Rendering speed: every scheduler × processes × band rows, on the built-in and showcase scenes,
+// with pixels/s and the speedup against the sequential render measured in the same run.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "pprocess/cores.hpp"
+#include "pygmy/scene.hpp"
+#include "pygmy/scene_file.hpp"
+#include "schedulers.hpp"
+
+namespace {
+
+using pygmy::app::Scheduler;
+using clock_type = std::chrono::steady_clock;
+
+/// Seconds of one render of `scene` by `plan`.
+double time_render(const pygmy::Scene& scene, const pygmy::app::RenderPlan& plan) {
+  const auto began = clock_type::now();
+  benchmark::DoNotOptimize(pygmy::app::render(scene, plan));
+  return std::chrono::duration<double>(clock_type::now() - began).count();
+}
+
+/// The sequential render of each scene, timed once (median of three) when first needed, so
+/// every benchmark's speedup is measured against the same run's baseline.
+class Baselines {
+ public:
+  double seconds(const std::string& name, const pygmy::Scene& scene) {
+    auto found = seconds_.find(name);
+    if (found != seconds_.end()) return found->second;
+    pygmy::app::RenderPlan plan;
+    plan.scheduler = Scheduler::sequential;
+    std::vector<double> runs;
+    for (int i = 0; i < 3; ++i) runs.push_back(time_render(scene, plan));
+    std::sort(runs.begin(), runs.end());
+    return seconds_[name] = runs[1];
+  }
+
+ private:
+  std::map<std::string, double> seconds_;
+};
+
+/// The band sizes worth comparing: one row, the default, a middle value, one band per process.
+std::vector<int> band_rows_for(const pygmy::Scene& scene, unsigned processes) {
+  std::vector<int> rows{1, pygmy::app::kDefaultBandRows, 32,
+                        static_cast<int>((static_cast<unsigned>(scene.height) + processes - 1) /
+                                         processes)};
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  return rows;
+}
+
+void register_scene(const std::string& name, const pygmy::Scene& scene, Baselines& baselines) {
+  const unsigned most = pprocess::available_cpus() + 1;
+  for (Scheduler scheduler : pygmy::app::all_schedulers()) {
+    const bool sequential = scheduler == Scheduler::sequential;
+    for (unsigned processes = 1; processes <= (sequential ? 1 : most); ++processes) {
+      const std::vector<int> all_rows = band_rows_for(scene, processes);
+      for (int rows : sequential ? std::vector<int>{pygmy::app::kDefaultBandRows} : all_rows) {
+        pygmy::app::RenderPlan plan;
+        plan.scheduler = scheduler;
+        plan.processes = processes;
+        plan.band_rows = rows;
+        const std::string title = "BM_Render/" + name + "/" +
+                                  std::string(pygmy::app::name_of(scheduler)) +
+                                  "/j:" + std::to_string(processes) + "/rows:" + std::to_string(rows);
+        benchmark::RegisterBenchmark(
+            title.c_str(),
+            [name, scene, plan, &baselines](benchmark::State& state) {
+              const double baseline = baselines.seconds(name, scene);
+              double seconds = 0;
+              for (auto _ : state) {
+                try {
+                  seconds += time_render(scene, plan);
+                } catch (const std::exception& e) {
+                  state.SkipWithError(e.what());
+                  break;
+                }
+              }
+              const auto iterations = static_cast<double>(state.iterations());
+              state.SetItemsProcessed(state.iterations() * scene.width * scene.height);
+              state.counters["speedup"] = iterations > 0 ? baseline * iterations / seconds : 0;
+            })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  Baselines baselines;
+  register_scene("builtin", pygmy::builtin_scene(), baselines);
+  try {
+    register_scene("showcase", pygmy::load_scene(PYGMY_SCENES_DIR "/showcase.json"), baselines);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "showcase scene left out: %s\n", e.what());
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}
