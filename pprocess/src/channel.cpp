@@ -18,12 +18,14 @@ namespace {
 
 constexpr std::uint32_t kMagic = 0x70707263;  // "pprc"
 constexpr int kGraceMs = 1000;
+constexpr std::uint8_t kWantsAcknowledgement = 1;
 
 /// Every frame starts with this header: what it is and how many bytes follow.
 struct Header {
   std::uint32_t magic = kMagic;
   std::uint8_t kind = 0;
-  std::array<std::uint8_t, 3> reserved{};
+  std::uint8_t flags = 0;  // kWantsAcknowledgement, or nothing
+  std::array<std::uint8_t, 2> reserved{};
   std::uint64_t length = 0;
 };
 static_assert(sizeof(Header) == 16);
@@ -115,10 +117,11 @@ ExitStatus Channel::wait() {
   return *status_;
 }
 
-void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload) {
+void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack) {
   if (fd_ < 0) throw ChannelClosed("pprocess: send on a closed channel");
   Header header;
   header.kind = static_cast<std::uint8_t>(kind);
+  header.flags = wants_ack ? kWantsAcknowledgement : 0;
   header.length = payload.size();
   std::array<iovec, 2> parts{
       {{&header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}}};
@@ -203,6 +206,7 @@ std::optional<std::uint64_t> Channel::next_data_frame(bool stop_allowed) {
   }
   switch (static_cast<detail::FrameKind>(header->kind)) {
     case detail::FrameKind::data:
+      ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
       return header->length;
     case detail::FrameKind::error:
       throw_remote_error(header->length);
@@ -234,6 +238,8 @@ void Channel::await_acknowledgement() {
 }
 
 void Channel::acknowledge() noexcept {
+  if (!ack_owed_) return;
+  ack_owed_ = false;
   // The value has arrived whatever happens next: a peer that left no longer needs the receipt.
   try {
     send_frame(detail::FrameKind::ack, {});

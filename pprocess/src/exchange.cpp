@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include "pprocess/cores.hpp"
@@ -60,9 +61,16 @@ Exchange::~Exchange() {
   }
 }
 
-void Exchange::add(Channel channel) {
-  workers_.push_back(std::make_unique<Worker>(
-      Worker{.channel = std::move(channel), .task = std::nullopt, .key = {}}));
+void Exchange::add(Channel channel) { watch(std::move(channel), std::nullopt); }
+
+void Exchange::watch(Channel channel, std::optional<detail::Task> task) {
+  auto worker = std::make_unique<Worker>();
+  worker->channel = std::move(channel);
+  if (task) {
+    worker->key = task->key;
+    worker->tasks.push_back(std::move(*task));
+  }
+  workers_.push_back(std::move(worker));
 }
 
 void Exchange::add_wait(Channel channel) {
@@ -122,8 +130,10 @@ std::optional<Channel> Exchange::create() {
   while (busy() || !queue_.empty()) store();  // queued work goes first
   Channel channel = detail::create(false);
   if (channel.pid() == 0) return channel;
-  workers_.push_back(std::make_unique<Worker>(Worker{
-      .channel = std::move(channel), .task = next_task_++, .key = unique_key(typeid(void))}));
+  detail::Task task;
+  task.id = next_task_++;
+  task.key = unique_key(typeid(void));
+  watch(std::move(channel), std::move(task));
   return std::nullopt;
 }
 
@@ -140,7 +150,10 @@ void Exchange::task_failed(std::size_t, const ProcessDied& reason) { throw reaso
 
 std::optional<std::size_t> Exchange::task_of(const Channel& channel) const {
   for (const auto& worker : workers_) {
-    if (&worker->channel == &channel) return worker->task;
+    if (&worker->channel == &channel) {
+      if (worker->tasks.empty()) return std::nullopt;
+      return worker->tasks.front().id;
+    }
   }
   return std::nullopt;
 }
@@ -162,8 +175,7 @@ void Exchange::start_queued() {
 void Exchange::launch(detail::Task task) {
   Channel channel = detail::create(options_.reuse);
   if (channel.pid() == 0) detail::run_and_exit(channel, [&] { task.run(channel); });
-  workers_.push_back(std::make_unique<Worker>(
-      Worker{.channel = std::move(channel), .task = task.id, .key = task.key}));
+  watch(std::move(channel), std::move(task));
 }
 
 void Exchange::deliver(Worker& worker) {
@@ -178,37 +190,55 @@ void Exchange::deliver(Worker& worker) {
 }
 
 void Exchange::hand_over(Worker& worker) {
-  if (!options_.reuse || !worker.task || worker.channel.received_error()) return;
-  const auto next = std::find_if(queue_.begin(), queue_.end(), [&](const detail::Task& task) {
-    return task.key == worker.key && task.send_args;
-  });
-  if (next == queue_.end()) {
-    worker.channel.stop();
-    return;
-  }
-  try {
-    next->send_args(worker.channel);
-  } catch (const Error&) {
-    return;  // not a reusable worker after all: the task waits for a fresh process
-  }
-  worker.task = next->id;
+  if (!options_.reuse || worker.tasks.empty() || worker.channel.received_error()) return;
+  worker.tasks.pop_front();  // delivered
   worker.delivered = false;
-  queue_.erase(next);
+  worker.front_posted = true;
+  while (worker.tasks.size() < kPipelineDepth) {
+    const auto next = std::find_if(queue_.begin(), queue_.end(), [&](const detail::Task& task) {
+      return task.key == worker.key && task.post_args;
+    });
+    if (next == queue_.end()) break;
+    try {
+      next->post_args(worker.channel);
+    } catch (const Error&) {
+      break;  // the worker has left: the task waits for another
+    }
+    worker.tasks.push_back(std::move(*next));
+    queue_.erase(next);
+  }
+  if (worker.tasks.empty()) worker.channel.stop();
 }
 
 void Exchange::retire(std::size_t index) {
   std::unique_ptr<Worker> worker = std::move(workers_[index]);
   workers_.erase(workers_.begin() + static_cast<std::ptrdiff_t>(index));
-  Channel& channel = worker->channel;
-  if (channel.pid() > 0) channel.wait();
-  const ExitStatus status = channel.exit_status().value_or(ExitStatus{});
+  if (worker->channel.pid() > 0) worker->channel.wait();
+  const ExitStatus status = worker->channel.exit_status().value_or(ExitStatus{});
+  const std::optional<std::size_t> failed = settle_tasks(*worker, status);
+  keep_removed(std::move(worker->channel));
+  start_queued();
+  if (failed) task_failed(*failed, ProcessDied(status));
+}
+
+std::optional<std::size_t> Exchange::settle_tasks(Worker& worker, const ExitStatus& status) {
+  if (worker.tasks.empty()) return std::nullopt;
+  const Channel& channel = worker.channel;
   const bool abnormal =
       status.signal || (status.exit_code.value_or(0) != 0 && !channel.received_error());
-  const bool failed = worker->task && (options_.continuous ? abnormal : !worker->delivered);
-  const std::optional<std::size_t> task = worker->task;
-  keep_removed(std::move(channel));
-  start_queued();
-  if (failed) task_failed(*task, ProcessDied(status));
+  std::optional<std::size_t> failed;
+  if (options_.continuous) {
+    if (abnormal) failed = worker.tasks.front().id;
+  } else if (!worker.delivered && (abnormal || !worker.front_posted)) {
+    failed = worker.tasks.front().id;  // it ran, or may have, and left no result
+  }
+  if (failed || worker.delivered || options_.continuous) worker.tasks.pop_front();
+  // What remains was handed over in advance and never read by a worker that left on its own
+  // (or was killed before reaching it): it runs again, first in line.
+  queue_.insert(queue_.begin(), std::make_move_iterator(worker.tasks.begin()),
+                std::make_move_iterator(worker.tasks.end()));
+  worker.tasks.clear();
+  return failed;
 }
 
 void Exchange::keep_removed(Channel channel) {

@@ -120,21 +120,20 @@ class Channel {
   ///   ch.send(std::vector<float>(1 << 18, 1.0f));
   template <class T>
   void send(const T& value) {
-    static_assert(!std::is_pointer_v<T>, "pprocess: send the value, not a pointer to it");
-    if constexpr (std::is_array_v<T> &&
-                  std::is_same_v<std::remove_cv_t<std::remove_extent_t<T>>, char>) {
-      send(std::string(value));  // a string literal: its text, without the closing NUL
-    } else if constexpr (detail::is_block<T>::value) {
-      send_frame(detail::FrameKind::data, as_bytes(value));
-    } else {
-      buffer_.clear();
-      encode(value, buffer_);
-      send_frame(detail::FrameKind::data, buffer_);
-    }
+    write_value(value, true);
     await_acknowledgement();
   }
 
-  /// Receives one value of type T and acknowledges it.
+  /// Sends one value without waiting for the peer to receive it: for pipelines, where the peer
+  /// reads in its own time (a reusable worker's results, the tasks handed to it in advance).
+  /// Returns once the bytes are in the socket; a large value still waits for room.
+  ///   ch.post(result);
+  template <class T>
+  void post(const T& value) {
+    write_value(value, false);
+  }
+
+  /// Receives one value of type T and acknowledges it (when it was sent, not posted).
   /// Throws RemoteError if the peer reported an exception, ChannelClosed if it closed.
   ///   auto row = ch.receive<std::vector<std::uint8_t>>();
   template <class T>
@@ -177,6 +176,21 @@ class Channel {
   }
 
   template <class T>
+  void write_value(const T& value, bool wants_ack) {
+    static_assert(!std::is_pointer_v<T>, "pprocess: send the value, not a pointer to it");
+    if constexpr (std::is_array_v<T> &&
+                  std::is_same_v<std::remove_cv_t<std::remove_extent_t<T>>, char>) {
+      write_value(std::string(value), wants_ack);  // a literal: its text, without the NUL
+    } else if constexpr (detail::is_block<T>::value) {
+      send_frame(detail::FrameKind::data, as_bytes(value), wants_ack);
+    } else {
+      buffer_.clear();
+      encode(value, buffer_);
+      send_frame(detail::FrameKind::data, buffer_, wants_ack);
+    }
+  }
+
+  template <class T>
   static void encode(const T& value, std::string& out) {
     static_assert(detail::serialisable<T>,
                   "pprocess: this type cannot cross a channel; give it a cereal serialize()");
@@ -213,7 +227,7 @@ class Channel {
     }
   }
 
-  void send_frame(detail::FrameKind kind, std::span<const char> payload);
+  void send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack = false);
   void await_acknowledgement();
   void acknowledge() noexcept;
   std::optional<std::uint64_t> next_data_frame(bool stop_allowed);
@@ -228,6 +242,7 @@ class Channel {
   pid_t owner_ = 0;  // the process that made this object; copies inherited by fork are inert
   bool offers_reuse_ = false;
   bool received_error_ = false;
+  bool ack_owed_ = false;  // the frame being received was sent, not posted
   std::optional<ExitStatus> status_;
   std::string buffer_;
 };

@@ -49,8 +49,8 @@ struct Task {
   CallableKey key;
   /// Runs in a fresh created process: f(channel, args...).
   std::function<void(Channel&)> run;
-  /// Reuse mode: sends the arguments to a waiting worker; empty when they cannot be serialised.
-  std::function<void(Channel&)> send_args;
+  /// Reuse mode: posts the arguments to a worker; empty when they cannot be serialised.
+  std::function<void(Channel&)> post_args;
 };
 
 template <class F>
@@ -171,12 +171,19 @@ class Exchange {
   template <class F>
   friend class ManagedCallable;
 
+  /// A watched channel and, for a process this exchange started, its tasks: the one it works
+  /// on first, then (reuse) those handed to it in advance.
   struct Worker {
     Channel channel;
-    std::optional<std::size_t> task;
+    std::deque<detail::Task> tasks;
     detail::CallableKey key;
-    bool delivered = false;
+    bool delivered = false;     // the first task has delivered its result
+    bool front_posted = false;  // the first task was handed over, not the one forked for
   };
+
+  /// Tasks a reusable worker holds at once: the one it runs and the next, so that it never
+  /// waits for the exchange between two tasks.
+  static constexpr std::size_t kPipelineDepth = 2;
 
   template <class F>
   detail::CallableKey key_of(const F& f) noexcept {
@@ -194,12 +201,14 @@ class Exchange {
     }
   }
 
+  void watch(Channel channel, std::optional<detail::Task> task);
   void submit(detail::Task task);
   void start_queued();
   void launch(detail::Task task);
   void deliver(Worker& worker);
   void hand_over(Worker& worker);
   void retire(std::size_t index);
+  std::optional<std::size_t> settle_tasks(Worker& worker, const ExitStatus& status);
   void keep_removed(Channel channel);
   std::size_t index_of(const Channel& channel) const;
 
@@ -228,10 +237,10 @@ void Exchange::start_keyed(detail::CallableKey key, F&& f, Args&&... args) {
                *state);
   };
   if constexpr (detail::serialisable<std::decay_t<Args>...>) {
-    task.send_args = [state](Channel& channel) {
+    task.post_args = [state](Channel& channel) {
       std::apply(
           [&channel](const auto&, const auto&... a) {
-            channel.send(std::tuple<std::decay_t<Args>...>(a...));
+            channel.post(std::tuple<std::decay_t<Args>...>(a...));
           },
           *state);
     };

@@ -40,11 +40,16 @@ class Reusable {
 
   template <class... Args>
   void operator()(Channel& channel, Args&&... args) {
-    channel.send(std::invoke(f_, std::forward<Args>(args)...));
-    if (!channel.offers_reuse()) return;
+    if (!channel.offers_reuse()) {
+      channel.send(std::invoke(f_, std::forward<Args>(args)...));
+      return;
+    }
+    // The Exchange reads results and hands out tasks in a pipeline: results are posted, so the
+    // next task (already waiting in the channel) starts without a round trip.
+    channel.post(std::invoke(f_, std::forward<Args>(args)...));
     using Next = std::tuple<std::decay_t<Args>...>;
     while (std::optional<Next> next = channel.receive_or_stop<Next>()) {
-      channel.send(std::apply(f_, std::move(*next)));
+      channel.post(std::apply(f_, std::move(*next)));
     }
   }
 
