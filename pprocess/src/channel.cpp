@@ -94,10 +94,10 @@ Channel::~Channel() {
 
 void Channel::release() noexcept {
   if (fd_ < 0) return;
-  {
-    auto lock = detail::ChannelRegistry::lock();
-    detail::ChannelRegistry::remove(fd_);
-  }
+  // Closed under the lock: a fork elsewhere must see the descriptor either registered (and
+  // close it in the child) or gone.
+  auto lock = detail::ChannelRegistry::lock();
+  detail::ChannelRegistry::remove(fd_);
   ::close(fd_);
   fd_ = -1;
 }
@@ -119,6 +119,12 @@ ExitStatus Channel::wait() {
 
 void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack) {
   if (fd_ < 0) throw ChannelClosed("pprocess: send on a closed channel");
+  if (broken_) throw ProtocolError("pprocess: the channel to " + peer_name(pid_) + " is broken");
+  if (payload.size() > detail::kMaxFrameBytes) {
+    throw ProtocolError("pprocess: a value of " + std::to_string(payload.size()) +
+                        " bytes exceeds the frame limit of " +
+                        std::to_string(detail::kMaxFrameBytes) + " bytes");
+  }
   Header header;
   header.kind = static_cast<std::uint8_t>(kind);
   header.flags = wants_ack ? kWantsAcknowledgement : 0;
@@ -194,11 +200,35 @@ std::optional<Header> read_header(int fd, pid_t peer) {
 
 }  // namespace
 
+template <class Call>
+auto Channel::guard_stream(Call call) {
+  if (broken_) throw ProtocolError("pprocess: the channel to " + peer_name(pid_) + " is broken");
+  try {
+    return call();
+  } catch (const ProtocolError&) {
+    break_stream();
+    throw;
+  } catch (const AcknowledgementError&) {
+    break_stream();
+    throw;
+  }
+}
+
+void Channel::break_stream() noexcept {
+  broken_ = true;
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
 void Channel::read_payload(void* destination, std::uint64_t length) {
-  read_exact(fd_, destination, length, false, pid_);
+  guard_stream([&] { return read_exact(fd_, destination, length, false, pid_); });
+  ++frames_received_;
 }
 
 std::optional<std::uint64_t> Channel::next_data_frame(bool stop_allowed) {
+  return guard_stream([&] { return next_frame(stop_allowed); });
+}
+
+std::optional<std::uint64_t> Channel::next_frame(bool stop_allowed) {
   const std::optional<Header> header = read_header(fd_, pid_);
   if (!header) {
     if (stop_allowed) return std::nullopt;
@@ -221,6 +251,10 @@ std::optional<std::uint64_t> Channel::next_data_frame(bool stop_allowed) {
 }
 
 void Channel::await_acknowledgement() {
+  guard_stream([&] { return acknowledgement(); });
+}
+
+bool Channel::acknowledgement() {
   const std::optional<Header> header = read_header(fd_, pid_);
   if (!header) {
     throw ChannelClosed("pprocess: " + peer_name(pid_) +
@@ -228,7 +262,7 @@ void Channel::await_acknowledgement() {
   }
   switch (static_cast<detail::FrameKind>(header->kind)) {
     case detail::FrameKind::ack:
-      return;
+      return true;
     case detail::FrameKind::error:
       throw_remote_error(header->length);
     default:
@@ -280,9 +314,12 @@ void Channel::throw_remote_error(std::uint64_t length) {
   throw RemoteError(std::move(report.first), report.second, pid_);
 }
 
-void Channel::reject_payload(std::uint64_t length, std::size_t element_size) {
-  undecodable("a payload of " + std::to_string(length) + " bytes is not a whole number of " +
-              std::to_string(element_size) + "-byte elements");
+void Channel::reject_block(std::uint64_t length, std::size_t element_size) {
+  // The payload stays unread, so the stream is out of step from here on.
+  break_stream();
+  throw ProtocolError("pprocess: a payload of " + std::to_string(length) + " bytes from " +
+                      peer_name(pid_) + " is not a whole number of " +
+                      std::to_string(element_size) + "-byte elements");
 }
 
 void Channel::undecodable(const std::string& why) {

@@ -54,10 +54,13 @@ Exchange::Exchange(Exchange&&) noexcept = default;
 Exchange::~Exchange() {
   if (owner_ != ::getpid()) return;  // a copy inherited through fork owns nothing
   // Work still running is abandoned: end it now rather than wait for it; the channels' own
-  // destructors then reap the processes.
+  // destructors then reap the processes. A process already reaped elsewhere (waitall) is left
+  // alone: its pid may belong to someone else by now.
   for (const auto& worker : workers_) {
     const Channel& channel = worker->channel;
-    if (channel.pid() > 0 && !channel.exit_status()) ::kill(channel.pid(), SIGKILL);
+    if (channel.pid() > 0 && !channel.exit_status() && !detail::try_reap(channel.pid())) {
+      ::kill(channel.pid(), SIGKILL);
+    }
   }
 }
 
@@ -81,19 +84,25 @@ void Exchange::add_wait(Channel channel) {
 std::vector<Channel*> Exchange::ready(std::optional<milliseconds> timeout) {
   removed_.clear();
   if (options_.autoclose) closed_.clear();
+  std::vector<Channel*> with_data;
+  std::vector<Channel*> ended;
+  // A channel closed by its handler can no longer be polled: its process's end is settled now.
+  for (const auto& worker : workers_) {
+    if (!worker->channel.is_open()) ended.push_back(&worker->channel);
+  }
+  if (workers_.empty() || !ended.empty()) timeout = milliseconds(0);
   std::vector<pollfd> fds;
   fds.reserve(workers_.size());
   for (const auto& worker : workers_) fds.push_back({worker->channel.fileno(), POLLIN, 0});
-  std::vector<Channel*> with_data;
-  if (poll_for(fds, timeout) == 0) return with_data;
-  std::vector<Channel*> ended;
-  for (std::size_t i = 0; i < fds.size(); ++i) {
-    if (fds[i].revents == 0) continue;
-    Channel& channel = workers_[i]->channel;
-    const detail::Pending pending =
-        (fds[i].revents & POLLNVAL) ? detail::Pending::end : detail::peek(fds[i].fd);
-    if (pending == detail::Pending::data) with_data.push_back(&channel);
-    if (pending == detail::Pending::end) ended.push_back(&channel);
+  if (!fds.empty() && poll_for(fds, timeout) > 0) {
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].revents == 0 || fds[i].fd < 0) continue;
+      Channel& channel = workers_[i]->channel;
+      const detail::Pending pending =
+          (fds[i].revents & POLLNVAL) ? detail::Pending::end : detail::peek(fds[i].fd);
+      if (pending == detail::Pending::data) with_data.push_back(&channel);
+      if (pending == detail::Pending::end) ended.push_back(&channel);
+    }
   }
   for (Channel* channel : ended) retire(index_of(*channel));
   return with_data;
@@ -103,6 +112,11 @@ void Exchange::remove(Channel& channel) {
   const std::size_t index = index_of(channel);
   std::unique_ptr<Worker> worker = std::move(workers_[index]);
   workers_.erase(workers_.begin() + static_cast<std::ptrdiff_t>(index));
+  // Tasks handed to it in advance have not started: they wait for another process.
+  if (worker->tasks.size() > 1) {
+    queue_.insert(queue_.begin(), std::make_move_iterator(std::next(worker->tasks.begin())),
+                  std::make_move_iterator(worker->tasks.end()));
+  }
   keep_removed(std::move(worker->channel));
   start_queued();
 }
@@ -119,11 +133,15 @@ void Exchange::store(std::optional<milliseconds> timeout) {
   start_queued();
   if (workers_.empty()) return;
   for (Channel* channel : ready(timeout)) {
-    // A handler may have removed a channel meanwhile; look each one up again.
-    const auto it = std::find_if(workers_.begin(), workers_.end(),
-                                 [&](const auto& worker) { return &worker->channel == channel; });
-    if (it != workers_.end()) deliver(**it);
+    if (worker_of(*channel) != nullptr) deliver(*channel);  // a handler may have removed it
   }
+}
+
+Exchange::Worker* Exchange::worker_of(const Channel& channel) noexcept {
+  for (const auto& worker : workers_) {
+    if (&worker->channel == &channel) return worker.get();
+  }
+  return nullptr;
 }
 
 std::optional<Channel> Exchange::create() {
@@ -166,27 +184,39 @@ void Exchange::submit(detail::Task task) {
 
 void Exchange::start_queued() {
   while (!busy() && !queue_.empty()) {
-    detail::Task task = std::move(queue_.front());
+    launch(queue_.front());  // if the fork fails, the task stays first in line
     queue_.pop_front();
-    launch(std::move(task));
   }
 }
 
-void Exchange::launch(detail::Task task) {
+void Exchange::launch(detail::Task& task) {
   Channel channel = detail::create(options_.reuse);
   if (channel.pid() == 0) detail::run_and_exit(channel, [&] { task.run(channel); });
   watch(std::move(channel), std::move(task));
 }
 
-void Exchange::deliver(Worker& worker) {
-  worker.delivered = true;
+void Exchange::deliver(Channel& channel) {
+  const std::size_t before = channel.frames_received();
   try {
-    store_data(worker.channel);
+    store_data(channel);
+  } catch (const Error&) {
+    // A frame cut off by its sender's death, or bytes that are no frame: the channel is shut,
+    // and the process's end is settled (and reported) once it is seen.
+    if (channel.broken()) return;
+    after_delivery(channel, before);
+    throw;
   } catch (...) {
-    hand_over(worker);
+    after_delivery(channel, before);
     throw;
   }
-  hand_over(worker);
+  after_delivery(channel, before);
+}
+
+void Exchange::after_delivery(Channel& channel, std::size_t frames_before) {
+  Worker* worker = worker_of(channel);
+  if (worker == nullptr || channel.frames_received() == frames_before) return;
+  worker->delivered = true;
+  hand_over(*worker);
 }
 
 void Exchange::hand_over(Worker& worker) {

@@ -184,6 +184,37 @@ TEST_F(ChannelTest, AValueOfTheWrongTypeIsAProtocolErrorOnBothSides) {
   EXPECT_EQ(channel.receive<std::string>(), "pprocess::ProtocolError");
 }
 
+TEST_F(ChannelTest, AfterAFramingErrorTheChannelIsBrokenAndThePeerSeesEndOfFile) {
+  Channel channel = start([](Channel& c) {
+    RawHeader header;
+    header.magic = 0xdeadbeef;
+    write_raw(c, &header, sizeof header);
+    try {
+      static_cast<void>(c.receive<int>());
+    } catch (const ChannelClosed&) {
+      pprocess::exit(c, 7);  // the creator shut the broken channel
+    }
+  });
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
+  EXPECT_TRUE(channel.broken());
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
+  EXPECT_THROW(channel.send(1), ProtocolError);
+  channel.close();
+  EXPECT_EQ(channel.exit_status()->exit_code, 7);
+}
+
+TEST_F(ChannelTest, APostedValueArrivesWithoutTheSenderWaiting) {
+  Channel channel = start([](Channel& c) {
+    c.post(1);
+    c.post(std::string("two"));
+    c.send(3);
+  });
+  EXPECT_EQ(channel.receive<int>(), 1);
+  EXPECT_EQ(channel.receive<std::string>(), "two");
+  EXPECT_EQ(channel.receive<int>(), 3);
+  EXPECT_EQ(channel.frames_received(), 3U);
+}
+
 TEST_F(ChannelTest, TheValueOkAndErrorLikeStringsAreReceivedAsData) {
   Channel channel = start([](Channel& c) {
     c.send(std::string("OK"));

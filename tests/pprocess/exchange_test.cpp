@@ -206,6 +206,22 @@ TEST_F(ExchangeTest, ASubclassReceivesThroughStoreData) {
   EXPECT_EQ(summer.sum, 55);
 }
 
+TEST_F(ExchangeTest, AHandlerThatClosesItsChannelDoesNotHangTheExchange) {
+  int got = 0;
+  Exchange exchange({.limit = 1}, [&](Channel& c) {
+    got = c.receive<int>();
+    c.close();
+  });
+  exchange.start([](Channel& c) { c.send(5); });
+  exchange.finish();
+  EXPECT_EQ(got, 5);
+}
+
+TEST_F(ExchangeTest, ReadyOnAnEmptyExchangeReturnsAtOnce) {
+  Exchange exchange({.limit = 1});
+  EXPECT_TRUE(exchange.ready().empty());
+}
+
 TEST_F(ExchangeTest, AddWatchesAChannelStartedElsewhere) {
   std::vector<int> got;
   Exchange exchange({.limit = 1}, [&](Channel& c) { got.push_back(c.receive<int>()); });

@@ -4,6 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
+#include <array>
+#include <cstdint>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -119,6 +123,31 @@ TEST_F(MapTest, AfterACrashLaterTasksStillLandInTheirOwnSlots) {
       EXPECT_EQ(results[i], static_cast<int>(i) + 100);
     }
   }
+}
+
+TEST_F(MapTest, AProcessKilledWhileSendingIsProcessDiedNotAProtocolError) {
+  Map<int> results({.limit = 2});
+  results(
+      [](Channel& c, int x) {
+        if (x == 1) {
+          // Half a frame, then death: what a process killed in the middle of a send leaves.
+          const std::array<std::uint32_t, 4> header{0x70707263, 1, 100, 0};
+          ::send(c.fileno(), header.data(), sizeof header, MSG_NOSIGNAL);
+          ::send(c.fileno(), "0123456789", 10, MSG_NOSIGNAL);
+          ::raise(SIGKILL);
+        }
+        c.send(x * 2);
+      },
+      range(4));
+  EXPECT_EQ(results[0], 0);
+  try {
+    static_cast<void>(results[1]);
+    FAIL() << "expected ProcessDied";
+  } catch (const ProcessDied& e) {
+    EXPECT_EQ(e.signal(), SIGKILL);
+  }
+  EXPECT_EQ(results[2], 4);
+  EXPECT_EQ(results[3], 6);
 }
 
 TEST_F(MapTest, AChannelCallableIsUsedAsItIs) {

@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <set>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -95,6 +97,50 @@ TEST_F(ReuseTest, AReusableWorkerOnlyRunsItsOwnCallable) {
   exchange.finish();
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector<std::pair<char, int>>{{'a', 1}, {'a', 3}, {'b', 2}}));
+}
+
+double twice(double x) { return 2 * x; }
+
+TEST_F(ReuseTest, AWorkerIsOnlyHandedArgumentsOfTheTypesItWasStartedWith) {
+  std::vector<double> got;
+  Exchange exchange({.limit = 1, .reuse = true},
+                    [&](Channel& c) { got.push_back(c.receive<double>()); });
+  auto calc = exchange.manage(MakeReusable(twice));
+  calc(1);     // an int
+  calc(2.5f);  // a float: not to be read as an int by the first worker
+  calc(4);
+  exchange.finish();
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<double>{2, 5, 8}));
+}
+
+TEST_F(ReuseTest, AHandlerMayRemoveTheChannelItIsGiven) {
+  std::vector<int> got;
+  Exchange exchange({.limit = 2, .reuse = true}, [&](Channel& c) {
+    got.push_back(c.receive<int>());
+    exchange.remove(c);
+  });
+  for (int i = 0; i < 4; ++i) exchange.start(MakeReusable([](int x) { return x; }), i);
+  exchange.finish();
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST_F(ReuseTest, AHandlerThatThrowsBeforeReadingLosesNothing) {
+  std::vector<int> got;
+  bool thrown = false;
+  Exchange exchange({.limit = 1, .reuse = true}, [&](Channel& c) {
+    if (!thrown) {
+      thrown = true;
+      throw std::runtime_error("not yet");
+    }
+    got.push_back(c.receive<int>());
+  });
+  auto calc = exchange.manage(MakeReusable([](int x) { return x * 10; }));
+  for (int i = 0; i < 3; ++i) calc(i);
+  EXPECT_THROW(exchange.finish(), std::runtime_error);
+  exchange.finish();
+  EXPECT_EQ(got, (std::vector<int>{0, 10, 20}));
 }
 
 TEST_F(ReuseTest, ManagedReusableCallsShareWorkers) {

@@ -113,6 +113,12 @@ class Channel {
   [[nodiscard]] bool offers_reuse() const noexcept { return offers_reuse_; }
   /// Whether the peer has reported an exception (an error frame) on this channel.
   [[nodiscard]] bool received_error() const noexcept { return received_error_; }
+  /// Frames (values and error reports) received whole so far.
+  [[nodiscard]] std::size_t frames_received() const noexcept { return frames_received_; }
+  /// Whether a framing error (a truncated, oversized or corrupt frame, a missing
+  /// acknowledgement) has left the stream out of step: the channel is then shut in both
+  /// directions, its peer sees end-of-file, and every further call throws ProtocolError.
+  [[nodiscard]] bool broken() const noexcept { return broken_; }
   /// How the created process ended, once `close` or `wait` has reaped it.
   [[nodiscard]] const std::optional<ExitStatus>& exit_status() const noexcept { return status_; }
 
@@ -204,7 +210,7 @@ class Channel {
   T decode(std::uint64_t length) {
     if constexpr (detail::is_block<T>::value) {
       using Element = typename T::value_type;
-      if (length % sizeof(Element) != 0) reject_payload(length, sizeof(Element));
+      if (length % sizeof(Element) != 0) reject_block(length, sizeof(Element));
       T block(length / sizeof(Element), Element{});
       read_payload(block.data(), length);
       return block;
@@ -229,10 +235,15 @@ class Channel {
 
   void send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack = false);
   void await_acknowledgement();
+  bool acknowledgement();
+  std::optional<std::uint64_t> next_frame(bool stop_allowed);
   void acknowledge() noexcept;
   std::optional<std::uint64_t> next_data_frame(bool stop_allowed);
   void read_payload(void* destination, std::uint64_t length);
-  [[noreturn]] void reject_payload(std::uint64_t length, std::size_t element_size);
+  [[noreturn]] void reject_block(std::uint64_t length, std::size_t element_size);
+  template <class Call>
+  auto guard_stream(Call call);
+  void break_stream() noexcept;
   [[noreturn]] void undecodable(const std::string& why);
   [[noreturn]] void throw_remote_error(std::uint64_t length);
   void release() noexcept;
@@ -243,6 +254,8 @@ class Channel {
   bool offers_reuse_ = false;
   bool received_error_ = false;
   bool ack_owed_ = false;  // the frame being received was sent, not posted
+  bool broken_ = false;
+  std::size_t frames_received_ = 0;
   std::optional<ExitStatus> status_;
   std::string buffer_;
 };

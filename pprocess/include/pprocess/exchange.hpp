@@ -40,6 +40,8 @@ namespace detail {
 struct CallableKey {
   std::type_index type = typeid(void);
   std::uintptr_t identity = 0;
+  /// The argument types: a worker decodes the tuple of its first call's types.
+  std::type_index arguments = typeid(void);
   friend bool operator==(const CallableKey&, const CallableKey&) = default;
 };
 
@@ -204,8 +206,10 @@ class Exchange {
   void watch(Channel channel, std::optional<detail::Task> task);
   void submit(detail::Task task);
   void start_queued();
-  void launch(detail::Task task);
-  void deliver(Worker& worker);
+  void launch(detail::Task& task);
+  void deliver(Channel& channel);
+  void after_delivery(Channel& channel, std::size_t frames_before);
+  Worker* worker_of(const Channel& channel) noexcept;
   void hand_over(Worker& worker);
   void retire(std::size_t index);
   std::optional<std::size_t> settle_tasks(Worker& worker, const ExitStatus& status);
@@ -232,6 +236,7 @@ void Exchange::start_keyed(detail::CallableKey key, F&& f, Args&&... args) {
   auto state = std::make_shared<State>(std::forward<F>(f), std::forward<Args>(args)...);
   detail::Task task;
   task.key = key;
+  task.key.arguments = typeid(std::tuple<std::decay_t<Args>...>);
   task.run = [state](Channel& channel) {
     std::apply([&channel](auto& fn, auto&... a) { std::invoke(fn, channel, std::move(a)...); },
                *state);

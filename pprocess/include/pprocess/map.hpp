@@ -101,9 +101,13 @@ class Map : public Exchange {
     const std::optional<std::size_t> task = task_of(channel);
     if (!task) throw ProtocolError("pprocess::Map: data from a channel it did not start");
     Slot& s = slot(*task);
+    const std::size_t before = channel.frames_received();
     try {
       s.value.emplace(channel.template receive<R>());
     } catch (const Error&) {
+      // The task's own failure (a RemoteError, a value of the wrong type) belongs in its slot; a
+      // frame cut off by a dying process is the Exchange's to settle, as ProcessDied.
+      if (channel.frames_received() == before) throw;
       s.error = std::current_exception();
     }
   }

@@ -68,9 +68,13 @@ class Queue : public Exchange {
  protected:
   void store_data(Channel& channel) override {
     Outcome outcome;
+    const std::size_t before = channel.frames_received();
     try {
       outcome.value.emplace(channel.template receive<T>());
     } catch (const Error&) {
+      // The task's own failure takes its place in the queue; a frame cut off by a dying
+      // process is the Exchange's to settle, as ProcessDied.
+      if (channel.frames_received() == before) throw;
       outcome.error = std::current_exception();
     }
     outcomes_.push_back(std::move(outcome));
