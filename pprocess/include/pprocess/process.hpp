@@ -17,6 +17,8 @@ Channel create(bool offer_reuse);
 
 /// Forks. The creator gets a channel to the created process (pid() > 0); the created process
 /// gets a channel to its creator (pid() == 0) and must end with pprocess::exit.
+/// The created process is killed when the *thread* that forked it ends (PR_SET_PDEATHSIG), so
+/// fork from a thread that outlives the work, such as the main thread.
 ///   pprocess::Channel ch = pprocess::create();
 ///   if (ch.pid() == 0) { ch.send(compute()); pprocess::exit(ch); }
 [[nodiscard]] inline Channel create() { return detail::create(false); }
@@ -41,7 +43,8 @@ template <class F, class... Args>
 /// The same, ending with exit code `code`.
 [[noreturn]] void exit(Channel& channel, int code);
 
-/// Waits for every child of this process to end and reaps it.
+/// Waits for every child of this process to end and reaps it. Channels and Exchanges whose
+/// processes it reaps then report an unknown exit status.
 ///   pprocess::waitall();
 void waitall();
 
