@@ -5,6 +5,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <string>
@@ -70,7 +71,10 @@ Channel::Channel(Channel&& other) noexcept
       offers_reuse_(other.offers_reuse_),
       received_error_(other.received_error_),
       status_(std::move(other.status_)),
-      buffer_(std::move(other.buffer_)) {}
+      buffer_(std::move(other.buffer_)),
+      inbox_(std::move(other.inbox_)),
+      inbox_begin_(std::exchange(other.inbox_begin_, 0)),
+      inbox_end_(std::exchange(other.inbox_end_, 0)) {}
 
 Channel& Channel::operator=(Channel&& other) noexcept {
   if (this != &other) {
@@ -82,6 +86,9 @@ Channel& Channel::operator=(Channel&& other) noexcept {
     received_error_ = other.received_error_;
     status_ = std::move(other.status_);
     buffer_ = std::move(other.buffer_);
+    inbox_ = std::move(other.inbox_);
+    inbox_begin_ = std::exchange(other.inbox_begin_, 0);
+    inbox_end_ = std::exchange(other.inbox_end_, 0);
   }
   return *this;
 }
@@ -158,30 +165,12 @@ void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, 
 
 namespace {
 
-/// Reads exactly `length` bytes. Returns false on end-of-file before the first byte when that is
-/// allowed (a frame boundary); end-of-file later is a truncated frame.
-bool read_exact(int fd, void* destination, std::size_t length, bool at_boundary, pid_t peer) {
-  auto* out = static_cast<char*>(destination);
-  std::size_t done = 0;
-  while (done < length) {
-    const ssize_t got =
-        detail::retry_eintr([&] { return ::recv(fd, out + done, length - done, 0); });
-    if (got < 0 && !is_disconnect(errno)) detail::throw_errno("pprocess: recv");
-    if (got <= 0) {
-      if (done == 0 && at_boundary) return false;
-      throw ProtocolError("pprocess: truncated frame from " + peer_name(peer) + ": got " +
-                          std::to_string(done) + " of " + std::to_string(length) + " bytes");
-    }
-    done += static_cast<std::size_t>(got);
-  }
-  return true;
-}
-
-/// Reads the next frame header; nullopt at end-of-file.
-std::optional<Header> read_header(int fd, pid_t peer) {
-  if (fd < 0) throw ChannelClosed("pprocess: receive on a closed channel");
+/// Reads the next frame header with `read(destination, length, at_boundary)`; nullopt at
+/// end-of-file.
+template <class Read>
+std::optional<Header> read_header(Read read, pid_t peer) {
   Header header;
-  if (!read_exact(fd, &header, sizeof header, true, peer)) return std::nullopt;
+  if (!read(&header, sizeof header, true)) return std::nullopt;
   if (header.magic != kMagic) {
     throw ProtocolError("pprocess: corrupt frame from " + peer_name(peer) + " (bad magic number)");
   }
@@ -220,8 +209,42 @@ void Channel::break_stream() noexcept {
 }
 
 void Channel::read_payload(void* destination, std::uint64_t length) {
-  guard_stream([&] { return read_exact(fd_, destination, length, false, pid_); });
+  guard_stream([&] { return read_exact(destination, length, false); });
   ++frames_received_;
+}
+
+bool Channel::read_exact(void* destination, std::size_t length, bool at_boundary) {
+  if (fd_ < 0) throw ChannelClosed("pprocess: receive on a closed channel");
+  auto* out = static_cast<char*>(destination);
+  std::size_t done = std::min(length, inbox_end_ - inbox_begin_);
+  std::memcpy(out, inbox_.data() + inbox_begin_, done);
+  inbox_begin_ += done;
+  while (done < length) {
+    // Small reads take whatever has arrived, so a header, its payload and the next frames
+    // come in one system call; a large payload goes straight to its destination.
+    const std::size_t missing = length - done;
+    const bool direct = missing >= kInboxBytes;
+    if (!direct && inbox_.empty()) inbox_.resize(kInboxBytes);
+    char* target = direct ? out + done : inbox_.data();
+    const std::size_t room = direct ? missing : kInboxBytes;
+    const ssize_t got = detail::retry_eintr([&] { return ::recv(fd_, target, room, 0); });
+    if (got < 0 && !is_disconnect(errno)) detail::throw_errno("pprocess: recv");
+    if (got <= 0) {
+      if (done == 0 && at_boundary) return false;
+      throw ProtocolError("pprocess: truncated frame from " + peer_name(pid_) + ": got " +
+                          std::to_string(done) + " of " + std::to_string(length) + " bytes");
+    }
+    if (direct) {
+      done += static_cast<std::size_t>(got);
+    } else {
+      const std::size_t used = std::min(missing, static_cast<std::size_t>(got));
+      std::memcpy(out + done, inbox_.data(), used);
+      done += used;
+      inbox_begin_ = used;
+      inbox_end_ = static_cast<std::size_t>(got);
+    }
+  }
+  return true;
 }
 
 std::optional<std::uint64_t> Channel::next_data_frame(bool stop_allowed) {
@@ -229,7 +252,8 @@ std::optional<std::uint64_t> Channel::next_data_frame(bool stop_allowed) {
 }
 
 std::optional<std::uint64_t> Channel::next_frame(bool stop_allowed) {
-  const std::optional<Header> header = read_header(fd_, pid_);
+  const std::optional<Header> header =
+      read_header([this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, pid_);
   if (!header) {
     if (stop_allowed) return std::nullopt;
     throw ChannelClosed("pprocess: " + peer_name(pid_) + " closed the channel");
@@ -255,7 +279,8 @@ void Channel::await_acknowledgement() {
 }
 
 bool Channel::acknowledgement() {
-  const std::optional<Header> header = read_header(fd_, pid_);
+  const std::optional<Header> header =
+      read_header([this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, pid_);
   if (!header) {
     throw ChannelClosed("pprocess: " + peer_name(pid_) +
                         " closed the channel before acknowledging");

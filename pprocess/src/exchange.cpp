@@ -90,14 +90,18 @@ std::vector<Channel*> Exchange::ready(std::optional<milliseconds> timeout) {
   for (const auto& worker : workers_) {
     if (!worker->channel.is_open()) ended.push_back(&worker->channel);
   }
-  if (workers_.empty() || !ended.empty()) timeout = milliseconds(0);
+  // Frames already read into a channel's buffer are invisible to poll: they are ready now.
+  for (const auto& worker : workers_) {
+    if (worker->channel.has_buffered()) with_data.push_back(&worker->channel);
+  }
+  if (workers_.empty() || !ended.empty() || !with_data.empty()) timeout = milliseconds(0);
   std::vector<pollfd> fds;
   fds.reserve(workers_.size());
   for (const auto& worker : workers_) fds.push_back({worker->channel.fileno(), POLLIN, 0});
   if (!fds.empty() && poll_for(fds, timeout) > 0) {
     for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents == 0 || fds[i].fd < 0) continue;
       Channel& channel = workers_[i]->channel;
+      if (fds[i].revents == 0 || fds[i].fd < 0 || channel.has_buffered()) continue;
       const detail::Pending pending =
           (fds[i].revents & POLLNVAL) ? detail::Pending::end : detail::peek(fds[i].fd);
       if (pending == detail::Pending::data) with_data.push_back(&channel);
@@ -224,7 +228,15 @@ void Exchange::hand_over(Worker& worker) {
   worker.tasks.pop_front();  // delivered
   worker.delivered = false;
   worker.front_posted = true;
-  while (worker.tasks.size() < kPipelineDepth) {
+  const auto now = std::chrono::steady_clock::now();
+  if (worker.last_delivery != std::chrono::steady_clock::time_point{}) {
+    const std::chrono::duration<double, std::micro> interval = now - worker.last_delivery;
+    worker.task_time =
+        worker.task_time.count() == 0 ? interval : 0.75 * worker.task_time + 0.25 * interval;
+  }
+  worker.last_delivery = now;
+  const std::size_t depth = pipeline_depth(worker);
+  while (worker.tasks.size() < depth) {
     const auto next = std::find_if(queue_.begin(), queue_.end(), [&](const detail::Task& task) {
       return task.key == worker.key && task.post_args;
     });
@@ -238,6 +250,12 @@ void Exchange::hand_over(Worker& worker) {
     queue_.erase(next);
   }
   if (worker.tasks.empty()) worker.channel.stop();
+}
+
+std::size_t Exchange::pipeline_depth(const Worker& worker) noexcept {
+  if (worker.task_time.count() <= 0) return 2;  // not measured yet
+  const double ahead = std::chrono::duration<double, std::micro>(kLookahead) / worker.task_time;
+  return std::clamp<std::size_t>(1 + static_cast<std::size_t>(ahead), 1, kMaxPipelineDepth);
 }
 
 void Exchange::retire(std::size_t index) {

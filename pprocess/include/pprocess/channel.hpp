@@ -113,6 +113,9 @@ class Channel {
   [[nodiscard]] bool offers_reuse() const noexcept { return offers_reuse_; }
   /// Whether the peer has reported an exception (an error frame) on this channel.
   [[nodiscard]] bool received_error() const noexcept { return received_error_; }
+  /// Whether bytes of the next frame have already been read from the socket into this process,
+  /// where poll cannot see them: check this before polling fileno().
+  [[nodiscard]] bool has_buffered() const noexcept { return inbox_end_ > inbox_begin_; }
   /// Frames (values and error reports) received whole so far.
   [[nodiscard]] std::size_t frames_received() const noexcept { return frames_received_; }
   /// Whether a framing error (a truncated, oversized or corrupt frame, a missing
@@ -240,6 +243,7 @@ class Channel {
   void acknowledge() noexcept;
   std::optional<std::uint64_t> next_data_frame(bool stop_allowed);
   void read_payload(void* destination, std::uint64_t length);
+  bool read_exact(void* destination, std::size_t length, bool at_boundary);
   [[noreturn]] void reject_block(std::uint64_t length, std::size_t element_size);
   template <class Call>
   auto guard_stream(Call call);
@@ -258,6 +262,11 @@ class Channel {
   std::size_t frames_received_ = 0;
   std::optional<ExitStatus> status_;
   std::string buffer_;
+  // Bytes received but not yet consumed: [inbox_begin_, inbox_end_).
+  static constexpr std::size_t kInboxBytes = 64 * 1024;
+  std::vector<char> inbox_;
+  std::size_t inbox_begin_ = 0;
+  std::size_t inbox_end_ = 0;
 };
 
 }  // namespace pprocess

@@ -181,11 +181,17 @@ class Exchange {
     detail::CallableKey key;
     bool delivered = false;     // the first task has delivered its result
     bool front_posted = false;  // the first task was handed over, not the one forked for
+    std::chrono::steady_clock::time_point last_delivery{};
+    std::chrono::duration<double, std::micro> task_time{0};  // a moving average
   };
 
-  /// Tasks a reusable worker holds at once: the one it runs and the next, so that it never
-  /// waits for the exchange between two tasks.
-  static constexpr std::size_t kPipelineDepth = 2;
+  /// Reuse: how many tasks a worker holds at once (the one it runs and those handed to it in
+  /// advance). Enough to cover kLookahead of its work, so a worker of tiny tasks never waits
+  /// for the exchange, while a worker of long tasks holds only its own, which keeps the last
+  /// tasks spread over every worker.
+  static constexpr std::chrono::microseconds kLookahead{200};
+  static constexpr std::size_t kMaxPipelineDepth = 16;
+  [[nodiscard]] static std::size_t pipeline_depth(const Worker& worker) noexcept;
 
   template <class F>
   detail::CallableKey key_of(const F& f) noexcept {
