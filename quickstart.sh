@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs the project: `./quickstart.sh` renders, `./quickstart.sh test` tests.
+# Sets up, builds and runs the project: `./quickstart.sh` renders, `./quickstart.sh test` tests,
+# `./quickstart.sh bench` measures and writes the speedup report.
 # Installs the Debian packages that are missing (as root, or through sudo), configures the
 # default preset, builds, then runs the chosen job.
 set -euo pipefail
@@ -39,13 +40,33 @@ case "$job" in
     build default
     ctest --preset default -j "$(nproc)"
     ;;
+  bench)
+    # The speedup report: render and machinery benchmarks (medians of three), then the table and
+    # chart in docs/benchmarks.md, with the raw JSON beside them in docs/bench/.
+    install_missing
+    build release
+    mkdir -p docs/bench
+    cpus=$(nproc)
+    rows=16  # pygmy::app::kDefaultBandRows
+    ./build/release/bench/render_bench \
+      --benchmark_filter="BM_Render/(builtin|showcase)/[a-z]+/j:[0-9]+/rows:${rows}/|BM_Render/showcase/exchange/j:${cpus}/" \
+      --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+      --benchmark_out=docs/bench/render.json --benchmark_out_format=json
+    ./build/release/bench/machinery_bench \
+      --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+      --benchmark_out=docs/bench/machinery.json --benchmark_out_format=json
+    ./build/release/bench/bench_report --render docs/bench/render.json \
+      --machinery docs/bench/machinery.json --markdown docs/benchmarks.md \
+      --svg docs/bench/speedup.svg --svg-link bench/speedup.svg \
+      --commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    ;;
   asan)
     install_missing
     build asan
     ctest --preset asan -j "$(nproc)"
     ;;
   *)
-    echo "usage: ./quickstart.sh [run|test|asan]" >&2
+    echo "usage: ./quickstart.sh [run [pygmy render options]|test|asan|bench]" >&2
     exit 2
     ;;
 esac

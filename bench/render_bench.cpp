@@ -45,11 +45,12 @@ class Baselines {
   std::map<std::string, double> seconds_;
 };
 
-/// The band sizes worth comparing: one row, the default, a middle value, one band per process.
+/// The band sizes worth comparing: one row, a few rows, the default, a middle value, and one
+/// band per process.
 std::vector<int> band_rows_for(const pygmy::Scene& scene, unsigned processes) {
-  std::vector<int> rows{1, pygmy::app::kDefaultBandRows, 32,
-                        static_cast<int>((static_cast<unsigned>(scene.height) + processes - 1) /
-                                         processes)};
+  std::vector<int> rows{
+      1, 4, pygmy::app::kDefaultBandRows, 64,
+      static_cast<int>((static_cast<unsigned>(scene.height) + processes - 1) / processes)};
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   return rows;
@@ -66,9 +67,9 @@ void register_scene(const std::string& name, const pygmy::Scene& scene, Baseline
         plan.scheduler = scheduler;
         plan.processes = processes;
         plan.band_rows = rows;
-        const std::string title = "BM_Render/" + name + "/" +
-                                  std::string(pygmy::app::name_of(scheduler)) +
-                                  "/j:" + std::to_string(processes) + "/rows:" + std::to_string(rows);
+        const std::string title =
+            "BM_Render/" + name + "/" + std::string(pygmy::app::name_of(scheduler)) +
+            "/j:" + std::to_string(processes) + "/rows:" + std::to_string(rows);
         benchmark::RegisterBenchmark(
             title.c_str(),
             [name, scene, plan, &baselines](benchmark::State& state) {

@@ -33,7 +33,7 @@ enum class Scheduler {
 [[nodiscard]] std::optional<Scheduler> scheduler_named(std::string_view name);
 
 /// Rows per band unless told otherwise; docs/benchmarks.md shows how it was chosen.
-inline constexpr int kDefaultBandRows = 8;
+inline constexpr int kDefaultBandRows = 16;
 
 /// How to render: who, with how many processes, in bands of how many rows.
 ///   RenderPlan plan{.scheduler = Scheduler::map, .processes = 4};
