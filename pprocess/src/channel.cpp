@@ -64,33 +64,31 @@ Channel::Channel(int fd, pid_t pid, bool offers_reuse)
 Channel::Channel(int fd, pid_t pid, bool offers_reuse, Registered) noexcept
     : fd_(fd), pid_(pid), owner_(::getpid()), offers_reuse_(offers_reuse) {}
 
-Channel::Channel(Channel&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      pid_(std::exchange(other.pid_, 0)),
-      owner_(other.owner_),
-      offers_reuse_(other.offers_reuse_),
-      received_error_(other.received_error_),
-      status_(std::move(other.status_)),
-      buffer_(std::move(other.buffer_)),
-      inbox_(std::move(other.inbox_)),
-      inbox_begin_(std::exchange(other.inbox_begin_, 0)),
-      inbox_end_(std::exchange(other.inbox_end_, 0)) {}
+Channel::Channel(Channel&& other) noexcept { swap(other); }
 
 Channel& Channel::operator=(Channel&& other) noexcept {
   if (this != &other) {
     Channel previous(std::move(*this));  // closed and reaped at the end of this scope
-    fd_ = std::exchange(other.fd_, -1);
-    pid_ = std::exchange(other.pid_, 0);
-    owner_ = other.owner_;
-    offers_reuse_ = other.offers_reuse_;
-    received_error_ = other.received_error_;
-    status_ = std::move(other.status_);
-    buffer_ = std::move(other.buffer_);
-    inbox_ = std::move(other.inbox_);
-    inbox_begin_ = std::exchange(other.inbox_begin_, 0);
-    inbox_end_ = std::exchange(other.inbox_end_, 0);
+    swap(other);
   }
   return *this;
+}
+
+void Channel::swap(Channel& other) noexcept {
+  using std::swap;
+  swap(fd_, other.fd_);
+  swap(pid_, other.pid_);
+  swap(owner_, other.owner_);
+  swap(offers_reuse_, other.offers_reuse_);
+  swap(received_error_, other.received_error_);
+  swap(ack_owed_, other.ack_owed_);
+  swap(broken_, other.broken_);
+  swap(frames_received_, other.frames_received_);
+  swap(status_, other.status_);
+  swap(buffer_, other.buffer_);
+  swap(inbox_, other.inbox_);
+  swap(inbox_begin_, other.inbox_begin_);
+  swap(inbox_end_, other.inbox_end_);
 }
 
 Channel::~Channel() {
@@ -122,6 +120,12 @@ ExitStatus Channel::wait() {
   if (pid_ <= 0) throw std::logic_error("pprocess::Channel::wait: only the creator can wait");
   if (!status_) status_ = detail::reap(pid_);
   return *status_;
+}
+
+std::optional<ExitStatus> Channel::try_wait() {
+  if (pid_ <= 0) throw std::logic_error("pprocess::Channel::try_wait: only the creator can wait");
+  if (!status_) status_ = detail::try_reap(pid_);
+  return status_;
 }
 
 void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack) {
@@ -217,8 +221,10 @@ bool Channel::read_exact(void* destination, std::size_t length, bool at_boundary
   if (fd_ < 0) throw ChannelClosed("pprocess: receive on a closed channel");
   auto* out = static_cast<char*>(destination);
   std::size_t done = std::min(length, inbox_end_ - inbox_begin_);
-  std::memcpy(out, inbox_.data() + inbox_begin_, done);
-  inbox_begin_ += done;
+  if (done > 0) {  // an empty inbox may have no storage at all: memcpy wants real pointers
+    std::memcpy(out, inbox_.data() + inbox_begin_, done);
+    inbox_begin_ += done;
+  }
   while (done < length) {
     // Small reads take whatever has arrived, so a header, its payload and the next frames
     // come in one system call; a large payload goes straight to its destination.
@@ -316,7 +322,7 @@ void Channel::stop() noexcept {
 void Channel::send_error(const std::string& type_name, const std::string& message) noexcept {
   try {
     std::string payload;
-    encode(std::pair<std::string, std::string>(type_name, message), payload);
+    detail::encode(std::pair<std::string, std::string>(type_name, message), payload);
     send_frame(detail::FrameKind::error, payload);
   } catch (...) {
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <iterator>
 #include <stdexcept>
+#include <string>
 
 #include "pprocess/cores.hpp"
 #include "system.hpp"
@@ -16,19 +17,23 @@ namespace pprocess {
 
 namespace {
 
-/// poll, retried after a signal with the time that is left.
-int poll_for(std::vector<pollfd>& fds, std::optional<std::chrono::milliseconds> timeout) {
-  using clock = std::chrono::steady_clock;
-  const auto deadline = timeout ? clock::now() + *timeout : clock::time_point::max();
+using Clock = std::chrono::steady_clock;
+
+/// poll, retried after a signal with the time that is left; unset `timeout` waits for ever.
+int poll_for(std::vector<pollfd>& fds, std::optional<Clock::duration> timeout) {
+  const Clock::time_point deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
   for (;;) {
-    int wait_ms = -1;
+    timespec wait{};
     if (timeout) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-      wait_ms = static_cast<int>(std::max<std::int64_t>(left.count(), 0));
+      const auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left);
+      wait.tv_sec = static_cast<time_t>(seconds.count());
+      wait.tv_nsec = static_cast<long>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(left - seconds).count());
     }
-    const int n = ::poll(fds.data(), fds.size(), wait_ms);
+    const int n = ::ppoll(fds.data(), fds.size(), timeout ? &wait : nullptr, nullptr);
     if (n >= 0) return n;
-    if (errno != EINTR) detail::throw_errno("pprocess: poll");
+    if (errno != EINTR) detail::throw_errno("pprocess: ppoll");
   }
 }
 
@@ -84,32 +89,47 @@ void Exchange::add_wait(Channel channel) {
 std::vector<Channel*> Exchange::ready(std::optional<milliseconds> timeout) {
   removed_.clear();
   if (options_.autoclose) closed_.clear();
-  std::vector<Channel*> with_data;
-  std::vector<Channel*> ended;
-  // A channel closed by its handler can no longer be polled: its process's end is settled now.
-  for (const auto& worker : workers_) {
-    if (!worker->channel.is_open()) ended.push_back(&worker->channel);
-  }
-  // Frames already read into a channel's buffer are invisible to poll: they are ready now.
-  for (const auto& worker : workers_) {
-    if (worker->channel.has_buffered()) with_data.push_back(&worker->channel);
-  }
-  if (workers_.empty() || !ended.empty() || !with_data.empty()) timeout = milliseconds(0);
-  std::vector<pollfd> fds;
-  fds.reserve(workers_.size());
-  for (const auto& worker : workers_) fds.push_back({worker->channel.fileno(), POLLIN, 0});
-  if (!fds.empty() && poll_for(fds, timeout) > 0) {
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      Channel& channel = workers_[i]->channel;
-      if (fds[i].revents == 0 || fds[i].fd < 0 || channel.has_buffered()) continue;
-      const detail::Pending pending =
-          (fds[i].revents & POLLNVAL) ? detail::Pending::end : detail::peek(fds[i].fd);
-      if (pending == detail::Pending::data) with_data.push_back(&channel);
-      if (pending == detail::Pending::end) ended.push_back(&channel);
+  const Clock::time_point deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  // A process whose channel has ended is gone a moment later; one that lingers is looked at
+  // again after pauses that grow, since no descriptor says when a process ends.
+  auto pause = std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(50));
+  for (;;) {
+    const bool settled = settle_ended();
+    std::vector<Channel*> with_data;
+    bool awaiting_end = false;
+    for (const auto& worker : workers_) {
+      awaiting_end = awaiting_end || worker->ended;
+      // Frames already read into a channel's buffer are invisible to poll: they are ready now.
+      if (!worker->ended && worker->channel.has_buffered()) with_data.push_back(&worker->channel);
+    }
+    std::optional<Clock::duration> wait;  // for ever
+    if (timeout) wait = std::max(deadline - Clock::now(), Clock::duration::zero());
+    if (settled || !with_data.empty() || workers_.empty()) wait = Clock::duration::zero();
+    if (awaiting_end) {
+      wait = std::min(wait.value_or(pause), pause);
+      pause = std::min(pause * 2, std::chrono::duration_cast<Clock::duration>(kLongestPause));
+    }
+    std::vector<pollfd> fds;
+    fds.reserve(workers_.size());
+    for (const auto& worker : workers_) {
+      fds.push_back({worker->ended ? -1 : worker->channel.fileno(), POLLIN, 0});  // -1: skipped
+    }
+    if (poll_for(fds, wait) > 0) {
+      for (std::size_t i = 0; i < fds.size(); ++i) {
+        Channel& channel = workers_[i]->channel;
+        if (fds[i].revents == 0 || fds[i].fd < 0 || channel.has_buffered()) continue;
+        const detail::Pending pending =
+            (fds[i].revents & POLLNVAL) ? detail::Pending::end : detail::peek(fds[i].fd);
+        if (pending == detail::Pending::data) with_data.push_back(&channel);
+        if (pending == detail::Pending::end) workers_[i]->ended = true;
+      }
+    }
+    const bool settled_now = settle_ended();
+    if (settled || settled_now || !with_data.empty() || workers_.empty() ||
+        Clock::now() >= deadline) {
+      return with_data;
     }
   }
-  for (Channel* channel : ended) retire(index_of(*channel));
-  return with_data;
 }
 
 void Exchange::remove(Channel& channel) {
@@ -236,16 +256,25 @@ void Exchange::hand_over(Worker& worker) {
   }
   worker.last_delivery = now;
   const std::size_t depth = pipeline_depth(worker);
+  std::size_t advance_bytes = 0;
+  for (const detail::Task& task : worker.tasks) advance_bytes += task.posted_bytes;
   while (worker.tasks.size() < depth) {
     const auto next = std::find_if(queue_.begin(), queue_.end(), [&](const detail::Task& task) {
-      return task.key == worker.key && task.post_args;
+      return task.key == worker.key && task.encode_args;
     });
     if (next == queue_.end()) break;
+    if (!next->encoded_args) next->encoded_args = next->encode_args();
+    const std::size_t size = next->encoded_args->size();
+    // An idle worker reads what it is handed; a busy one gets no more than fits unread.
+    if (!worker.tasks.empty() && advance_bytes + size > kMaxAdvanceBytes) break;
     try {
-      next->post_args(worker.channel);
+      worker.channel.post(*next->encoded_args);  // a string travels as its bytes: the tuple's
     } catch (const Error&) {
       break;  // the worker has left: the task waits for another
     }
+    advance_bytes += size;
+    next->posted_bytes = size;
+    next->encoded_args.reset();
     worker.tasks.push_back(std::move(*next));
     queue_.erase(next);
   }
@@ -258,10 +287,25 @@ std::size_t Exchange::pipeline_depth(const Worker& worker) noexcept {
   return std::clamp<std::size_t>(1 + static_cast<std::size_t>(ahead), 1, kMaxPipelineDepth);
 }
 
+bool Exchange::settle_ended() {
+  bool settled = false;
+  for (std::size_t i = 0; i < workers_.size();) {
+    Worker& worker = *workers_[i];
+    // A channel closed by its handler can no longer be polled: it has ended too.
+    if (!worker.channel.is_open()) worker.ended = true;
+    if (worker.ended && (worker.channel.pid() <= 0 || worker.channel.try_wait())) {
+      settled = true;
+      retire(i);  // erases workers_[i]: the next one moves into place
+    } else {
+      ++i;
+    }
+  }
+  return settled;
+}
+
 void Exchange::retire(std::size_t index) {
   std::unique_ptr<Worker> worker = std::move(workers_[index]);
   workers_.erase(workers_.begin() + static_cast<std::ptrdiff_t>(index));
-  if (worker->channel.pid() > 0) worker->channel.wait();
   const ExitStatus status = worker->channel.exit_status().value_or(ExitStatus{});
   const std::optional<std::size_t> failed = settle_tasks(*worker, status);
   keep_removed(std::move(worker->channel));

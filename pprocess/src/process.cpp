@@ -41,6 +41,7 @@ std::string demangle(const char* name) {
 namespace detail {
 
 Channel create(bool offer_reuse) {
+  flush_output();  // before the lock: a slow stdout must not hold up other threads' channels
   auto lock = ChannelRegistry::lock();
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) throw_errno("socketpair");
@@ -49,7 +50,6 @@ Channel create(bool offer_reuse) {
   ChannelRegistry::add(creator_end.get());
   ChannelRegistry::add(created_end.get());
   const pid_t creator = ::getpid();
-  flush_output();
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int error = errno;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -35,10 +36,39 @@ struct Particle {
   friend bool operator==(const Particle&, const Particle&) = default;
 };
 
-/// Writes raw bytes as a created process would if it spoke the protocol badly.
+/// Writes raw bytes as a created process would if it spoke the protocol badly. It runs in the
+/// created process, where an assertion would never reach the test: a failure is thrown, and
+/// arrives as a RemoteError instead of the error the test expects.
 void write_raw(Channel& channel, const void* bytes, std::size_t length) {
-  ASSERT_EQ(::send(channel.fileno(), bytes, length, MSG_NOSIGNAL), static_cast<ssize_t>(length));
+  if (::send(channel.fileno(), bytes, length, MSG_NOSIGNAL) != static_cast<ssize_t>(length)) {
+    throw std::runtime_error("write_raw: send failed");
+  }
 }
+
+/// Interrupts this process with SIGALRM every 200 µs while it lives, without SA_RESTART, so
+/// that every blocking system call sees EINTR; restores the previous state when it ends.
+class SignalStorm {
+ public:
+  SignalStorm() {
+    struct sigaction action {};
+    action.sa_handler = [](int) {};
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    if (::sigaction(SIGALRM, &action, &previous_) != 0) throw std::runtime_error("sigaction");
+    const itimerval every_200us{{0, 200}, {0, 200}};
+    if (::setitimer(ITIMER_REAL, &every_200us, nullptr) != 0) throw std::runtime_error("setitimer");
+  }
+  SignalStorm(const SignalStorm&) = delete;
+  SignalStorm& operator=(const SignalStorm&) = delete;
+  ~SignalStorm() {
+    const itimerval off{};
+    ::setitimer(ITIMER_REAL, &off, nullptr);
+    ::sigaction(SIGALRM, &previous_, nullptr);
+  }
+
+ private:
+  struct sigaction previous_ {};
+};
 
 struct RawHeader {
   std::uint32_t magic = 0x70707263;
@@ -112,7 +142,9 @@ TEST_F(ChannelTest, AnExceptionInTheChildArrivesAsRemoteErrorWithItsTypeAndMessa
 
 TEST_F(ChannelTest, APeerThatExitsWithoutSendingGivesChannelClosedPromptly) {
   Channel channel = start([](Channel&) {});
+  const long long began = now_ns();
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
+  EXPECT_LT(now_ns() - began, 1'000'000'000LL);
 }
 
 TEST_F(ChannelTest, APeerKilledWhileWeWaitGivesChannelClosed) {
@@ -232,16 +264,9 @@ TEST_F(ChannelTest, AStringLiteralArrivesAsItsTextWithoutTheClosingNul) {
 }
 
 TEST_F(ChannelTest, SurvivesSignalsInterruptingEverySystemCall) {
-  struct sigaction action {};
-  action.sa_handler = [](int) {};
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: every blocking call sees EINTR
-  struct sigaction previous {};
-  ASSERT_EQ(::sigaction(SIGALRM, &action, &previous), 0);
-  const itimerval every_200us{{0, 200}, {0, 200}};
-  ASSERT_EQ(::setitimer(ITIMER_REAL, &every_200us, nullptr), 0);
-
+  const SignalStorm storm;  // interval timers are not inherited: the child starts its own
   Channel channel = start([](Channel& c) {
+    const SignalStorm child_storm;
     for (int i = 0; i < 20; ++i) c.send(c.receive<std::vector<double>>());
   });
   const std::vector<double> block(1 << 17, 3.5);  // 1 MiB
@@ -250,11 +275,26 @@ TEST_F(ChannelTest, SurvivesSignalsInterruptingEverySystemCall) {
     ASSERT_EQ(channel.receive<std::vector<double>>(), block);
   }
   channel.close();
-
-  const itimerval off{};
-  ::setitimer(ITIMER_REAL, &off, nullptr);
-  ::sigaction(SIGALRM, &previous, nullptr);
   EXPECT_EQ(channel.exit_status()->exit_code, 0);
+}
+
+TEST_F(ChannelTest, AMovedChannelKeepsWhatItHasReceivedAndWhetherItIsBroken) {
+  Channel channel = start([](Channel& c) {
+    c.send(1);
+    const RawHeader header{.magic = 0xdeadbeef};
+    write_raw(c, &header, sizeof header);
+    ::pause();
+  });
+  EXPECT_EQ(channel.receive<int>(), 1);
+  Channel moved(std::move(channel));
+  EXPECT_EQ(moved.frames_received(), 1U);
+  EXPECT_THROW(static_cast<void>(moved.receive<int>()), ProtocolError);
+  Channel assigned;
+  assigned = std::move(moved);
+  EXPECT_TRUE(assigned.broken());
+  EXPECT_EQ(assigned.frames_received(), 1U);
+  EXPECT_THROW(static_cast<void>(assigned.receive<int>()), ProtocolError);
+  ::kill(assigned.pid(), SIGKILL);
 }
 
 TEST_F(ChannelTest, ADroppedChannelEndsAChildStuckInSend) {

@@ -2,6 +2,7 @@
 #include "pprocess/cores.hpp"
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -16,9 +17,12 @@ namespace {
 class CoresTest : public testing::ForkTest {};
 
 TEST_F(CoresTest, CountsAreAtLeastOneAndCoresNeverExceedOnlineCpus) {
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  ASSERT_GE(online, 1);
   EXPECT_GE(get_number_of_cores(), 1U);
+  EXPECT_LE(get_number_of_cores(), static_cast<unsigned>(online));
   EXPECT_GE(available_cpus(), 1U);
-  EXPECT_LE(available_cpus(), static_cast<unsigned>(CPU_SETSIZE));
+  EXPECT_LE(available_cpus(), static_cast<unsigned>(online));
 }
 
 TEST_F(CoresTest, AvailableCpusFollowsTheAffinityMask) {

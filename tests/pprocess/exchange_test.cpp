@@ -110,6 +110,24 @@ TEST_F(ExchangeTest, StoreWithATimeoutReturnsAfterAboutThatLongWhenNothingArrive
   EXPECT_TRUE(exchange.unfinished());
 }
 
+TEST_F(ExchangeTest, StoreKeepsItsTimeoutWhileAProcessLingersAfterClosingItsChannel) {
+  std::vector<int> got;
+  Exchange exchange({.limit = 1}, [&](Channel& c) { got.push_back(c.receive<int>()); });
+  exchange.start([](Channel& c) {
+    c.send(1);
+    c.close();
+    ::usleep(800'000);  // still alive, with nothing more to say
+  });
+  exchange.start([](Channel& c) { c.send(2); });
+  while (got.empty()) exchange.store();
+  const long long begin = now_ns();
+  exchange.store(std::chrono::milliseconds(100));
+  EXPECT_LT(now_ns() - begin, 500'000'000LL) << "store waited for the lingering process";
+  EXPECT_EQ(got, std::vector<int>{1}) << "the second task ran beside the first: over the limit";
+  exchange.finish();
+  EXPECT_EQ(got, (std::vector<int>{1, 2}));
+}
+
 TEST_F(ExchangeTest, ALimitOfZeroIsRejected) {
   EXPECT_THROW(Exchange({.limit = 0}), std::invalid_argument);
 }
@@ -139,6 +157,26 @@ TEST_F(ExchangeTest, AutocloseFalseKeepsAFinishedChannelOpenForTheCaller) {
   EXPECT_EQ(finished.exit_status()->exit_code, 0);  // reaped all the same
   EXPECT_THROW(static_cast<void>(finished.receive<int>()), ChannelClosed);
   finished.close();
+}
+
+TEST_F(ExchangeTest, AutocloseFalseLeavesARemovedChannelReadableByTheCaller) {
+  std::vector<Channel*> removed;
+  Exchange exchange({.limit = 1, .autoclose = false}, [&](Channel& c) {
+    EXPECT_EQ(c.receive<int>(), 5);
+    exchange.remove(c);
+    removed.insert(removed.end(), exchange.removed().begin(), exchange.removed().end());
+  });
+  exchange.start([](Channel& c) {
+    c.post(5);
+    c.post(6);
+  });
+  exchange.finish();
+  ASSERT_EQ(removed.size(), 1U);
+  Channel& channel = *removed.front();
+  EXPECT_EQ(channel.receive<int>(), 6);
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
+  channel.close();
+  EXPECT_EQ(channel.exit_status()->exit_code, 0);
 }
 
 TEST_F(ExchangeTest, AutocloseClosesAFinishedChannel) {

@@ -66,6 +66,25 @@ TEST_F(ReuseTest, AWorkerKilledMidTaskFailsThatTaskAndTheRestComplete) {
   }
 }
 
+TEST_F(ReuseTest, LargeArgumentsAndResultsPassThroughABusyWorkerWithoutDeadlock) {
+  // Each value is larger than a socket's buffer: a task handed to a worker while it writes its
+  // result would leave both sides writing, neither reading.
+  std::vector<std::vector<float>> inputs;
+  for (int i = 0; i < 6; ++i) inputs.emplace_back(std::size_t{1} << 18, static_cast<float>(i));
+  auto results = pmap(
+      [](const std::vector<float>& x) {
+        std::vector<float> doubled(x);
+        for (float& v : doubled) v *= 2;
+        return doubled;
+      },
+      inputs, 1, /*reuse=*/true);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    ASSERT_EQ(results[i].size(), inputs[i].size());
+    EXPECT_EQ(results[i].front(), 2.0f * static_cast<float>(i));
+    EXPECT_EQ(results[i].back(), 2.0f * static_cast<float>(i));
+  }
+}
+
 TEST_F(ReuseTest, AReusableWrapperWithoutReuseRunsOneTaskPerProcess) {
   std::vector<int> got;
   Exchange exchange({.limit = 2}, [&](Channel& c) { got.push_back(c.receive<int>()); });

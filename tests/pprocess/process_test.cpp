@@ -2,8 +2,10 @@
 #include "pprocess/process.hpp"
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -84,6 +86,11 @@ TEST_F(ProcessTest, WaitallReapsEveryChild) {
   Channel a = start([](Channel&) {});
   Channel b = start([](Channel&) {});
   waitall();
+  for (const Channel* channel : {&a, &b}) {
+    errno = 0;
+    EXPECT_EQ(::waitpid(channel->pid(), nullptr, WNOHANG), -1) << "not reaped by waitall";
+    EXPECT_EQ(errno, ECHILD);
+  }
   a.close();  // already reaped: its status is unknown, and closing does not wait
   b.close();
   EXPECT_TRUE(a.exit_status().has_value());

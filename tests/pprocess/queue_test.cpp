@@ -62,9 +62,11 @@ TEST_F(QueueTest, ContinuousProducersKeepTheirOrderAndAFreedSlotIsRefilledAtOnce
     for (std::size_t i = 0; i < items.size(); ++i)
       EXPECT_EQ(items[i].sequence, static_cast<int>(i));
   }
-  // Producer 2 took producer 0's slot while producer 1 was still at work.
+  // Producer 2 took producer 0's slot while producer 1 was still at work, at once: its first
+  // item (40 ms of work) follows producer 0's last by far less than one of producer 1's items.
   EXPECT_LT(by_producer[2].front().at, by_producer[1].back().at);
   EXPECT_LT(by_producer[3].front().at, by_producer[1].back().at);
+  EXPECT_LT(by_producer[2].front().at - by_producer[0].back().at, 200'000'000LL);
 }
 
 TEST_F(QueueTest, AFailureIsThrownInItsPlaceAndTheQueueGoesOn) {

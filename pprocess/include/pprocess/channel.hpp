@@ -72,6 +72,17 @@ class StringSink : public std::streambuf {
   std::string& out_;
 };
 
+/// Appends `value`, written with cereal's binary archive, to `out`.
+template <class T>
+void encode(const T& value, std::string& out) {
+  static_assert(serialisable<T>,
+                "pprocess: this type cannot cross a channel; give it a cereal serialize()");
+  StringSink sink(out);
+  std::ostream stream(&sink);
+  cereal::BinaryOutputArchive archive(stream);
+  archive(value);
+}
+
 /// An input stream buffer over bytes already received.
 class BytesSource : public std::streambuf {
  public:
@@ -177,6 +188,10 @@ class Channel {
   /// Waits for the created process to end and returns how it ended (creator side only).
   ExitStatus wait();
 
+  /// How the created process ended, if it has; never waits (creator side only).
+  ///   if (auto status = ch.try_wait()) report(*status);
+  std::optional<ExitStatus> try_wait();
+
  private:
   template <class T>
   static std::span<const char> as_bytes(const T& block) {
@@ -194,19 +209,9 @@ class Channel {
       send_frame(detail::FrameKind::data, as_bytes(value), wants_ack);
     } else {
       buffer_.clear();
-      encode(value, buffer_);
+      detail::encode(value, buffer_);
       send_frame(detail::FrameKind::data, buffer_, wants_ack);
     }
-  }
-
-  template <class T>
-  static void encode(const T& value, std::string& out) {
-    static_assert(detail::serialisable<T>,
-                  "pprocess: this type cannot cross a channel; give it a cereal serialize()");
-    detail::StringSink sink(out);
-    std::ostream stream(&sink);
-    cereal::BinaryOutputArchive archive(stream);
-    archive(value);
   }
 
   template <class T>
@@ -251,6 +256,8 @@ class Channel {
   [[noreturn]] void undecodable(const std::string& why);
   [[noreturn]] void throw_remote_error(std::uint64_t length);
   void release() noexcept;
+  /// Exchanges every member with `other`: the moves are built on it, so none is forgotten.
+  void swap(Channel& other) noexcept;
 
   int fd_ = -1;
   pid_t pid_ = 0;

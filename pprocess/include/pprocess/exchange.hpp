@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <typeindex>
@@ -51,8 +52,12 @@ struct Task {
   CallableKey key;
   /// Runs in a fresh created process: f(channel, args...).
   std::function<void(Channel&)> run;
-  /// Reuse mode: posts the arguments to a worker; empty when they cannot be serialised.
-  std::function<void(Channel&)> post_args;
+  /// Reuse mode: the arguments, encoded for a worker; empty when they cannot be serialised.
+  std::function<std::string()> encode_args;
+  /// Reuse mode: the encoded arguments while the task waits for a worker with room for them.
+  std::optional<std::string> encoded_args;
+  /// Reuse mode: the size of the arguments handed to a worker, once they have been.
+  std::size_t posted_bytes = 0;
 };
 
 template <class F>
@@ -181,6 +186,7 @@ class Exchange {
     detail::CallableKey key;
     bool delivered = false;     // the first task has delivered its result
     bool front_posted = false;  // the first task was handed over, not the one forked for
+    bool ended = false;         // the channel reached end-of-file; the process is yet to end
     std::chrono::steady_clock::time_point last_delivery{};
     std::chrono::duration<double, std::micro> task_time{0};  // a moving average
   };
@@ -191,7 +197,13 @@ class Exchange {
   /// tasks spread over every worker.
   static constexpr std::chrono::microseconds kLookahead{200};
   static constexpr std::size_t kMaxPipelineDepth = 16;
+  /// Reuse: the most bytes of arguments handed to a busy worker in advance. It may be writing a
+  /// large result meanwhile, and neither side reads while it writes: what is handed over must
+  /// fit in the socket's buffer, never block.
+  static constexpr std::size_t kMaxAdvanceBytes = 64 * 1024;
   [[nodiscard]] static std::size_t pipeline_depth(const Worker& worker) noexcept;
+  /// The longest pause between looks at a process whose channel has ended but which lingers.
+  static constexpr std::chrono::milliseconds kLongestPause{10};
 
   template <class F>
   detail::CallableKey key_of(const F& f) noexcept {
@@ -217,6 +229,7 @@ class Exchange {
   void after_delivery(Channel& channel, std::size_t frames_before);
   Worker* worker_of(const Channel& channel) noexcept;
   void hand_over(Worker& worker);
+  bool settle_ended();
   void retire(std::size_t index);
   std::optional<std::size_t> settle_tasks(Worker& worker, const ExitStatus& status);
   void keep_removed(Channel channel);
@@ -248,12 +261,14 @@ void Exchange::start_keyed(detail::CallableKey key, F&& f, Args&&... args) {
                *state);
   };
   if constexpr (detail::serialisable<std::decay_t<Args>...>) {
-    task.post_args = [state](Channel& channel) {
+    task.encode_args = [state] {
+      std::string bytes;
       std::apply(
-          [&channel](const auto&, const auto&... a) {
-            channel.post(std::tuple<std::decay_t<Args>...>(a...));
+          [&bytes](const auto&, const auto&... a) {
+            detail::encode(std::tuple<std::decay_t<Args>...>(a...), bytes);
           },
           *state);
+      return bytes;
     };
   }
   submit(std::move(task));
