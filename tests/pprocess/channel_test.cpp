@@ -111,6 +111,26 @@ TEST_F(ChannelTest, ValuesOfSeveralTypesRoundTrip) {
   EXPECT_EQ(channel.exit_status()->exit_code, 0);
 }
 
+TEST_F(ChannelTest, ReceiveIntoReusesTheStorageOfTheValueItFills) {
+  Channel channel = start([](Channel& c) {
+    for (int i = 0; i < 3; ++i) c.send(std::vector<float>(1 << 18, static_cast<float>(i)));
+    c.send(Particle{"tau", {0, 0, 1}, {3}});
+  });
+  std::vector<float> block;
+  channel.receive_into(block);
+  const float* storage = block.data();
+  for (int i = 1; i < 3; ++i) {
+    channel.receive_into(block);
+    EXPECT_EQ(block.data(), storage) << "a fresh allocation for a block of the same size";
+    ASSERT_EQ(block.size(), std::size_t{1} << 18);
+    EXPECT_EQ(block.front(), static_cast<float>(i));
+    EXPECT_EQ(block.back(), static_cast<float>(i));
+  }
+  Particle particle{"old", {9, 9, 9}, {1, 2, 3, 4}};
+  channel.receive_into(particle);
+  EXPECT_EQ(particle, (Particle{"tau", {0, 0, 1}, {3}}));
+}
+
 TEST_F(ChannelTest, SendReturnsOnlyAfterThePeerHasReceived) {
   Channel channel = start([](Channel& c) {
     ::usleep(200'000);

@@ -158,10 +158,22 @@ class Channel {
   ///   auto row = ch.receive<std::vector<std::uint8_t>>();
   template <class T>
   [[nodiscard]] T receive() {
-    const std::uint64_t length = next_data_frame(false).value();
-    T value = decode<T>(length);
-    acknowledge();
+    static_assert(std::is_default_constructible_v<T>,
+                  "pprocess: a received type must be default constructible");
+    T value{};
+    receive_into(value);
     return value;
+  }
+
+  /// Like `receive`, into an existing value whose storage is reused: a loop that receives large
+  /// vectors allocates (and the kernel maps fresh pages) only once.
+  ///   std::vector<float> row;
+  ///   for (int i = 0; i < rows; ++i) { ch.receive_into(row); use(row); }
+  template <class T>
+  void receive_into(T& value) {
+    const std::uint64_t length = next_data_frame(false).value();
+    decode_into(value, length);
+    acknowledge();
   }
 
   /// Like `receive`, but a stop request or the peer closing gives nullopt: a reusable worker's
@@ -171,7 +183,8 @@ class Channel {
   [[nodiscard]] std::optional<T> receive_or_stop() {
     const std::optional<std::uint64_t> length = next_data_frame(true);
     if (!length) return std::nullopt;
-    T value = decode<T>(*length);
+    std::optional<T> value(std::in_place);
+    decode_into(*value, *length);
     acknowledge();
     return value;
   }
@@ -215,19 +228,15 @@ class Channel {
   }
 
   template <class T>
-  T decode(std::uint64_t length) {
+  void decode_into(T& value, std::uint64_t length) {
     if constexpr (detail::is_block<T>::value) {
       using Element = typename T::value_type;
       if (length % sizeof(Element) != 0) reject_block(length, sizeof(Element));
-      T block(length / sizeof(Element), Element{});
-      read_payload(block.data(), length);
-      return block;
+      value.resize(length / sizeof(Element));
+      read_payload(value.data(), length);
     } else {
-      static_assert(std::is_default_constructible_v<T>,
-                    "pprocess: a received type must be default constructible");
       buffer_.resize(length);
       read_payload(buffer_.data(), length);
-      T value{};
       detail::BytesSource source(buffer_);
       std::istream stream(&source);
       try {
@@ -237,7 +246,6 @@ class Channel {
         undecodable(e.what());
       }
       if (source.remaining() != 0) undecodable("the value ended before the frame did");
-      return value;
     }
   }
 
