@@ -24,8 +24,9 @@ install_missing() {
 
 build() {
   local preset=$1
+  shift
   cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset" -j "$(nproc)"
+  cmake --build --preset "$preset" -j "$(nproc)" "$@"
 }
 
 job=${1:-run}
@@ -44,7 +45,7 @@ case "$job" in
     # The speedup report: render and machinery benchmarks (medians of three), then the table and
     # chart in docs/benchmarks.md, with the raw JSON beside them in docs/bench/.
     install_missing
-    build release
+    build release --target render_bench machinery_bench bench_report
     mkdir -p docs/bench
     cpus=$(nproc)
     rows=16  # pygmy::app::kDefaultBandRows

@@ -211,13 +211,17 @@ std::string machinery_table(const json& results) {
   auto us = [](double s) { return fixed(s * 1e6, 1); };
   std::ostringstream out;
   out << "| measure | pprocess | baseline | ratio |\n|---|---:|---:|---:|\n";
-  for (const std::string size : {"8", "4096", "1048576"}) {
-    const auto channel = seconds("BM_ChannelRoundTrip/" + size + "/");
-    const auto raw = seconds("BM_SocketpairRoundTrip/" + size + "/");
-    if (!channel || !raw) continue;
-    out << "| round trip of " << size << " B (µs; baseline: raw socketpair) | " << us(*channel)
-        << " | " << us(*raw) << " | " << fixed(*channel / *raw, 2) << "× the time, "
-        << fixed(100 * *raw / *channel, 0) << "% of the throughput |\n";
+  for (const auto& [benchmark, how] :
+       {std::pair<std::string, std::string>{"BM_ChannelRoundTrip/", "a fresh vector"},
+        {"BM_ChannelRoundTripInto/", "received into a reused vector"}}) {
+    for (const std::string size : {"8", "4096", "1048576"}) {
+      const auto channel = seconds(benchmark + size + "/");
+      const auto raw = seconds("BM_SocketpairRoundTrip/" + size + "/");
+      if (!channel || !raw) continue;
+      out << "| round trip of " << size << " B, " << how << " (µs; baseline: raw socketpair) | "
+          << us(*channel) << " | " << us(*raw) << " | " << fixed(*channel / *raw, 2)
+          << "× the time, " << fixed(100 * *raw / *channel, 0) << "% of the throughput |\n";
+    }
   }
   if (auto fork = seconds("BM_ForkReap"), start = seconds("BM_StartEmptyTask"); fork && start) {
     out << "| start an empty task and reap it (µs; baseline: bare fork + waitpid) | " << us(*start)
