@@ -214,6 +214,7 @@ void Exchange::start_queued() {
 }
 
 void Exchange::launch(detail::Task& task) {
+  task.posted_bytes = 0;  // it may have been handed to a worker that left: now it is forked for
   Channel channel = detail::create(options_.reuse);
   if (channel.pid() == 0) detail::run_and_exit(channel, [&] { task.run(channel); });
   watch(std::move(channel), std::move(task));
