@@ -43,9 +43,9 @@ Scene builtin_scene() {
 }
 
 Scene with_size(Scene scene, int width, int height) {
-  if (width <= 0 || height <= 0) {
-    throw std::invalid_argument("image size must be positive, got " + std::to_string(width) + "x" +
-                                std::to_string(height));
+  if (width < 1 || height < 1 || width > kMaxImageSide || height > kMaxImageSide) {
+    throw std::invalid_argument("image sides must be from 1 to " + std::to_string(kMaxImageSide) +
+                                ", got " + std::to_string(width) + "x" + std::to_string(height));
   }
   scene.width = width;
   scene.height = height;

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
+#include <set>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -21,8 +23,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-// The largest image side accepted; keeps width × height × 3 far from overflowing.
-constexpr int kMaxImageSide = 1 << 16;
 // Reflections recurse into every object hit, so the cost grows quickly with depth.
 constexpr int kMaxTraceDepth = 16;
 constexpr int kMaxOcclusionSamples = 10000;
@@ -171,6 +171,71 @@ class Reader {
 
  private:
   std::string source_;
+};
+
+// nlohmann's parser callback that rejects a key given twice in one object: left alone, the last
+// one would quietly win, and a repeated key is as likely a mistake as an unknown one. It follows
+// the parser through objects and arrays to name the repeated key by its JSON pointer.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(const Reader& reader) : reader_(reader) {}
+
+  bool operator()(Json::parse_event_t event, const Json& parsed) {
+    using Event = Json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+        open_.push_back(Level{.is_object = true});
+        break;
+      case Event::array_start:
+        open_.push_back(Level{.is_object = false});
+        break;
+      case Event::key: {
+        Level& object = open_.back();
+        object.key = parsed.get<std::string>();
+        if (!object.keys.insert(object.key).second) {
+          reader_.fail(pointer(), "duplicate key \"" + object.key + "\"; expected each key once");
+        }
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        open_.pop_back();
+        value_done();
+        break;
+      case Event::value:
+        value_done();
+        break;
+    }
+    return true;  // keep every value: this check only looks
+  }
+
+ private:
+  // An object or array the parser is inside, and where in it the parser is.
+  struct Level {
+    bool is_object = true;
+    std::set<std::string> keys{};  // an object's keys so far
+    std::string key{};             // an object's current key
+    std::size_t index = 0;         // an array's current element
+  };
+
+  // A value has ended; inside an array, the next one has the next index.
+  void value_done() {
+    if (!open_.empty() && !open_.back().is_object) {
+      ++open_.back().index;
+    }
+  }
+
+  // The JSON pointer of the current key or element, e.g. /objects/0/radius.
+  std::string pointer() const {
+    std::string text;
+    for (const Level& level : open_) {
+      text += "/" + (level.is_object ? pointer_token(level.key) : std::to_string(level.index));
+    }
+    return text;
+  }
+
+  const Reader& reader_;
+  std::vector<Level> open_;
 };
 
 void read_image(const Reader& r, const Json& json, Scene& scene) {
@@ -390,18 +455,27 @@ SceneError::SceneError(std::string_view source, std::string_view place, std::str
 Scene parse_scene(std::string_view json_text, std::string_view source_name) {
   const std::string source(source_name);
   Json json;
+  const Reader reader(source);
+  DuplicateKeyCheck duplicates(reader);
   try {
-    json = Json::parse(json_text);
+    json = Json::parse(json_text, [&duplicates](int, Json::parse_event_t event, Json& parsed) {
+      return duplicates(event, parsed);
+    });
   } catch (const nlohmann::json::parse_error& error) {
     throw SceneError(source, line_column(json_text, error.byte),
                      "expected valid JSON (" + parse_problem(error) + ")");
   }
-  Scene scene = read_scene(Reader(source), json);
+  Scene scene = read_scene(reader, json);
   scene.name = std::filesystem::path(source).stem().string();
   return scene;
 }
 
 Scene load_scene(const std::filesystem::path& file) {
+  // A directory opens as a stream that reads nothing, which would be reported as empty JSON.
+  std::error_code ignored;
+  if (std::filesystem::is_directory(file, ignored)) {
+    throw SceneError(file.string(), "1:1", "expected a scene file, got a directory");
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     const std::string reason = std::strerror(errno);

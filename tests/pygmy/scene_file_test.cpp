@@ -93,6 +93,16 @@ TEST(SceneFileTest, MissingFileIsNamedInTheError) {
   }
 }
 
+TEST(SceneFileTest, ADirectoryIsNamedAsNotASceneFile) {
+  try {
+    static_cast<void>(load_scene(kScenesDir));
+    FAIL() << "no error";
+  } catch (const SceneError& error) {
+    EXPECT_EQ(std::string(error.what()),
+              kScenesDir.string() + ":1:1: expected a scene file, got a directory");
+  }
+}
+
 TEST(SceneFileTest, MalformedJsonIsReportedByLineAndColumn) {
   const std::string message = error_of("{\n  \"image\": {\"width\": 300,,\n}");
   EXPECT_EQ(message.rfind("test.json:2:26: expected valid JSON (", 0), 0U) << message;
@@ -113,6 +123,33 @@ TEST(SceneFileTest, UnknownKeyInAnObjectIsAnError) {
   EXPECT_EQ(error_of(example_with(R"("radius": 2,)", R"("radius": 2, "radios": 3,)")),
             "test.json:/objects/0/radios: unknown key \"radios\"; expected one of type, centre, "
             "radius, shader");
+}
+
+TEST(SceneFileTest, DuplicateKeyInAnObjectIsAnErrorEvenWhenTheLastValueIsValid) {
+  EXPECT_EQ(error_of(example_with(R"("radius": 2,)", R"("radius": -1, "radius": 4,)")),
+            "test.json:/objects/0/radius: duplicate key \"radius\"; expected each key once");
+}
+
+TEST(SceneFileTest, DuplicateKeyIsNamedByItsPointerAtAnyDepth) {
+  EXPECT_EQ(error_of(example_with(R"("seed": 1,)", R"("seed": 1, "seed": 1,)")),
+            "test.json:/seed: duplicate key \"seed\"; expected each key once");
+  EXPECT_EQ(error_of(example_with(R"("colour": [0.5, 0.5, 1])",
+                                  R"("colour": [0.5, 0.5, 1], "type": "point")")),
+            "test.json:/lights/1/type: duplicate key \"type\"; expected each key once");
+  EXPECT_EQ(error_of(example_with(R"("distance": 7)", R"("distance": 7, "distance": 7)")),
+            "test.json:/objects/1/distance: duplicate key \"distance\"; expected each key once");
+  EXPECT_EQ(error_of(example_with(R"("samples": 10,)", R"("samples": 10, "samples": 10,)")),
+            "test.json:/shaders/ball/occlusion/samples: duplicate key \"samples\"; expected each "
+            "key once");
+}
+
+TEST(SceneFileTest, TheSameKeyInDifferentObjectsIsNoDuplicate) {
+  // Every object and light has "type"; only a repeat within one object counts.
+  EXPECT_NO_THROW(static_cast<void>(parse_scene(kExample, "test.json")));
+  EXPECT_NO_THROW(static_cast<void>(parse_scene(
+      example_with(R"("objects": [)", R"("objects": [{"type": "sphere", "centre": [0, 0, 9], )"
+                                      R"("radius": 1, "shader": "ball"}, )"),
+      "test.json")));
 }
 
 TEST(SceneFileTest, MissingFieldIsAnError) {

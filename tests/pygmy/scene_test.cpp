@@ -59,6 +59,14 @@ TEST(SceneTest, WithSizeRejectsSizesThatAreNotPositive) {
   EXPECT_THROW(static_cast<void>(with_size(builtin_scene(), 10, -1)), std::invalid_argument);
 }
 
+TEST(SceneTest, WithSizeAcceptsTheLargestImageSideAndRejectsOneMore) {
+  EXPECT_EQ(with_size(builtin_scene(), kMaxImageSide, 1).width, kMaxImageSide);
+  EXPECT_THROW(static_cast<void>(with_size(builtin_scene(), kMaxImageSide + 1, 10)),
+               std::invalid_argument);
+  EXPECT_THROW(static_cast<void>(with_size(builtin_scene(), 10, kMaxImageSide + 1)),
+               std::invalid_argument);
+}
+
 TEST(SceneTest, WithSeedChangesOnlyTheSeed) {
   Scene expected = builtin_scene();
   expected.seed = 99;

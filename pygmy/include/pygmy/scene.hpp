@@ -13,6 +13,11 @@
 
 namespace pygmy {
 
+// The largest image side, in pixels, of a scene (file, with_size, `pygmy render --size`); keeps
+// width × height × 3 far from overflowing. read_tiff() accepts the same sizes.
+//   bool fits = width <= kMaxImageSide && height <= kMaxImageSide;
+inline constexpr int kMaxImageSide = 1 << 16;
+
 // A shape in the scene and the index of its shader in Scene::shaders.
 //   Object ball{Sphere{Point3{0, -5, 67}, 2}, 0};
 //   const Shader& s = scene.shaders[ball.shader];
@@ -47,7 +52,7 @@ struct Scene {
 [[nodiscard]] Scene builtin_scene();
 
 // `scene` rendered at another size (the camera keeps its field of view vertically).
-// Throws std::invalid_argument unless both sizes are positive.
+// Throws std::invalid_argument unless both sizes are from 1 to kMaxImageSide.
 //   Scene big = with_size(builtin_scene(), 1920, 1280);
 //   int w = big.width;  // 1920
 [[nodiscard]] Scene with_size(Scene scene, int width, int height);
