@@ -24,6 +24,8 @@
 
 #include <tiffio.h>
 
+#include "pygmy/scene.hpp"
+
 namespace pygmy {
 namespace {
 
@@ -99,49 +101,6 @@ std::string tiff_date_time(const std::filesystem::path& file) {
   return text;
 }
 
-// A new, exclusively created file beside `file`; removed on destruction unless kept.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(const std::filesystem::path& file) : fd_(-1) {
-    std::random_device entropy;
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      path_ = file;
-      path_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(entropy());
-      // 0666 so that the finished file gets the permissions the umask allows, like any new file.
-      const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd >= 0) {
-        fd_ = fd;
-        return;
-      }
-      if (errno != EEXIST) {
-        throw std::system_error(errno, std::generic_category(),
-                                file.string() + ": cannot create a temporary file beside it");
-      }
-    }
-    throw std::runtime_error(file.string() + ": cannot find a free temporary file name");
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  ~TemporaryFile() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-    if (!kept_) {
-      ::unlink(path_.c_str());
-    }
-  }
-
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-  // Hands the descriptor over (libtiff closes it).
-  int release_descriptor() { return std::exchange(fd_, -1); }
-  void keep() { kept_ = true; }
-
- private:
-  std::filesystem::path path_;
-  int fd_;
-  bool kept_ = false;
-};
-
 std::uint16_t compression_tag(TiffOptions::Compression compression) {
   switch (compression) {
     case TiffOptions::Compression::deflate:
@@ -209,39 +168,73 @@ void write_strips(TIFF* tiff, const std::filesystem::path& file, const Image& im
 
 }  // namespace
 
-void write_tiff(const std::filesystem::path& file, const Image& image, const TiffOptions& options) {
-  if (options.bits_per_sample != 8 && options.bits_per_sample != 16) {
-    throw std::invalid_argument(file.string() + ": TIFF bits per sample must be 8 or 16, got " +
-                                std::to_string(options.bits_per_sample));
+TiffOutput::TiffOutput(std::filesystem::path file, TiffOptions options)
+    : file_(std::move(file)), options_(std::move(options)) {
+  if (options_.bits_per_sample != 8 && options_.bits_per_sample != 16) {
+    throw std::invalid_argument(file_.string() + ": TIFF bits per sample must be 8 or 16, got " +
+                                std::to_string(options_.bits_per_sample));
   }
-  TemporaryFile temporary(file);
+  std::random_device entropy;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    temporary_ = file_;
+    temporary_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(entropy());
+    // 0666 so that the finished file gets the permissions the umask allows, like any new file.
+    fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd_ >= 0) {
+      return;
+    }
+    if (errno != EEXIST) {
+      throw std::system_error(errno, std::generic_category(),
+                              file_.string() + ": cannot create a temporary file beside it");
+    }
+  }
+  throw std::runtime_error(file_.string() + ": cannot find a free temporary file name");
+}
+
+TiffOutput::~TiffOutput() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  if (!committed_) {
+    ::unlink(temporary_.c_str());
+  }
+}
+
+void TiffOutput::commit(const Image& image) {
+  if (fd_ < 0) {
+    throw std::logic_error(file_.string() + ": the TIFF file was already committed");
+  }
   TiffMessages messages;
   const auto open = open_options(messages);
-  const int fd = temporary.release_descriptor();
-  TiffHandle tiff(TIFFFdOpenExt(fd, temporary.path().c_str(), "w", open.get()));
+  const int fd = std::exchange(fd_, -1);
+  TiffHandle tiff(TIFFFdOpenExt(fd, temporary_.c_str(), "w", open.get()));
   if (!tiff) {
     ::close(fd);
-    fail(file, "cannot start a TIFF file", messages);
+    fail(file_, "cannot start a TIFF file", messages);
   }
-  write_strips(tiff.get(), file, image, options, messages);
+  write_strips(tiff.get(), file_, image, options_, messages);
   if (TIFFFlush(tiff.get()) != 1) {
-    fail(file, "cannot finish the TIFF file", messages);
+    fail(file_, "cannot finish the TIFF file", messages);
   }
   // The data must be on disk before the rename makes it the file, or a crash could leave an
   // empty file under the final name.
   if (::fsync(TIFFFileno(tiff.get())) != 0) {
-    throw std::system_error(errno, std::generic_category(), file.string() + ": cannot sync");
+    throw std::system_error(errno, std::generic_category(), file_.string() + ": cannot sync");
   }
   // TIFFClose cannot report a failure, so everything was flushed above; it closes fd.
   tiff.reset();
   if (!messages.error.empty()) {
-    fail(file, "cannot write the TIFF file", messages);
+    fail(file_, "cannot write the TIFF file", messages);
   }
-  if (std::rename(temporary.path().c_str(), file.c_str()) != 0) {
+  if (std::rename(temporary_.c_str(), file_.c_str()) != 0) {
     throw std::system_error(errno, std::generic_category(),
-                            file.string() + ": cannot move the finished TIFF into place");
+                            file_.string() + ": cannot move the finished TIFF into place");
   }
-  temporary.keep();
+  committed_ = true;
+}
+
+void write_tiff(const std::filesystem::path& file, const Image& image, const TiffOptions& options) {
+  TiffOutput(file, options).commit(image);
 }
 
 Image read_tiff(const std::filesystem::path& file) {
@@ -269,7 +262,8 @@ Image read_tiff(const std::filesystem::path& file) {
       (bits != 8 && bits != 16) || TIFFIsTiled(tiff.get())) {
     fail(file, "is not a striped, contiguous 8- or 16-bit RGB TIFF", messages);
   }
-  if (width == 0 || height == 0 || width > (1U << 16) || height > (1U << 16)) {
+  if (width == 0 || height == 0 || width > static_cast<std::uint32_t>(kMaxImageSide) ||
+      height > static_cast<std::uint32_t>(kMaxImageSide)) {
     fail(file, "has an unsupported size " + std::to_string(width) + "x" + std::to_string(height),
          messages);
   }

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -209,14 +210,51 @@ TEST_F(TiffTest, WritingIntoAMissingDirectoryThrowsNamingTheFileAndLeavesNothing
   EXPECT_TRUE(entries().empty());
 }
 
+TEST_F(TiffTest, AnOutputInAMissingDirectoryFailsBeforeAnyImageIsWritten) {
+  const fs::path file = dir_ / "missing" / "out.tif";
+  try {
+    const TiffOutput output(file);
+    FAIL() << "no error";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(std::string(error.what()).rfind(file.string() + ": ", 0), 0U) << error.what();
+  }
+  EXPECT_TRUE(entries().empty());
+}
+
+TEST_F(TiffTest, AnOutputHoldsOnlyATemporaryBesideTheFileUntilCommitted) {
+  TiffOutput output(dir_ / "out.tif");
+  EXPECT_EQ(output.temporary_path().parent_path(), dir_);
+  ASSERT_EQ(entries(), std::vector<std::string>{output.temporary_path().filename().string()});
+  const Image image = gradient(6, 5);
+  output.commit(image);
+  EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), image);
+}
+
+TEST_F(TiffTest, AnOutputNeverCommittedLeavesTheFileUntouchedAndNoTemporary) {
+  std::ofstream(dir_ / "out.tif") << "precious";
+  { const TiffOutput output(dir_ / "out.tif"); }
+  EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
+  EXPECT_EQ(file_contents(dir_ / "out.tif"), "precious");
+}
+
+TEST_F(TiffTest, CommittingAnOutputTwiceIsALogicError) {
+  TiffOutput output(dir_ / "out.tif");
+  output.commit(gradient(4, 4));
+  EXPECT_THROW(output.commit(gradient(4, 4)), std::logic_error);
+  EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
+}
+
 TEST_F(TiffTest, BitsOtherThan8Or16AreRejected) {
   EXPECT_THROW(write_tiff(dir_ / "out.tif", gradient(4, 4), {.bits_per_sample = 12}),
                std::invalid_argument);
+  EXPECT_THROW(TiffOutput(dir_ / "out.tif", {.bits_per_sample = 12}), std::invalid_argument);
   EXPECT_TRUE(entries().empty());
 }
 
 // Runs in a death-test child: limits file sizes so that writing fails part way, as a full disk
-// would, then exits 0 only if `file` still holds "precious" and nothing else is in `dir`.
+// would, then exits 0 only if `file` still holds "precious" and nothing else is in `dir`. The
+// child ran SetUp itself, so `dir` is its own: it removes it, for TearDown never runs there.
 [[noreturn]] void fail_a_write_over(const fs::path& dir, const fs::path& file) {
   std::signal(SIGXFSZ, SIG_IGN);
   const rlimit limit{4096, 4096};
@@ -226,8 +264,10 @@ TEST_F(TiffTest, BitsOtherThan8Or16AreRejected) {
   } catch (const std::runtime_error&) {
     const bool untouched = file_contents(file) == "precious";
     const bool alone = std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1;
+    fs::remove_all(dir);
     std::_Exit(untouched && alone ? 0 : 2);
   }
+  fs::remove_all(dir);
   std::_Exit(3);
 }
 

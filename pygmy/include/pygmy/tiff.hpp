@@ -21,11 +21,48 @@ struct TiffOptions {
   std::string description{};                    // the ImageDescription tag; empty leaves it out
 };
 
-// Writes `image` as an RGB TIFF (contiguous, top-left origin) with Software, ImageDescription
-// and DateTime tags; DateTime is SOURCE_DATE_EPOCH (UTC) when that is set, else the local time
-// now. Writes a temporary file in the same directory and renames it over `file`, so on failure
-// `file` is untouched and nothing is left behind. Throws std::runtime_error naming the file;
-// std::invalid_argument for bits_per_sample other than 8 or 16.
+// A TIFF file in two steps: the constructor creates a temporary file beside `file`, so an
+// unusable path fails at once, before the image is even rendered; commit() writes the image
+// into it, syncs it to disk and renames it over `file`. Until then `file` is untouched, and a
+// TiffOutput destroyed without a successful commit removes its temporary.
+//   TiffOutput output("test.tif", {.compression = TiffOptions::Compression::deflate});
+//   output.commit(render_sequential(builtin_scene()));  // a missing directory threw above
+class TiffOutput {
+ public:
+  // Creates the temporary. Throws std::system_error naming `file` when it cannot (a missing or
+  // read-only directory); std::invalid_argument for bits_per_sample other than 8 or 16.
+  //   TiffOutput output("out/test.tif");
+  //   std::filesystem::path temporary = output.temporary_path();  // out/test.tif.tmp.<...>
+  explicit TiffOutput(std::filesystem::path file, TiffOptions options = {});
+  TiffOutput(const TiffOutput&) = delete;
+  TiffOutput& operator=(const TiffOutput&) = delete;
+  TiffOutput(TiffOutput&&) = delete;
+  TiffOutput& operator=(TiffOutput&&) = delete;
+  ~TiffOutput();
+
+  // Where the image goes until commit() renames it: `file` plus ".tmp.<pid>.<random>".
+  //   std::filesystem::path temporary = output.temporary_path();
+  //   bool beside = temporary.parent_path() == std::filesystem::path("test.tif").parent_path();
+  [[nodiscard]] const std::filesystem::path& temporary_path() const { return temporary_; }
+
+  // Writes `image` as an RGB TIFF (contiguous, top-left origin) with Software, ImageDescription
+  // and DateTime tags; DateTime is SOURCE_DATE_EPOCH (UTC) when that is set, else the local time
+  // now. Then syncs the temporary and renames it over the file. Throws std::runtime_error naming
+  // the file; std::logic_error when called a second time.
+  //   TiffOutput output("test.tif");
+  //   output.commit(image);
+  void commit(const Image& image);
+
+ private:
+  std::filesystem::path file_;
+  TiffOptions options_;
+  std::filesystem::path temporary_;
+  int fd_ = -1;  // the temporary, until commit() hands it to libtiff
+  bool committed_ = false;
+};
+
+// Writes `image` to `file` in one go: TiffOutput(file, options).commit(image). On failure `file`
+// is untouched and nothing is left behind.
 //   write_tiff("test.tif", render_sequential(builtin_scene()));
 //   write_tiff("deep.tif", image, {.bits_per_sample = 16});
 void write_tiff(const std::filesystem::path& file, const Image& image,
