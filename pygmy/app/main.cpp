@@ -1,7 +1,11 @@
 // The `pygmy` command: renders a scene to a TIFF, its row bands shared out to processes.
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -9,12 +13,15 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "pprocess/cores.hpp"
 #include "progress.hpp"
+#include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
 #include "pygmy/tiff.hpp"
 #include "schedulers.hpp"
@@ -24,7 +31,7 @@ namespace {
 constexpr int kRenderError = 1;
 constexpr int kUsageError = 2;
 
-/// What `pygmy render` was asked to do.
+// What `pygmy render` was asked to do.
 struct Command {
   std::string scene_file;  // empty: the built-in PyGmy scene
   std::string output = "test.tif";
@@ -38,29 +45,108 @@ struct Command {
   bool quiet = false;
 };
 
-/// Parses "640x480" (or "640X480"); throws CLI::ValidationError otherwise.
-std::pair<int, int> parse_size(const std::string& text) {
+// Reads "640x480" (or "640X480"); each side must be from 1 to kMaxImageSide, as in a scene file.
+std::optional<std::pair<int, int>> parse_size(const std::string& text) {
   int width = 0;
   int height = 0;
   char x = 0;
   std::istringstream in(text);
   if (!(in >> width >> x >> height) || (x != 'x' && x != 'X') || !in.eof() || width < 1 ||
-      height < 1) {
-    throw CLI::ValidationError("--size",
-                               "expected WIDTHxHEIGHT with positive numbers, got '" + text + "'");
+      height < 1 || width > pygmy::kMaxImageSide || height > pygmy::kMaxImageSide) {
+    return std::nullopt;
   }
-  return {width, height};
+  return std::pair(width, height);
+}
+
+// Why `text` cannot be a size (empty when it can).
+std::string size_problem(const std::string& text) {
+  if (!parse_size(text)) {
+    return "expected WIDTHxHEIGHT, each from 1 to " + std::to_string(pygmy::kMaxImageSide) +
+           ", got '" + text + "'";
+  }
+  return "";
+}
+
+// Why `text` cannot be a seed (empty when it can): CLI11 would wrap "-1" round to 2^64 - 1.
+std::string seed_problem(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+    return "expected a non-negative integer, got '" + text + "'";
+  }
+  return "";
+}
+
+// Why `text` cannot be the output (empty when it can). Checked before rendering: a directory
+// would otherwise be found only when the finished image is renamed over it.
+std::string output_problem(const std::string& text) {
+  const std::filesystem::path path(text);
+  std::error_code ignored;
+  if (text.empty() || !path.has_filename() || path.filename() == "." || path.filename() == ".." ||
+      std::filesystem::is_directory(path, ignored)) {
+    return "expected the name of a file to write, not a directory, got '" + text + "'";
+  }
+  return "";
 }
 
 pygmy::TiffOptions::Compression compression_named(const std::string& name) {
-  if (name == "deflate") return pygmy::TiffOptions::Compression::deflate;
-  if (name == "lzw") return pygmy::TiffOptions::Compression::lzw;
+  if (name == "deflate") {
+    return pygmy::TiffOptions::Compression::deflate;
+  }
+  if (name == "lzw") {
+    return pygmy::TiffOptions::Compression::lzw;
+  }
   return pygmy::TiffOptions::Compression::none;
 }
 
-/// Holds back Ctrl-C and SIGTERM while the TIFF is written and renamed into place: a signal
-/// during rendering ends the process before any file exists (and its workers with it), one
-/// during writing takes effect once the finished file is in place.
+// "1 band", "3 bands".
+std::string count_of(std::size_t count, const std::string& one, const std::string& many) {
+  return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
+// What the signal handler below removes, and the process whose file it is. Globals because a
+// signal handler can reach nothing else; atomics because it may run between any two statements.
+std::atomic<const char*> temporary_to_remove{nullptr};
+std::atomic<pid_t> temporary_owner{0};
+
+void remove_temporary_and_die(int signal) {
+  // Workers forked during rendering inherit this handler: only the owner removes the file.
+  if (::getpid() == temporary_owner.load()) {
+    if (const char* path = temporary_to_remove.load(); path != nullptr) {
+      ::unlink(path);
+    }
+  }
+  ::signal(signal, SIG_DFL);
+  ::raise(signal);  // delivered on return, so the command still dies of the signal
+}
+
+// Ctrl-C or SIGTERM while the output's temporary file exists: remove it, then die of the signal
+// as before (the workers die with this process). Without it the temporary would be left behind.
+class RemoveOnSignal {
+ public:
+  explicit RemoveOnSignal(const std::filesystem::path& temporary) {
+    temporary_to_remove = temporary.c_str();
+    temporary_owner = ::getpid();
+    struct sigaction action {};
+    action.sa_handler = remove_temporary_and_die;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_interrupt_);
+    sigaction(SIGTERM, &action, &previous_terminate_);
+  }
+  RemoveOnSignal(const RemoveOnSignal&) = delete;
+  RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
+  ~RemoveOnSignal() {
+    sigaction(SIGINT, &previous_interrupt_, nullptr);
+    sigaction(SIGTERM, &previous_terminate_, nullptr);
+    temporary_to_remove = nullptr;
+  }
+
+ private:
+  struct sigaction previous_interrupt_ {};
+  struct sigaction previous_terminate_ {};
+};
+
+// Holds back Ctrl-C and SIGTERM while the TIFF is written and renamed into place: a signal
+// during rendering ends the process (RemoveOnSignal removes the temporary), one during writing
+// takes effect once the finished file is in place.
 class SignalsHeld {
  public:
   SignalsHeld() {
@@ -83,44 +169,51 @@ int run_render(const Command& command) {
   pygmy::Scene scene =
       command.scene_file.empty() ? pygmy::builtin_scene() : pygmy::load_scene(command.scene_file);
   if (!command.size.empty()) {
-    const auto [width, height] = parse_size(command.size);
+    const auto [width, height] = parse_size(command.size).value();
     scene = pygmy::with_size(std::move(scene), width, height);
   }
-  if (command.seed) scene = pygmy::with_seed(std::move(scene), *command.seed);
+  if (command.seed) {
+    scene = pygmy::with_seed(std::move(scene), *command.seed);
+  }
 
   const Scheduler scheduler = pygmy::app::scheduler_named(command.scheduler).value();
+  const std::size_t processes = scheduler == Scheduler::sequential ? 1 : command.jobs;
+  const std::size_t bands = pygmy::split_rows(scene.height, command.band_rows).size();
+  const int band_rows = std::min(command.band_rows, scene.height);
+  std::ostringstream description;
+  description << "scene=" << scene.name << " seed=" << scene.seed << " bands=" << bands
+              << " band_rows=" << band_rows << " processes=" << processes
+              << " scheduler=" << command.scheduler;
+  // Opened before rendering, so that an unusable output path fails at once, not after the render.
+  pygmy::TiffOutput output(command.output, {.compression = compression_named(command.compression),
+                                            .bits_per_sample = command.bits,
+                                            .software = "pygmy " PYGMY_VERSION,
+                                            .description = description.str()});
+  const RemoveOnSignal remove_on_signal(output.temporary_path());
+
   pygmy::app::ProgressBar bar(!command.quiet && pygmy::app::ProgressBar::stderr_is_terminal());
   pygmy::app::RenderPlan plan;
   plan.scheduler = scheduler;
   plan.processes = command.jobs;
   plan.band_rows = command.band_rows;
   plan.progress = [&bar](int done, int total) { bar.update(done, total); };
-  const std::size_t bands = pygmy::split_rows(scene.height, command.band_rows).size();
-
   const auto started = std::chrono::steady_clock::now();
   const pygmy::Image image = pygmy::app::render(scene, plan);
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
   bar.clear();
 
-  const std::string processes =
-      scheduler == Scheduler::sequential ? "1" : std::to_string(command.jobs);
-  std::ostringstream description;
-  description << "scene=" << scene.name << " seed=" << scene.seed << " bands=" << bands
-              << " band_rows=" << command.band_rows << " processes=" << processes
-              << " scheduler=" << command.scheduler;
   {
     const SignalsHeld held;
-    pygmy::write_tiff(command.output, image,
-                      {.compression = compression_named(command.compression),
-                       .bits_per_sample = command.bits,
-                       .software = "pygmy",
-                       .description = description.str()});
+    output.commit(image);
   }
   if (!command.quiet) {
-    std::printf("pygmy: %s %dx%d, scene %s, %s %s (%s), %zu bands of %d rows, %.3f s\n",
+    const std::string workers = scheduler == Scheduler::threads
+                                    ? count_of(processes, "thread", "threads")
+                                    : count_of(processes, "process", "processes");
+    std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s of %d rows, %.3f s\n",
                 command.output.c_str(), scene.width, scene.height, scene.name.c_str(),
-                processes.c_str(), scheduler == Scheduler::threads ? "threads" : "processes",
-                command.scheduler.c_str(), bands, command.band_rows, seconds.count());
+                workers.c_str(), command.scheduler.c_str(),
+                count_of(bands, "band", "bands").c_str(), band_rows, seconds.count());
   }
   return 0;
 }
@@ -134,17 +227,19 @@ int main(int argc, char** argv) {
   Command command;
 
   std::string schedulers;
+  std::vector<std::string> scheduler_names;
   for (auto s : pygmy::app::all_schedulers()) {
     schedulers += (schedulers.empty() ? "" : ", ") + std::string(pygmy::app::name_of(s));
+    scheduler_names.emplace_back(pygmy::app::name_of(s));
   }
-  std::vector<std::string> scheduler_names;
-  for (auto s : pygmy::app::all_schedulers()) scheduler_names.emplace_back(pygmy::app::name_of(s));
 
   CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF file");
   render->add_option(
       "scene", command.scene_file,
       "Scene file (JSON, see scenes/README.md); the built-in PyGmy scene if omitted");
-  render->add_option("-o,--output", command.output, "TIFF file to write")->capture_default_str();
+  render->add_option("-o,--output", command.output, "TIFF file to write")
+      ->capture_default_str()
+      ->check(output_problem);
   render->add_option("-j,--jobs", command.jobs, "Processes (or threads) at once")
       ->capture_default_str()
       ->check(CLI::Range(1U, 4096U));
@@ -154,16 +249,10 @@ int main(int argc, char** argv) {
   render->add_option("--scheduler", command.scheduler, "Who renders which band: " + schedulers)
       ->capture_default_str()
       ->check(CLI::IsMember(scheduler_names));
-  render->add_option("--seed", command.seed, "Seed of the ambient occlusion noise");
+  render->add_option("--seed", command.seed, "Seed of the ambient occlusion noise")
+      ->check(seed_problem);
   render->add_option("--size", command.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
-      ->check([](const std::string& text) {
-        try {
-          static_cast<void>(parse_size(text));
-          return std::string();
-        } catch (const CLI::ValidationError&) {
-          return "expected WIDTHxHEIGHT with positive numbers, got '" + text + "'";
-        }
-      });
+      ->check(size_problem);
   render->add_option("--compression", command.compression, "TIFF compression")
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "deflate", "lzw"}));

@@ -14,9 +14,13 @@ constexpr int kWidth = 30;
 bool ProgressBar::stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 void ProgressBar::update(int done, int total) {
-  if (!enabled_ || total <= 0) return;
+  if (!enabled_ || total <= 0) {
+    return;
+  }
   const int percent = done * 100 / total;
-  if (percent == last_percent_) return;
+  if (percent == last_percent_) {
+    return;
+  }
   last_percent_ = percent;
   const int filled = done * kWidth / total;
   const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
@@ -27,7 +31,9 @@ void ProgressBar::update(int done, int total) {
 }
 
 void ProgressBar::clear() {
-  if (!drawn_) return;
+  if (!drawn_) {
+    return;
+  }
   std::fprintf(stderr, "\r\033[K");
   std::fflush(stderr);
   drawn_ = false;

@@ -5,9 +5,9 @@
 
 namespace pygmy::app {
 
-/// Redraws "[#####-----]  50%  100/200 rows" in place as rows complete.
-///   ProgressBar bar(ProgressBar::stderr_is_terminal());
-///   bar.update(100, 200);
+// Redraws "[#####-----]  50%  100/200 rows" in place as rows complete.
+//   ProgressBar bar(ProgressBar::stderr_is_terminal());
+//   bar.update(100, 200);
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled) : enabled_(enabled) {}
@@ -17,9 +17,9 @@ class ProgressBar {
 
   [[nodiscard]] static bool stderr_is_terminal();
 
-  /// Shows `done` of `total` rows; redraws only when the bar would change.
+  // Shows `done` of `total` rows; redraws only when the bar would change.
   void update(int done, int total);
-  /// Erases the bar so the next line starts clean.
+  // Erases the bar so the next line starts clean.
   void clear();
 
  private:

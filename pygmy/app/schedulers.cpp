@@ -25,7 +25,7 @@ constexpr std::array kSchedulers{Scheduler::sequential, Scheduler::exchange, Sch
                                  Scheduler::queue,      Scheduler::reuse,    Scheduler::shared,
                                  Scheduler::threads};
 
-/// One pass over some bands: the image being filled and what the pass reports.
+// One pass over some bands: the image being filled and what the pass reports.
 class Pass {
  public:
   Pass(const Scene& scene, const RenderPlan& plan, const std::vector<Band>& bands, Image& image,
@@ -37,32 +37,38 @@ class Pass {
         attempt_(attempt),
         rows_done_(rows_done) {}
 
-  /// Renders band `index`: what every worker runs.
+  // Renders band `index`: what every worker runs.
   [[nodiscard]] Pixels render(int index) const {
     const Band& band = bands_[static_cast<std::size_t>(index)];
-    if (plan_.before_band) plan_.before_band(band, attempt_);
+    if (plan_.before_band) {
+      plan_.before_band(band, attempt_);
+    }
     return render_band(scene_, band.y0, band.y1);
   }
 
-  /// Renders band `index` straight into `rows` (the image's, or a shared framebuffer's).
+  // Renders band `index` straight into `rows` (the image's, or a shared framebuffer's).
   void render_into(int index, std::span<std::uint8_t> rows) const {
     const Band& band = bands_[static_cast<std::size_t>(index)];
-    if (plan_.before_band) plan_.before_band(band, attempt_);
+    if (plan_.before_band) {
+      plan_.before_band(band, attempt_);
+    }
     render_band_into(scene_, band.y0, band.y1, rows);
   }
 
-  /// Stores a rendered band in the image.
+  // Stores a rendered band in the image.
   void deliver(int index, std::span<const std::uint8_t> pixels) {
     const Band& band = bands_[static_cast<std::size_t>(index)];
     image_.set_rows(band.y0, pixels);
     mark_done(index);
   }
 
-  /// Counts a band as done (its pixels are already in place).
+  // Counts a band as done (its pixels are already in place).
   void mark_done(int index) {
     const Band& band = bands_[static_cast<std::size_t>(index)];
     rows_done_ += band.y1 - band.y0;
-    if (plan_.progress) plan_.progress(rows_done_, image_.height());
+    if (plan_.progress) {
+      plan_.progress(rows_done_, image_.height());
+    }
   }
 
   [[nodiscard]] const RenderPlan& plan() const { return plan_; }
@@ -81,7 +87,7 @@ class Pass {
   int& rows_done_;
 };
 
-/// Bands whose process died, and why the last one did.
+// Bands whose process died, and why the last one did.
 struct Failures {
   std::vector<int> bands;
   std::string reason;
@@ -105,8 +111,8 @@ Failures run_sequential(Pass& pass, const std::vector<int>& todo) {
   return {};
 }
 
-/// PyGmy's way: an Exchange subclass whose store_data takes each band as it arrives. A task's
-/// id is its position in `todo`, so every channel knows its band.
+// PyGmy's way: an Exchange subclass whose store_data takes each band as it arrives. A task's
+// id is its position in `todo`, so every channel knows its band.
 class BandExchange : public pprocess::Exchange {
  public:
   using Store = std::function<void(int band, pprocess::Channel&)>;
@@ -135,12 +141,14 @@ Failures run_exchange(Pass& pass, const std::vector<int>& todo) {
   });
   auto render_band_task =
       exchange.manage(pprocess::MakeParallel([&pass](int index) { return pass.render(index); }));
-  for (int index : todo) render_band_task(index);
+  for (int index : todo) {
+    render_band_task(index);
+  }
   exchange.finish();
   return std::move(exchange.failures);
 }
 
-/// Map (and Map with reuse): results taken in band order, a dead process reported at its band.
+// Map (and Map with reuse): results taken in band order, a dead process reported at its band.
 Failures run_map(Pass& pass, const std::vector<int>& todo, bool reuse) {
   pprocess::Map<Pixels> results(options_for(pass.plan(), reuse));
   results([&pass](int index) { return pass.render(index); }, todo);
@@ -155,18 +163,22 @@ Failures run_map(Pass& pass, const std::vector<int>& todo, bool reuse) {
   return failures;
 }
 
-/// Queue: bands in arrival order, each labelled with its index.
+// Queue: bands in arrival order, each labelled with its index.
 Failures run_queue(Pass& pass, const std::vector<int>& todo) {
   pprocess::Queue<std::pair<int, Pixels>> queue(options_for(pass.plan()));
   auto render_band_task = queue.manage(pprocess::MakeParallel(
       [&pass](int index) { return std::pair<int, Pixels>(index, pass.render(index)); }));
-  for (int index : todo) render_band_task(index);
+  for (int index : todo) {
+    render_band_task(index);
+  }
   std::set<int> delivered;
   Failures failures;
   for (;;) {
     try {
       std::optional<std::pair<int, Pixels>> band = queue.next();
-      if (!band) break;
+      if (!band) {
+        break;
+      }
       pass.deliver(band->first, band->second);
       delivered.insert(band->first);
     } catch (const pprocess::ProcessDied& died) {
@@ -174,18 +186,22 @@ Failures run_queue(Pass& pass, const std::vector<int>& todo) {
     }
   }
   for (int index : todo) {
-    if (!delivered.count(index)) failures.bands.push_back(index);
+    if (!delivered.count(index)) {
+      failures.bands.push_back(index);
+    }
   }
   return failures;
 }
 
-/// Memory shared by the processes forked after it is mapped: the framebuffer of `shared`.
+// Memory shared by the processes forked after it is mapped: the framebuffer of `shared`.
 class SharedFramebuffer {
  public:
   explicit SharedFramebuffer(std::size_t bytes) : bytes_(bytes) {
     void* memory =
         ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap");
+    if (memory == MAP_FAILED) {
+      throw std::system_error(errno, std::generic_category(), "mmap");
+    }
     data_ = static_cast<std::uint8_t*>(memory);
   }
   SharedFramebuffer(const SharedFramebuffer&) = delete;
@@ -202,8 +218,8 @@ class SharedFramebuffer {
   std::size_t bytes_;
 };
 
-/// Workers render straight into a framebuffer mapped before fork; the channel carries only
-/// "done".
+// Workers render straight into a framebuffer mapped before fork; the channel carries only
+// "done".
 Failures run_shared(Pass& pass, const std::vector<int>& todo) {
   const std::size_t row_bytes = pass.image().row_bytes();
   SharedFramebuffer framebuffer(row_bytes * static_cast<std::size_t>(pass.image().height()));
@@ -216,12 +232,14 @@ Failures run_shared(Pass& pass, const std::vector<int>& todo) {
         pass.render_into(index, framebuffer.rows(pass.band(index), row_bytes));
         channel.send(true);
       });
-  for (int index : todo) render_band_task(index);
+  for (int index : todo) {
+    render_band_task(index);
+  }
   exchange.finish();
   return std::move(exchange.failures);
 }
 
-/// The baseline a C++ programmer would reach for: threads taking bands from a shared counter.
+// The baseline a C++ programmer would reach for: threads taking bands from a shared counter.
 Failures run_threads(Pass& pass, const std::vector<int>& todo) {
   std::atomic<std::size_t> next{0};
   std::mutex progress;
@@ -240,10 +258,14 @@ Failures run_threads(Pass& pass, const std::vector<int>& todo) {
     }
   };
   std::vector<std::jthread> pool;
-  for (unsigned i = 1; i < std::max(pass.plan().processes, 1U); ++i) pool.emplace_back(work);
+  for (unsigned i = 1; i < std::max(pass.plan().processes, 1U); ++i) {
+    pool.emplace_back(work);
+  }
   work();
   pool.clear();
-  if (error) std::rethrow_exception(error);
+  if (error) {
+    std::rethrow_exception(error);
+  }
   return {};
 }
 
@@ -296,23 +318,31 @@ std::string_view name_of(Scheduler scheduler) {
 
 std::optional<Scheduler> scheduler_named(std::string_view name) {
   for (Scheduler scheduler : kSchedulers) {
-    if (name_of(scheduler) == name) return scheduler;
+    if (name_of(scheduler) == name) {
+      return scheduler;
+    }
   }
   return std::nullopt;
 }
 
 Image render(const Scene& scene, const RenderPlan& plan) {
-  if (plan.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
+  if (plan.max_attempts < 1) {
+    throw std::invalid_argument("max_attempts must be at least 1");
+  }
   const std::vector<Band> bands = split_rows(scene.height, plan.band_rows);
   Image image(scene.width, scene.height);
   std::vector<int> todo(bands.size());
-  for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = static_cast<int>(i);
+  for (std::size_t i = 0; i < todo.size(); ++i) {
+    todo[i] = static_cast<int>(i);
+  }
   int rows_done = 0;
   std::string reason;
   for (int attempt = 1; attempt <= plan.max_attempts; ++attempt) {
     Pass pass(scene, plan, bands, image, attempt, rows_done);
     Failures failures = run_pass(pass, todo);
-    if (failures.bands.empty()) return image;
+    if (failures.bands.empty()) {
+      return image;
+    }
     std::sort(failures.bands.begin(), failures.bands.end());
     todo = std::move(failures.bands);
     reason = std::move(failures.reason);

@@ -5,17 +5,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <tiffio.h>
 
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
@@ -42,13 +48,16 @@ std::string slurp(const fs::path& file) {
   return text.str();
 }
 
-/// A running `pygmy` with its output captured in files of its own scratch directory.
+// A running `pygmy` with its output captured in files of its own scratch directory; killed and
+// reaped on destruction if it is still running (a failed assertion may leave it so).
 class Command {
  public:
   Command(const fs::path& dir, std::vector<std::string> args) : dir_(dir) {
     args.insert(args.begin(), PYGMY_COMMAND);
     std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
+    for (std::string& arg : args) {
+      argv.push_back(arg.data());
+    }
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -60,51 +69,143 @@ class Command {
     posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
     const int failed = posix_spawn(&pid_, PYGMY_COMMAND, &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    if (failed != 0) throw std::runtime_error("cannot start " + std::string(PYGMY_COMMAND));
+    if (failed != 0) {
+      throw std::runtime_error("cannot start " + std::string(PYGMY_COMMAND));
+    }
+  }
+  Command(const Command&) = delete;
+  Command& operator=(const Command&) = delete;
+  ~Command() {
+    if (!status_) {
+      ::kill(pid_, SIGKILL);
+      static_cast<void>(reap(true));
+    }
   }
 
   [[nodiscard]] pid_t pid() const { return pid_; }
 
-  /// The processes whose parent is this command: its workers.
+  // The processes whose parent is this command: its workers.
   [[nodiscard]] std::set<pid_t> children() const {
     std::set<pid_t> found;
     for (const auto& entry : fs::directory_iterator("/proc")) {
       const std::string name = entry.path().filename();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (name.find_first_not_of("0123456789") != std::string::npos) {
+        continue;
+      }
       std::ifstream stat(entry.path() / "stat");
       std::string line;
-      if (!std::getline(stat, line)) continue;
+      if (!std::getline(stat, line)) {
+        continue;
+      }
       // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
       std::istringstream rest(line.substr(line.rfind(')') + 1));
       std::string state;
       pid_t parent = 0;
-      if (rest >> state >> parent && parent == pid_ && state != "Z") found.insert(std::stoi(name));
+      if (rest >> state >> parent && parent == pid_ && state != "Z") {
+        found.insert(std::stoi(name));
+      }
     }
     return found;
   }
 
-  Outcome wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  // Whether the command is still running (once it has ended, it is reaped).
+  [[nodiscard]] bool running() { return !status_ && !reap(false); }
+
+  // Waits for the command to end, at most `limit`; past it, fails the test and kills it.
+  Outcome wait(std::chrono::milliseconds limit = std::chrono::seconds(100)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!status_) {
+      ADD_FAILURE() << "the command was still running after " << limit.count() << " ms";
+      ::kill(pid_, SIGKILL);
+      static_cast<void>(reap(true));
     }
     Outcome outcome;
-    if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
+    if (WIFEXITED(*status_)) {
+      outcome.exit_code = WEXITSTATUS(*status_);
+    }
+    if (WIFSIGNALED(*status_)) {
+      outcome.signal = WTERMSIG(*status_);
+    }
     outcome.out = slurp(dir_ / "out.txt");
     outcome.err = slurp(dir_ / "err.txt");
     return outcome;
   }
 
  private:
+  // Collects the exit status if the command has ended (waiting for that when `block`).
+  bool reap(bool block) {
+    int status = 0;
+    pid_t reaped = 0;
+    do {
+      reaped = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+    } while (reaped < 0 && errno == EINTR);
+    if (reaped == pid_) {
+      status_ = status;
+    }
+    return reaped == pid_;
+  }
+
   fs::path dir_;
   pid_t pid_ = 0;
+  std::optional<int> status_;  // the wait status, once reaped
 };
+
+// The state letter of process `pid` in /proc ('R', 'S', 'T' for stopped, 'Z', ...); '\0' when
+// there is no such process.
+char state_of(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line) || line.rfind(')') + 2 >= line.size()) {
+    return '\0';
+  }
+  return line[line.rfind(')') + 2];
+}
+
+// Whether process `pid` exists and is not a zombie.
+bool alive(pid_t pid) {
+  const char state = state_of(pid);
+  return state != '\0' && state != 'Z';
+}
+
+// Bytes process `pid` has passed to write() and send() so far (wchar in /proc/<pid>/io).
+long long bytes_written(pid_t pid) {
+  std::ifstream io("/proc/" + std::to_string(pid) + "/io");
+  std::string key;
+  long long value = -1;
+  while (io >> key >> value) {
+    if (key == "wchar:") {
+      return value;
+    }
+  }
+  return -1;
+}
+
+// A scene whose rows all cost the same, unlike the built-in one (its sky is cheap): a wall
+// filling the picture with a second plane one unit behind it, so that every one of `samples`
+// occlusion samples of every pixel is tested against that plane.
+std::string even_scene(int width, int height, int samples) {
+  return R"({"image": {"width": )" + std::to_string(width) + R"(, "height": )" +
+         std::to_string(height) + R"(},
+  "camera": {"type": "perspective", "image_plane": 5.0, "back_plane": 2000.0},
+  "trace_depth": 0, "seed": 1,
+  "shaders": {"wall": {"type": "everything", "reflect": 0.5,
+                       "occlusion": {"samples": )" +
+         std::to_string(samples) + R"(, "distance": 2.5}}},
+  "objects": [{"type": "plane", "normal": [0, 0, 1], "distance": -50, "shader": "wall"},
+              {"type": "plane", "normal": [0, 0, 1], "distance": -51, "shader": "wall"}],
+  "lights": [{"type": "point", "position": [0, 0, 0], "colour": [1, 1, 1]}]})";
+}
 
 class CommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The pid keeps two runs of this binary at once (two builds' ctest) out of each other's way.
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) / ("pygmy_" + std::string(info->name()));
+    dir_ = fs::path(::testing::TempDir()) /
+           ("pygmy_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -112,23 +213,71 @@ class CommandTest : public ::testing::Test {
 
   Outcome run(std::vector<std::string> args) { return Command(dir_, std::move(args)).wait(); }
 
-  /// Waits (at most 20 s) until the command has at least one worker; returns them.
-  static std::set<pid_t> workers_of(const Command& command) {
-    for (int i = 0; i < 2000; ++i) {
-      std::set<pid_t> children = command.children();
-      if (!children.empty()) return children;
+  // Waits (at most 20 s) until the command has at least `count` workers; returns them.
+  static std::set<pid_t> workers_of(const Command& command, std::size_t count = 1) {
+    std::set<pid_t> children = command.children();
+    for (int i = 0; i < 2000 && children.size() < count; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      children = command.children();
     }
-    return {};
+    return children;
+  }
+
+  // The names in the scratch directory other than the command's captured output.
+  [[nodiscard]] std::vector<std::string> left_behind() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      const std::string name = entry.path().filename();
+      if (name != "out.txt" && name != "err.txt") {
+        names.push_back(name);
+      }
+    }
+    return names;
+  }
+
+  // Sends `signal` to a render of two bands that take seconds each, once both workers run: the
+  // command and both workers must be gone within a second (far sooner than a band would end),
+  // and neither test.tif nor its temporary may be left.
+  void expect_signal_ends_the_render_cleanly(int signal) {
+    std::ofstream(dir_ / "even.json") << even_scene(200, 100, 10000);
+    Command command(dir_, {"render", "even.json", "-j", "2", "--band-rows", "50"});
+    const std::set<pid_t> workers = workers_of(command, 2);
+    ASSERT_EQ(workers.size(), 2U) << "the two workers did not appear";
+    ::kill(command.pid(), signal);
+    const Outcome outcome = command.wait(std::chrono::seconds(1));
+    EXPECT_EQ(outcome.signal, signal) << outcome.err;
+    // The workers are orphans now (their parent is gone): each must end at once.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    for (pid_t worker : workers) {
+      while (alive(worker) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      EXPECT_FALSE(alive(worker)) << "worker " << worker << " is still running";
+    }
+    EXPECT_EQ(left_behind(), std::vector<std::string>{"even.json"});
   }
 
   fs::path dir_;
 };
 
 std::size_t line_count(const std::string& text) {
-  std::size_t lines = 0;
-  for (char c : text) lines += c == '\n';
-  return lines;
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// The TIFF tags the command sets beyond the pixels: Software and ImageDescription.
+std::pair<std::string, std::string> software_and_description(const fs::path& file) {
+  TIFF* tiff = TIFFOpen(file.c_str(), "r");
+  if (tiff == nullptr) {
+    throw std::runtime_error("cannot open " + file.string());
+  }
+  char* software = nullptr;
+  char* description = nullptr;
+  TIFFGetField(tiff, TIFFTAG_SOFTWARE, &software);
+  TIFFGetField(tiff, TIFFTAG_IMAGEDESCRIPTION, &description);
+  std::pair<std::string, std::string> tags(software != nullptr ? software : "",
+                                           description != nullptr ? description : "");
+  TIFFClose(tiff);
+  return tags;
 }
 
 TEST_F(CommandTest, RendersTheBuiltInSceneToTestTifAndPrintsASummary) {
@@ -141,17 +290,61 @@ TEST_F(CommandTest, RendersTheBuiltInSceneToTestTifAndPrintsASummary) {
   EXPECT_TRUE(image == pygmy::render_sequential(pygmy::builtin_scene()));
 }
 
-TEST_F(CommandTest, TheTiffPassesTiffinfoWithoutWarnings) {
-  ASSERT_EQ(run({"render", "--quiet", "--compression", "deflate"}).exit_code, 0);
-  const std::string command = "tiffinfo -D " + (dir_ / "test.tif").string() + " > " +
-                              (dir_ / "info.txt").string() + " 2>&1";
-  if (std::system("command -v tiffinfo > /dev/null") != 0) GTEST_SKIP() << "no tiffinfo";
-  EXPECT_EQ(std::system(command.c_str()), 0);
-  const std::string info = slurp(dir_ / "info.txt");
-  EXPECT_EQ(info.find("Warning"), std::string::npos) << info;
-  EXPECT_EQ(info.find("arning"), std::string::npos) << info;
-  EXPECT_NE(info.find("Image Width: 300 Image Length: 200"), std::string::npos) << info;
-  EXPECT_NE(info.find("scheduler=exchange"), std::string::npos) << info;
+TEST_F(CommandTest, EveryKindOfTiffPassesTiffinfoWithoutWarnings) {
+  if (std::system("command -v tiffinfo > /dev/null") != 0) {
+    GTEST_SKIP() << "no tiffinfo";
+  }
+  struct Kind {
+    std::vector<std::string> options;
+    std::string bits;
+    std::string compression;
+  };
+  const std::vector<Kind> kinds = {
+      {{}, "8", "None"},
+      {{"--compression", "deflate"}, "8", "AdobeDeflate"},
+      {{"--compression", "lzw"}, "8", "LZW"},
+      {{"--bits", "16"}, "16", "None"},
+      {{"--bits", "16", "--compression", "lzw"}, "16", "LZW"},
+  };
+  for (const Kind& kind : kinds) {
+    std::vector<std::string> args = {"render", "--quiet"};
+    args.insert(args.end(), kind.options.begin(), kind.options.end());
+    std::string shown;
+    for (const auto& arg : args) {
+      shown += arg + " ";
+    }
+    ASSERT_EQ(run(args).exit_code, 0) << shown;
+    const std::string command = "tiffinfo -D " + (dir_ / "test.tif").string() + " > " +
+                                (dir_ / "info.txt").string() + " 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0) << shown;
+    const std::string info = slurp(dir_ / "info.txt");
+    EXPECT_EQ(info.find("arning"), std::string::npos) << shown << info;
+    EXPECT_EQ(info.find("rror"), std::string::npos) << shown << info;
+    EXPECT_NE(info.find("Image Width: 300 Image Length: 200"), std::string::npos) << shown << info;
+    EXPECT_NE(info.find("Bits/Sample: " + kind.bits + "\n"), std::string::npos) << shown << info;
+    EXPECT_NE(info.find("Compression Scheme: " + kind.compression + "\n"), std::string::npos)
+        << shown << info;
+    EXPECT_NE(info.find("scheduler=exchange"), std::string::npos) << shown << info;
+  }
+}
+
+TEST_F(CommandTest, TheTiffNamesThePygmyVersionAsItsSoftware) {
+  ASSERT_EQ(run({"render", "--quiet"}).exit_code, 0);
+  EXPECT_EQ(software_and_description(dir_ / "test.tif").first, "pygmy " PYGMY_VERSION);
+}
+
+TEST_F(CommandTest, TheSummaryCountsInTheSingularAndShowsTheBandRowsUsed) {
+  const Outcome outcome = run({"render", "--scheduler", "sequential", "--band-rows", "500"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find(", 1 process (sequential), 1 band of 200 rows, "), std::string::npos)
+      << outcome.out;
+  EXPECT_NE(software_and_description(dir_ / "test.tif").second.find(" band_rows=200 "),
+            std::string::npos);
+
+  const Outcome threads = run({"render", "--scheduler", "threads", "-j", "1", "--band-rows", "16"});
+  ASSERT_EQ(threads.exit_code, 0) << threads.err;
+  EXPECT_NE(threads.out.find(", 1 thread (threads), 13 bands of 16 rows, "), std::string::npos)
+      << threads.out;
 }
 
 TEST_F(CommandTest, QuietPrintsNothing) {
@@ -190,16 +383,47 @@ TEST_F(CommandTest, UsageErrorsExitTwoWithAOneLineReason) {
       {"render", "--bits", "12"},
       {"render", "--no-such-option"},
       {"render", "a.json", "b.json"},
+      {"render", "--size", "100000x10"},
+      {"render", "--size", "10x65537"},
+      {"render", "--seed", "-1"},
+      {"render", "--seed", "one"},
+      {"render", "-o", ""},
+      {"render", "-o", "."},
+      {"render", "-o", "existing"},
+      {"render", "-o", "new/"},
   };
+  fs::create_directory(dir_ / "existing");
   for (const auto& args : mistakes) {
     const Outcome outcome = run(args);
     std::string shown;
-    for (const auto& arg : args) shown += arg + " ";
+    for (const auto& arg : args) {
+      shown += arg + " ";
+    }
     EXPECT_EQ(outcome.exit_code, 2) << shown << outcome.err;
     EXPECT_EQ(line_count(outcome.err), 1U) << shown << outcome.err;
     EXPECT_EQ(outcome.err.rfind("pygmy: ", 0), 0U) << shown << outcome.err;
-    EXPECT_FALSE(fs::exists(dir_ / "test.tif")) << shown;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{"existing"}) << shown;
+    EXPECT_TRUE(fs::is_empty(dir_ / "existing")) << shown;
   }
+}
+
+TEST_F(CommandTest, AnOutputThatIsADirectoryIsRefusedAsOne) {
+  const Outcome outcome = run({"render", "-o", "."});
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.err.find("--output: expected the name of a file to write, not a directory"),
+            std::string::npos)
+      << outcome.err;
+}
+
+TEST_F(CommandTest, TheLargestSideAndTheWholeSeedRangeAreAccepted) {
+  const Outcome wide = run({"render", "-q", "--size", "65536x1", "--seed", "0", "-o", "wide.tif"});
+  ASSERT_EQ(wide.exit_code, 0) << wide.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "wide.tif").width(), 65536);
+  const Outcome seeded =
+      run({"render", "-q", "--size", "8x8", "--seed", "18446744073709551615", "-o", "seed.tif"});
+  ASSERT_EQ(seeded.exit_code, 0) << seeded.err;
+  EXPECT_NE(software_and_description(dir_ / "seed.tif").second.find("seed=18446744073709551615"),
+            std::string::npos);
 }
 
 TEST_F(CommandTest, ABrokenSceneFileExitsOneNamingTheFileAndThePlace) {
@@ -216,49 +440,60 @@ TEST_F(CommandTest, AMissingSceneFileExitsOneNamingIt) {
   EXPECT_NE(outcome.err.find("nowhere.json"), std::string::npos) << outcome.err;
 }
 
-TEST_F(CommandTest, AnUnwritableOutputExitsOneAndLeavesNothing) {
+TEST_F(CommandTest, ADirectoryAsTheSceneExitsOneSayingItIsNotASceneFile) {
+  fs::create_directory(dir_ / "scenes");
+  const Outcome outcome = run({"render", "scenes"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err, "pygmy: error: scenes:1:1: expected a scene file, got a directory\n");
+}
+
+TEST_F(CommandTest, AnOutputInAMissingDirectoryExitsOneNamingItAndLeavesNothing) {
   const Outcome outcome = run({"render", "-o", "missing/dir/out.tif"});
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_NE(outcome.err.find("missing/dir/out.tif"), std::string::npos) << outcome.err;
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);  // logs
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
-TEST_F(CommandTest, AWorkerKilledFromOutsideHasItsBandRenderedAgain) {
-  Command command(
-      dir_, {"render", "--size", "900x600", "-j", "2", "--band-rows", "4", "-o", "killed.tif"});
+TEST_F(CommandTest, AnOutputInAMissingDirectoryFailsBeforeRendering) {
+  // Rendering 10000x10000 would take minutes and print a summary: the command must fail first.
+  Command command(dir_, {"render", "--size", "10000x10000", "-j", "2", "-o", "missing/out.tif"});
+  const Outcome outcome = command.wait(std::chrono::seconds(5));
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("missing/out.tif"), std::string::npos) << outcome.err;
+  EXPECT_EQ(outcome.out, "");
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
+}
+
+TEST_F(CommandTest, AWorkerKilledBeforeDeliveringHasItsBandRenderedAgain) {
+  // Two bands of a fraction of a second each (far longer under a sanitizer).
+  std::ofstream(dir_ / "even.json") << even_scene(64, 32, 5000);
+  Command command(dir_,
+                  {"render", "even.json", "-j", "2", "--band-rows", "16", "-o", "killed.tif"});
   const std::set<pid_t> workers = workers_of(command);
   ASSERT_FALSE(workers.empty()) << "no worker appeared";
-  ::kill(*workers.begin(), SIGKILL);
+  const pid_t victim = *workers.begin();
+  // Stopped, the worker cannot deliver while it is looked at; having written nothing, it has not
+  // sent its band, so killing it loses the band unless the command renders it again.
+  ::kill(victim, SIGSTOP);
+  for (int i = 0; i < 1000 && state_of(victim) != 'T'; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(state_of(victim), 'T') << "the worker did not stop";
+  ASSERT_EQ(bytes_written(victim), 0) << "the worker had sent its band already: bands too short";
+  ::kill(victim, SIGKILL);
   const Outcome outcome = command.wait();
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   const pygmy::Image image = pygmy::read_tiff(dir_ / "killed.tif");
-  EXPECT_TRUE(image ==
-              pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 900, 600)));
+  EXPECT_TRUE(image == pygmy::render_sequential(pygmy::load_scene(dir_ / "even.json")));
 }
 
-TEST_F(CommandTest, CtrlCEndsEveryWorkerAndLeavesNoFile) {
-  Command command(dir_, {"render", "--size", "3000x2000", "-j", "2", "-o", "interrupted.tif"});
-  const std::set<pid_t> workers = workers_of(command);
-  ASSERT_FALSE(workers.empty()) << "no worker appeared";
-  ::kill(command.pid(), SIGINT);
-  const Outcome outcome = command.wait();
-  EXPECT_EQ(outcome.signal, SIGINT);
-  // The workers are orphans now (their parent is gone): each must end promptly.
-  const auto running = [](pid_t worker) {
-    std::ifstream stat("/proc/" + std::to_string(worker) + "/stat");
-    std::string line;
-    return std::getline(stat, line) && line.substr(line.rfind(')') + 2, 1) != "Z";
-  };
-  for (pid_t worker : workers) {
-    for (int i = 0; i < 500 && running(worker); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    EXPECT_FALSE(running(worker)) << "worker " << worker << " is still running";
-  }
-  for (const auto& entry : fs::directory_iterator(dir_)) {
-    const std::string name = entry.path().filename();
-    EXPECT_TRUE(name == "out.txt" || name == "err.txt") << "left behind: " << name;
-  }
+TEST_F(CommandTest, CtrlCEndsTheCommandAndEveryWorkerAtOnceAndLeavesNoFile) {
+  expect_signal_ends_the_render_cleanly(SIGINT);
+}
+
+TEST_F(CommandTest, SigtermEndsTheCommandAndEveryWorkerAtOnceAndLeavesNoFile) {
+  expect_signal_ends_the_render_cleanly(SIGTERM);
 }
 
 }  // namespace
