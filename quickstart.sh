@@ -42,19 +42,32 @@ case "$job" in
     ctest --preset default -j "$(nproc)"
     ;;
   bench)
-    # The speedup report: render and machinery benchmarks (medians of three), then the table and
-    # chart in docs/benchmarks.md, with the raw JSON beside them in docs/bench/.
+    # The speedup report: render and machinery benchmarks (medians of three, the repetitions of
+    # all of them interleaved at random, so that a slow minute of a shared machine is spread
+    # over every benchmark instead of landing on one), then the table and chart in
+    # docs/benchmarks.md, with the raw JSON beside them in docs/bench/.
     install_missing
     build release --target render_bench machinery_bench bench_report
     mkdir -p docs/bench
     cpus=$(nproc)
     rows=16  # pygmy::app::kDefaultBandRows
-    ./build/release/bench/render_bench \
-      --benchmark_filter="BM_Render/(builtin|showcase)/[a-z]+/j:[0-9]+/rows:${rows}/|BM_Render/showcase/exchange/j:${cpus}/" \
-      --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+    height=$(sed -n 's/.*"height": *\([0-9]*\).*/\1/p' scenes/showcase.json | head -n 1)
+    one_band_each=$(((height + cpus - 1) / cpus))
+    # The built-in scene: every scheduler at 1 to cpus + 1 processes. The showcase (seconds a
+    # render): every scheduler at cpus processes; exchange (the default) and threads (the
+    # baseline) at 1 to cpus + 1; exchange with other band sizes.
+    filter="BM_Render/builtin/[a-z]+/j:[0-9]+/rows:${rows}/"
+    filter+="|BM_Render/showcase/sequential/"
+    filter+="|BM_Render/showcase/[a-z]+/j:${cpus}/rows:${rows}/"
+    filter+="|BM_Render/showcase/(exchange|threads)/j:[0-9]+/rows:${rows}/"
+    filter+="|BM_Render/showcase/exchange/j:${cpus}/rows:(1|64|${one_band_each})/"
+    ./build/release/bench/render_bench --benchmark_filter="$filter" \
+      --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+      --benchmark_report_aggregates_only=true \
       --benchmark_out=docs/bench/render.json --benchmark_out_format=json
     ./build/release/bench/machinery_bench \
-      --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+      --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
+      --benchmark_report_aggregates_only=true \
       --benchmark_out=docs/bench/machinery.json --benchmark_out_format=json
     ./build/release/bench/bench_report --render docs/bench/render.json \
       --machinery docs/bench/machinery.json --markdown docs/benchmarks.md \

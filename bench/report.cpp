@@ -191,8 +191,13 @@ std::string svg_chart(const std::vector<RenderRun>& runs, const std::string& sce
     const std::string& colour = colours[index % colours.size()];
     svg << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
     for (const auto& [p, seconds] : points) svg << x(p) << "," << y(*sequential / seconds) << " ";
-    svg << "\"/>\n<text x=\"" << width - right + 10 << "\" y=\"" << top + 28 + 16 * index
-        << "\" fill=\"" << colour << "\">" << scheduler << "</text>\n";
+    svg << "\"/>\n";
+    for (const auto& [p, seconds] : points) {
+      svg << "<circle cx=\"" << x(p) << "\" cy=\"" << y(*sequential / seconds)
+          << "\" r=\"3.5\" fill=\"" << colour << "\"/>\n";
+    }
+    svg << "<text x=\"" << width - right + 10 << "\" y=\"" << top + 28 + 16 * index << "\" fill=\""
+        << colour << "\">" << scheduler << "</text>\n";
     ++index;
   }
   svg << "</svg>\n";
