@@ -3,9 +3,9 @@
 
 #include <sched.h>
 #include <unistd.h>
-#include <cerrno>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>

@@ -112,10 +112,6 @@ void ChannelRegistry::close_all_except(int keep) noexcept {
   fds.assign(1, keep);
 }
 
-}  // namespace pprocess::detail
-
-namespace pprocess::detail {
-
 Pending peek(int fd) {
   char byte;
   const ssize_t got = retry_eintr([&] { return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT); });

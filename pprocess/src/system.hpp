@@ -69,10 +69,6 @@ class ChannelRegistry {
   static void close_all_except(int keep) noexcept;
 };
 
-}  // namespace pprocess::detail
-
-namespace pprocess::detail {
-
 /// What a readable descriptor holds: bytes to read, end-of-file, or nothing yet.
 enum class Pending { data, end, nothing };
 /// Looks at a descriptor without consuming anything.

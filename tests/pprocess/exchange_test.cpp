@@ -11,9 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include "pprocess/cores.hpp"
-
 #include "fork_test.hpp"
+#include "pprocess/cores.hpp"
 #include "pprocess/parallel.hpp"
 
 namespace pprocess {

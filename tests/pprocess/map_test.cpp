@@ -2,9 +2,8 @@
 #include "pprocess/map.hpp"
 
 #include <signal.h>
-#include <unistd.h>
-
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdint>
