@@ -1,6 +1,7 @@
-// Channel: framing, acknowledgements and errors over one stream socket.
+// Channel: framing, acknowledgements, errors and deadlines over one stream socket.
 #include "pprocess/channel.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -10,7 +11,9 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "pprocess/process.hpp"
 #include "system.hpp"
 
 namespace pprocess {
@@ -18,8 +21,13 @@ namespace pprocess {
 namespace {
 
 constexpr std::uint32_t kMagic = 0x70707263;  // "pprc"
-constexpr int kGraceMs = 1000;
 constexpr std::uint8_t kWantsAcknowledgement = 1;
+/// A read buffer starts this small and doubles each time a read fills it, up to kLargestRead.
+constexpr std::size_t kFirstRead = 1024;
+constexpr std::size_t kLargestRead = 64 * 1024;
+/// What a sender blocked by a peer that is itself sending keeps of the peer's bytes meanwhile:
+/// a whole frame of the largest size, so that two peers sending to each other both get through.
+constexpr std::size_t kMostDrained = detail::kMaxFrameBytes + kLargestRead;
 
 /// Every frame starts with this header: what it is and how many bytes follow.
 struct Header {
@@ -45,30 +53,77 @@ std::string describe_kind(std::uint8_t kind) {
   return "frame kind " + std::to_string(kind);
 }
 
-std::string peer_name(pid_t pid) {
-  return pid > 0 ? "process " + std::to_string(pid) : std::string("the creating process");
-}
-
 bool is_disconnect(int error) { return error == EPIPE || error == ECONNRESET; }
+
+const std::optional<ExitStatus> kNoStatus;
 
 }  // namespace
 
-Channel::Channel(int fd, pid_t pid, bool offers_reuse)
-    : fd_(fd), pid_(pid), owner_(::getpid()), offers_reuse_(offers_reuse) {
-  if (fd_ >= 0) {
-    auto lock = detail::ChannelRegistry::lock();
-    detail::ChannelRegistry::add(fd_);
+// --- The inbox -----------------------------------------------------------------------------
+
+void Channel::Inbox::consume(std::size_t count) noexcept {
+  begin_ += count;
+  if (begin_ != end_) return;
+  begin_ = end_ = 0;
+  if (capacity_ > kLargestRead) {  // grown to hold what a peer sent while we were sending
+    storage_.reset();
+    capacity_ = 0;
   }
 }
 
-Channel::Channel(int fd, pid_t pid, bool offers_reuse, Registered) noexcept
-    : fd_(fd), pid_(pid), owner_(::getpid()), offers_reuse_(offers_reuse) {}
+char* Channel::Inbox::room(std::size_t count) {
+  if (capacity_ - end_ >= count) return storage_.get() + end_;
+  const std::size_t held = size();
+  if (capacity_ - held >= count) {
+    std::memmove(storage_.get(), storage_.get() + begin_, held);
+  } else {
+    // Not value-initialised: nothing is zeroed that a read is about to overwrite.
+    const std::size_t capacity = std::max({held + count, 2 * capacity_, kFirstRead});
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    if (held > 0) std::memcpy(bigger.get(), storage_.get() + begin_, held);
+    storage_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+  begin_ = 0;
+  end_ = held;
+  return storage_.get() + end_;
+}
+
+void Channel::Inbox::unread(std::span<const char> bytes) {
+  if (bytes.empty()) return;
+  if (begin_ < bytes.size()) {
+    const std::size_t held = size();
+    std::unique_ptr<char[]> joined(new char[bytes.size() + held]);
+    if (held > 0) std::memcpy(joined.get() + bytes.size(), storage_.get() + begin_, held);
+    storage_ = std::move(joined);
+    capacity_ = bytes.size() + held;
+    begin_ = bytes.size();
+    end_ = capacity_;
+  }
+  begin_ -= bytes.size();
+  std::memcpy(storage_.get() + begin_, bytes.data(), bytes.size());
+}
+
+void Channel::Inbox::expand() {
+  if (capacity_ < kLargestRead) room(std::min(2 * capacity_, kLargestRead) - size());
+}
+
+// --- Life -----------------------------------------------------------------------------------
+
+Channel::Channel() noexcept = default;
+
+Channel::Channel(detail::Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept
+    : socket_(std::move(socket)),
+      process_(std::move(process)),
+      pid_(process_ ? process_->pid() : 0),
+      owner_(::getpid()),
+      offers_reuse_(offers_reuse) {}
 
 Channel::Channel(Channel&& other) noexcept { swap(other); }
 
 Channel& Channel::operator=(Channel&& other) noexcept {
   if (this != &other) {
-    Channel previous(std::move(*this));  // closed and reaped at the end of this scope
+    Channel previous(std::move(*this));  // closed and stopped at the end of this scope
     swap(other);
   }
   return *this;
@@ -76,61 +131,71 @@ Channel& Channel::operator=(Channel&& other) noexcept {
 
 void Channel::swap(Channel& other) noexcept {
   using std::swap;
-  swap(fd_, other.fd_);
+  swap(socket_, other.socket_);
+  swap(process_, other.process_);
   swap(pid_, other.pid_);
   swap(owner_, other.owner_);
   swap(offers_reuse_, other.offers_reuse_);
   swap(received_error_, other.received_error_);
   swap(ack_owed_, other.ack_owed_);
   swap(broken_, other.broken_);
+  swap(peer_closed_, other.peer_closed_);
   swap(frames_received_, other.frames_received_);
-  swap(status_, other.status_);
-  swap(buffer_, other.buffer_);
+  swap(deadline_, other.deadline_);
+  swap(scratch_, other.scratch_);
   swap(inbox_, other.inbox_);
-  swap(inbox_begin_, other.inbox_begin_);
-  swap(inbox_end_, other.inbox_end_);
 }
 
 Channel::~Channel() {
-  if (owner_ != ::getpid()) return;  // a copy inherited through fork: its descriptor is closed
-  release();
-  if (pid_ > 0 && !status_) status_ = detail::reap_or_kill(pid_, kGraceMs);
-}
-
-void Channel::release() noexcept {
-  if (fd_ < 0) return;
-  // Closed under the lock: a fork elsewhere must see the descriptor either registered (and
-  // close it in the child) or gone.
-  auto lock = detail::ChannelRegistry::lock();
-  detail::ChannelRegistry::remove(fd_);
-  ::close(fd_);
-  fd_ = -1;
-}
-
-void Channel::close() {
   if (owner_ != ::getpid()) {
-    fd_ = -1;
+    // A copy inherited through fork: its descriptor was closed with the siblings' channels.
+    static_cast<void>(socket_.release());
     return;
   }
   release();
-  if (pid_ > 0 && !status_) wait();
+  // The process (if any) is stopped by its own destructor, after the socket is closed: a child
+  // waiting to receive sees end-of-file and ends by itself.
+}
+
+void Channel::release() noexcept { detail::close_registered(socket_); }
+
+void Channel::close() {
+  if (owner_ != ::getpid()) {
+    static_cast<void>(socket_.release());
+    return;
+  }
+  release();
+  if (process_ && !process_->exit_status()) process_->wait();
+}
+
+const std::optional<ExitStatus>& Channel::exit_status() const noexcept {
+  return process_ ? process_->exit_status() : kNoStatus;
 }
 
 ExitStatus Channel::wait() {
-  if (pid_ <= 0) throw std::logic_error("pprocess::Channel::wait: only the creator can wait");
-  if (!status_) status_ = detail::reap(pid_);
-  return *status_;
+  if (!process_) throw std::logic_error("pprocess::Channel::wait: only the creator can wait");
+  return process_->wait();
 }
 
 std::optional<ExitStatus> Channel::try_wait() {
-  if (pid_ <= 0) throw std::logic_error("pprocess::Channel::try_wait: only the creator can wait");
-  if (!status_) status_ = detail::try_reap(pid_);
-  return status_;
+  if (!process_) throw std::logic_error("pprocess::Channel::try_wait: only the creator can wait");
+  return process_->try_wait();
 }
 
+std::string Channel::peer_name() const {
+  return pid_ > 0 ? "process " + std::to_string(pid_) : std::string("the creating process");
+}
+
+Channel::Deadline::Deadline(Channel& channel, milliseconds timeout) : channel_(channel) {
+  const auto now = std::chrono::steady_clock::now();
+  channel_.deadline_ = Timing{now, detail::deadline_after(timeout)};
+}
+
+// --- Sending --------------------------------------------------------------------------------
+
 void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack) {
-  if (fd_ < 0) throw ChannelClosed("pprocess: send on a closed channel");
-  if (broken_) throw ProtocolError("pprocess: the channel to " + peer_name(pid_) + " is broken");
+  if (!socket_) throw ChannelClosed("pprocess: send on a closed channel");
+  if (broken_) throw ProtocolError("pprocess: the channel to " + peer_name() + " is broken");
   if (payload.size() > detail::kMaxFrameBytes) {
     throw ProtocolError("pprocess: a value of " + std::to_string(payload.size()) +
                         " bytes exceeds the frame limit of " +
@@ -140,17 +205,37 @@ void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, 
   header.kind = static_cast<std::uint8_t>(kind);
   header.flags = wants_ack ? kWantsAcknowledgement : 0;
   header.length = payload.size();
-  std::array<iovec, 2> parts{
-      {{&header, sizeof header}, {const_cast<char*>(payload.data()), payload.size()}}};
+  write_all({reinterpret_cast<const char*>(&header), sizeof header}, payload);
+}
+
+void Channel::write_all(std::span<const char> header, std::span<const char> payload) {
+  std::array<iovec, 2> parts{{{const_cast<char*>(header.data()), header.size()},
+                              {const_cast<char*>(payload.data()), payload.size()}}};
   msghdr message{};
   message.msg_iov = parts.data();
   message.msg_iovlen = payload.empty() ? 1 : 2;
   while (message.msg_iovlen > 0) {
-    const ssize_t sent =
-        detail::retry_eintr([&] { return ::sendmsg(fd_, &message, MSG_NOSIGNAL); });
+    const ssize_t sent = detail::retry_eintr(
+        [&] { return ::sendmsg(socket_.get(), &message, MSG_NOSIGNAL | MSG_DONTWAIT); });
     if (sent < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        // The socket is full. The peer may be sending to us at the same time, and be blocked
+        // the same way: keep what it sends, so that both sends complete.
+        const bool drain = !peer_closed_ && inbox_.size() < kMostDrained;
+        std::vector<pollfd> fds{
+            {socket_.get(), static_cast<short>(POLLOUT | (drain ? POLLIN : 0)), 0}};
+        std::optional<detail::Clock::time_point> until;
+        if (deadline_) until = deadline_->deadline;
+        if (detail::poll_until(fds, until) == 0) {
+          break_stream();  // a value cut off part way
+          throw TimedOut(pid_, std::chrono::duration_cast<milliseconds>(detail::Clock::now() -
+                                                                        deadline_->started));
+        }
+        if (drain && (fds[0].revents & POLLIN) != 0) drain_incoming();
+        continue;
+      }
       if (is_disconnect(errno))
-        throw ChannelClosed("pprocess: " + peer_name(pid_) + " closed the channel");
+        throw ChannelClosed("pprocess: " + peer_name() + " closed the channel");
       detail::throw_errno("pprocess: sendmsg");
     }
     // Skip what was written; a large payload goes out in several pieces.
@@ -167,26 +252,42 @@ void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, 
   }
 }
 
+void Channel::drain_incoming() {
+  while (!peer_closed_ && inbox_.size() < kMostDrained) {
+    char* target = inbox_.room(kLargestRead);
+    const ssize_t got = detail::retry_eintr(
+        [&] { return ::recv(socket_.get(), target, inbox_.capacity_left(), MSG_DONTWAIT); });
+    if (got > 0) {
+      inbox_.grew(static_cast<std::size_t>(got));
+      continue;
+    }
+    if (got == 0 || is_disconnect(errno)) peer_closed_ = true;
+    return;  // EAGAIN: nothing more for now
+  }
+}
+
+// --- Receiving ------------------------------------------------------------------------------
+
 namespace {
 
 /// Reads the next frame header with `read(destination, length, at_boundary)`; nullopt at
 /// end-of-file.
 template <class Read>
-std::optional<Header> read_header(Read read, pid_t peer) {
+std::optional<Header> read_header(Read read, const std::string& peer) {
   Header header;
   if (!read(&header, sizeof header, true)) return std::nullopt;
   if (header.magic != kMagic) {
-    throw ProtocolError("pprocess: corrupt frame from " + peer_name(peer) + " (bad magic number)");
+    throw ProtocolError("pprocess: corrupt frame from " + peer + " (bad magic number)");
   }
   if (header.kind < static_cast<std::uint8_t>(detail::FrameKind::data) ||
       header.kind > static_cast<std::uint8_t>(detail::FrameKind::control)) {
-    throw ProtocolError("pprocess: corrupt frame from " + peer_name(peer) + " (unknown " +
+    throw ProtocolError("pprocess: corrupt frame from " + peer + " (unknown " +
                         describe_kind(header.kind) + ")");
   }
   if (header.length > detail::kMaxFrameBytes) {
     throw ProtocolError("pprocess: frame of " + std::to_string(header.length) + " bytes from " +
-                        peer_name(peer) + " exceeds the limit of " +
-                        std::to_string(detail::kMaxFrameBytes) + " bytes");
+                        peer + " exceeds the limit of " + std::to_string(detail::kMaxFrameBytes) +
+                        " bytes");
   }
   return header;
 }
@@ -195,7 +296,7 @@ std::optional<Header> read_header(Read read, pid_t peer) {
 
 template <class Call>
 auto Channel::guard_stream(Call call) {
-  if (broken_) throw ProtocolError("pprocess: the channel to " + peer_name(pid_) + " is broken");
+  if (broken_) throw ProtocolError("pprocess: the channel to " + peer_name() + " is broken");
   try {
     return call();
   } catch (const ProtocolError&) {
@@ -209,46 +310,73 @@ auto Channel::guard_stream(Call call) {
 
 void Channel::break_stream() noexcept {
   broken_ = true;
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+  if (socket_) ::shutdown(socket_.get(), SHUT_RDWR);
 }
 
 void Channel::read_payload(void* destination, std::uint64_t length) {
+  read_payload_part(destination, length);
+  payload_done();
+}
+
+void Channel::read_payload_part(void* destination, std::uint64_t length) {
   guard_stream([&] { return read_exact(destination, length, false); });
-  ++frames_received_;
+}
+
+void Channel::read_growing(std::string& payload, std::uint64_t length) {
+  payload.resize(std::min<std::uint64_t>(length, inbox_.size() + kDirectBytes));
+  std::size_t have = 0;
+  for (;;) {
+    read_payload_part(payload.data() + have, payload.size() - have);
+    have = payload.size();
+    if (have == length) return;
+    payload.resize(std::min<std::uint64_t>(length, 2 * have));
+  }
+}
+
+void Channel::wait_readable(bool mid_frame) {
+  if (!deadline_) return;
+  std::vector<pollfd> fds{{socket_.get(), POLLIN, 0}};
+  if (detail::poll_until(fds, deadline_->deadline) > 0) return;
+  // Part of a frame read and the rest missing: the stream is out of step from here on.
+  if (mid_frame) break_stream();
+  throw TimedOut(
+      pid_, std::chrono::duration_cast<milliseconds>(detail::Clock::now() - deadline_->started));
 }
 
 bool Channel::read_exact(void* destination, std::size_t length, bool at_boundary) {
-  if (fd_ < 0) throw ChannelClosed("pprocess: receive on a closed channel");
+  if (!socket_) throw ChannelClosed("pprocess: receive on a closed channel");
   auto* out = static_cast<char*>(destination);
-  std::size_t done = std::min(length, inbox_end_ - inbox_begin_);
+  std::size_t done = std::min(length, inbox_.size());
   if (done > 0) {  // an empty inbox may have no storage at all: memcpy wants real pointers
-    std::memcpy(out, inbox_.data() + inbox_begin_, done);
-    inbox_begin_ += done;
+    std::memcpy(out, inbox_.data(), done);
+    inbox_.consume(done);
   }
   while (done < length) {
+    wait_readable(!at_boundary || done > 0);
     // Small reads take whatever has arrived, so a header, its payload and the next frames
     // come in one system call; a large payload goes straight to its destination.
     const std::size_t missing = length - done;
-    const bool direct = missing >= kInboxBytes;
-    if (!direct && inbox_.empty()) inbox_.resize(kInboxBytes);
-    char* target = direct ? out + done : inbox_.data();
-    const std::size_t room = direct ? missing : kInboxBytes;
-    const ssize_t got = detail::retry_eintr([&] { return ::recv(fd_, target, room, 0); });
+    const bool direct = missing >= kDirectBytes;
+    char* target = direct ? out + done : inbox_.room(1);
+    const std::size_t room = direct ? missing : inbox_.capacity_left();
+    const ssize_t got = detail::retry_eintr([&] { return ::recv(socket_.get(), target, room, 0); });
     if (got < 0 && !is_disconnect(errno)) detail::throw_errno("pprocess: recv");
     if (got <= 0) {
       if (done == 0 && at_boundary) return false;
-      throw ProtocolError("pprocess: truncated frame from " + peer_name(pid_) + ": got " +
+      throw ProtocolError("pprocess: truncated frame from " + peer_name() + ": got " +
                           std::to_string(done) + " of " + std::to_string(length) + " bytes");
     }
+    const auto received = static_cast<std::size_t>(got);
     if (direct) {
-      done += static_cast<std::size_t>(got);
-    } else {
-      const std::size_t used = std::min(missing, static_cast<std::size_t>(got));
-      std::memcpy(out + done, inbox_.data(), used);
-      done += used;
-      inbox_begin_ = used;
-      inbox_end_ = static_cast<std::size_t>(got);
+      done += received;
+      continue;
     }
+    inbox_.grew(received);
+    if (received == room) inbox_.expand();
+    const std::size_t used = std::min(missing, received);
+    std::memcpy(out + done, inbox_.data(), used);
+    inbox_.consume(used);
+    done += used;
   }
   return true;
 }
@@ -258,11 +386,11 @@ std::optional<std::uint64_t> Channel::next_data_frame(bool stop_allowed) {
 }
 
 std::optional<std::uint64_t> Channel::next_frame(bool stop_allowed) {
-  const std::optional<Header> header =
-      read_header([this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, pid_);
+  const std::optional<Header> header = read_header(
+      [this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, peer_name());
   if (!header) {
     if (stop_allowed) return std::nullopt;
-    throw ChannelClosed("pprocess: " + peer_name(pid_) + " closed the channel");
+    throw ChannelClosed("pprocess: " + peer_name() + " closed the channel");
   }
   switch (static_cast<detail::FrameKind>(header->kind)) {
     case detail::FrameKind::data:
@@ -276,30 +404,43 @@ std::optional<std::uint64_t> Channel::next_frame(bool stop_allowed) {
     case detail::FrameKind::ack:
       break;
   }
-  throw ProtocolError("pprocess: expected a value from " + peer_name(pid_) + ", received " +
+  throw ProtocolError("pprocess: expected a value from " + peer_name() + ", received " +
                       describe_kind(header->kind));
 }
 
 void Channel::await_acknowledgement() {
-  guard_stream([&] { return acknowledgement(); });
-}
-
-bool Channel::acknowledgement() {
-  const std::optional<Header> header =
-      read_header([this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, pid_);
-  if (!header) {
-    throw ChannelClosed("pprocess: " + peer_name(pid_) +
-                        " closed the channel before acknowledging");
-  }
-  switch (static_cast<detail::FrameKind>(header->kind)) {
-    case detail::FrameKind::ack:
-      return true;
-    case detail::FrameKind::error:
-      throw_remote_error(header->length);
-    default:
-      throw AcknowledgementError("pprocess: expected an acknowledgement from " + peer_name(pid_) +
-                                 ", received " + describe_kind(header->kind));
-  }
+  guard_stream([&] {
+    // A peer that sends to us while we wait for its receipt (both sending at once) gets its
+    // receipt now; its frames are kept, in order, for the receives that follow.
+    std::string early;
+    for (;;) {
+      const std::optional<Header> header = read_header(
+          [this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, peer_name());
+      if (!header) {
+        throw ChannelClosed("pprocess: " + peer_name() +
+                            " closed the channel before acknowledging");
+      }
+      switch (static_cast<detail::FrameKind>(header->kind)) {
+        case detail::FrameKind::ack:
+          inbox_.unread(early);
+          return true;
+        case detail::FrameKind::error:
+          inbox_.unread(early);
+          throw_remote_error(header->length);
+        case detail::FrameKind::data:
+        case detail::FrameKind::control: {
+          Header kept = *header;
+          kept.flags = 0;  // acknowledged here, not again when it is received
+          std::string payload;
+          read_growing(payload, header->length);
+          if ((header->flags & kWantsAcknowledgement) != 0) send_frame(detail::FrameKind::ack, {});
+          early.append(reinterpret_cast<const char*>(&kept), sizeof kept);
+          early.append(payload);
+          break;
+        }
+      }
+    }
+  });
 }
 
 void Channel::acknowledge() noexcept {
@@ -329,17 +470,15 @@ void Channel::send_error(const std::string& type_name, const std::string& messag
 }
 
 void Channel::throw_remote_error(std::uint64_t length) {
-  buffer_.resize(length);
-  read_payload(buffer_.data(), length);
+  std::string& payload = scratch();
+  read_growing(payload, length);
+  payload_done();
   std::pair<std::string, std::string> report;
   try {
-    detail::BytesSource source(buffer_);
-    std::istream stream(&source);
-    cereal::BinaryInputArchive archive(stream);
+    detail::FrameInputArchive archive(payload);
     archive(report);
   } catch (const std::exception& e) {
-    throw ProtocolError("pprocess: undecodable error report from " + peer_name(pid_) + ": " +
-                        e.what());
+    throw ProtocolError("pprocess: undecodable error report from " + peer_name() + ": " + e.what());
   }
   received_error_ = true;
   throw RemoteError(std::move(report.first), report.second, pid_);
@@ -349,12 +488,18 @@ void Channel::reject_block(std::uint64_t length, std::size_t element_size) {
   // The payload stays unread, so the stream is out of step from here on.
   break_stream();
   throw ProtocolError("pprocess: a payload of " + std::to_string(length) + " bytes from " +
-                      peer_name(pid_) + " is not a whole number of " +
-                      std::to_string(element_size) + "-byte elements");
+                      peer_name() + " is not a whole number of " + std::to_string(element_size) +
+                      "-byte elements");
+}
+
+void Channel::reject_size(std::uint64_t length, std::size_t expected) {
+  break_stream();
+  throw ProtocolError("pprocess: a payload of " + std::to_string(length) + " bytes from " +
+                      peer_name() + " where " + std::to_string(expected) + " were expected");
 }
 
 void Channel::undecodable(const std::string& why) {
-  const std::string message = "could not decode the value from " + peer_name(pid_) + ": " + why;
+  const std::string message = "could not decode the value from " + peer_name() + ": " + why;
   send_error("pprocess::ProtocolError", message);
   throw ProtocolError("pprocess: " + message);
 }

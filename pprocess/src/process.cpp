@@ -1,7 +1,8 @@
-// Creating processes: fork discipline, the created side's setup and its end.
+// Creating processes: Process, fork discipline, the created side's setup and its end.
 #include "pprocess/process.hpp"
 
 #include <cxxabi.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -13,11 +14,103 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <typeinfo>
+#include <vector>
 
+#include "pprocess/detail/channel_access.hpp"
 #include "system.hpp"
 
 namespace pprocess {
+
+Process::Process() noexcept = default;
+
+Process::Process(pid_t pid, Stop stop, milliseconds grace)
+    : pid_(pid), owner_(::getpid()), stop_(stop), grace_(grace) {
+  if (pid <= 0) throw std::invalid_argument("pprocess::Process: no such process");
+  auto lock = detail::ChannelRegistry::lock();
+  pidfd_ = detail::open_pidfd(pid);
+  if (pidfd_) detail::ChannelRegistry::add(pidfd_.get());
+}
+
+Process::Process(Process&& other) noexcept
+    : pid_(std::exchange(other.pid_, 0)),
+      owner_(other.owner_),
+      pidfd_(std::move(other.pidfd_)),
+      status_(std::move(other.status_)),
+      stop_(other.stop_),
+      grace_(other.grace_) {}
+
+Process& Process::operator=(Process&& other) noexcept {
+  if (this != &other) {
+    Process previous(std::move(*this));  // stopped at the end of this scope
+    pid_ = std::exchange(other.pid_, 0);
+    owner_ = other.owner_;
+    pidfd_ = std::move(other.pidfd_);
+    status_ = std::move(other.status_);
+    stop_ = other.stop_;
+    grace_ = other.grace_;
+  }
+  return *this;
+}
+
+Process::~Process() {
+  if (pid_ <= 0) return;
+  if (owner_ != ::getpid()) {
+    static_cast<void>(pidfd_.release());  // closed with the other inherited descriptors
+    return;
+  }
+  try {
+    if (!status_) stop();
+  } catch (...) {
+  }
+  detail::close_registered(pidfd_);
+}
+
+std::optional<ExitStatus> Process::try_wait() {
+  if (pid_ <= 0) throw std::logic_error("pprocess::Process: there is no process to wait for");
+  if (!status_) status_ = detail::try_reap(pid_);
+  return status_;
+}
+
+ExitStatus Process::wait() {
+  if (pid_ <= 0) throw std::logic_error("pprocess::Process: there is no process to wait for");
+  if (!status_) status_ = detail::reap(pid_);
+  return *status_;
+}
+
+std::optional<ExitStatus> Process::wait_for(milliseconds timeout) {
+  const detail::Clock::time_point deadline = detail::deadline_after(timeout);
+  auto pause = std::chrono::microseconds(50);
+  while (!try_wait()) {
+    if (detail::Clock::now() >= deadline) return std::nullopt;
+    if (pidfd_) {
+      std::vector<pollfd> fds{{pidfd_.get(), POLLIN, 0}};
+      detail::poll_until(fds, deadline);
+    } else {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(10'000));
+    }
+  }
+  return status_;
+}
+
+void Process::signal(int signal) noexcept {
+  if (pid_ > 0 && !status_) ::kill(pid_, signal);
+}
+
+ExitStatus Process::terminate() {
+  signal(SIGTERM);
+  if (auto status = wait_for(grace_)) return *status;
+  signal(SIGKILL);
+  return wait();
+}
+
+ExitStatus Process::stop() {
+  if (stop_ == Stop::wait) return wait();
+  if (auto status = wait_for(grace_)) return *status;
+  return terminate();
+}
 
 namespace {
 
@@ -66,12 +159,13 @@ Channel create(bool offer_reuse) {
     ChannelRegistry::close_all_except(created_end.get());
     static_cast<void>(creator_end.release());  // closed just above, with every sibling
     lock.unlock();
-    return Channel(created_end.release(), 0, offer_reuse, Channel::Registered{});
+    return ChannelAccess::make(std::move(created_end), nullptr, offer_reuse);
   }
   ChannelRegistry::remove(created_end.get());
   created_end.reset();
   lock.unlock();
-  return Channel(creator_end.release(), pid, false, Channel::Registered{});
+  auto process = std::make_unique<Process>(pid);
+  return ChannelAccess::make(std::move(creator_end), std::move(process), false);
 }
 
 void run_and_exit(Channel& channel, const std::function<void()>& body) {

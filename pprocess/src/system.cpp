@@ -1,26 +1,17 @@
-// Private system-call helpers: descriptor ownership, EINTR retry, reaping, the channel registry.
+// Private system-call helpers: EINTR retry, errors, deadlines, poll, reaping, the registry.
 #include "system.hpp"
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 namespace pprocess::detail {
-
-Fd& Fd::operator=(Fd&& other) noexcept {
-  if (this != &other) {
-    reset();
-    fd_ = other.release();
-  }
-  return *this;
-}
 
 void Fd::reset() noexcept {
   if (fd_ >= 0) ::close(fd_);
@@ -29,6 +20,30 @@ void Fd::reset() noexcept {
 
 void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
+}
+
+Clock::time_point deadline_after(Clock::duration timeout) noexcept {
+  const Clock::time_point now = Clock::now();
+  if (timeout <= Clock::duration::zero()) return now;
+  if (timeout >= Clock::time_point::max() - now) return Clock::time_point::max();
+  return now + timeout;
+}
+
+int poll_until(std::vector<pollfd>& fds, std::optional<Clock::time_point> deadline) {
+  for (;;) {
+    timespec wait{};
+    const bool forever = !deadline || *deadline == Clock::time_point::max();
+    if (!forever) {
+      const auto left = std::max(*deadline - Clock::now(), Clock::duration::zero());
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left);
+      wait.tv_sec = static_cast<time_t>(seconds.count());
+      wait.tv_nsec = static_cast<long>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(left - seconds).count());
+    }
+    const int n = ::ppoll(fds.data(), fds.size(), forever ? nullptr : &wait, nullptr);
+    if (n >= 0) return n;
+    if (errno != EINTR) throw_errno("pprocess: ppoll");
+  }
 }
 
 namespace {
@@ -62,21 +77,9 @@ ExitStatus reap(pid_t pid) { return *wait_for(pid, 0); }
 
 std::optional<ExitStatus> try_reap(pid_t pid) { return wait_for(pid, WNOHANG); }
 
-ExitStatus reap_or_kill(pid_t pid, int grace_ms) noexcept {
-  try {
-    using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + std::chrono::milliseconds(grace_ms);
-    auto pause = std::chrono::microseconds(50);
-    while (clock::now() < deadline) {
-      if (auto status = try_reap(pid)) return *status;
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(10'000));
-    }
-    ::kill(pid, SIGKILL);
-    return reap(pid);
-  } catch (...) {
-    return unknown_status(pid);
-  }
+Fd open_pidfd(pid_t pid) noexcept {
+  // Close-on-exec by default; glibc 2.36 has no wrapper everywhere, the system call does.
+  return Fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
 }
 
 namespace {
@@ -110,6 +113,13 @@ void ChannelRegistry::close_all_except(int keep) noexcept {
     if (fd != keep) ::close(fd);
   }
   fds.assign(1, keep);
+}
+
+void close_registered(Fd& fd) noexcept {
+  if (!fd) return;
+  auto lock = ChannelRegistry::lock();
+  ChannelRegistry::remove(fd.get());
+  fd.reset();
 }
 
 Pending peek(int fd) {

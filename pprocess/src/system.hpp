@@ -1,39 +1,22 @@
-// Private system-call helpers: descriptor ownership, EINTR retry, reaping, the channel registry.
+// Private system-call helpers: EINTR retry, errors, deadlines, poll, reaping, the registry of
+// descriptors that created processes must not keep.
 #pragma once
 
+#include <poll.h>
 #include <sys/types.h>
 
 #include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <optional>
+#include <vector>
 
+#include "pprocess/detail/fd.hpp"
 #include "pprocess/error.hpp"
 
 namespace pprocess::detail {
 
-/// Owns one descriptor; closes it on destruction.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : fd_(other.release()) {}
-  Fd& operator=(Fd&& other) noexcept;
-  ~Fd() { reset(); }
-
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  [[nodiscard]] int release() noexcept {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  /// Closes the descriptor (never retried: after EINTR it is already gone on Linux).
-  void reset() noexcept;
-
- private:
-  int fd_ = -1;
-};
+using Clock = std::chrono::steady_clock;
 
 /// Repeats a system call interrupted by a signal.
 template <class Call>
@@ -47,17 +30,34 @@ auto retry_eintr(Call call) {
 /// Throws std::system_error for errno, naming the call that failed.
 [[noreturn]] void throw_errno(const char* what);
 
+/// `now + timeout`, or the end of time when that would overflow (a timeout of
+/// milliseconds::max() means "as long as it takes", not "already expired").
+[[nodiscard]] Clock::time_point deadline_after(Clock::duration timeout) noexcept;
+template <class Rep, class Period>
+[[nodiscard]] Clock::time_point deadline_after(
+    std::chrono::duration<Rep, Period> timeout) noexcept {
+  using Wide = std::chrono::duration<double, std::nano>;
+  if (Wide(timeout) >= Wide(Clock::duration::max())) return Clock::time_point::max();
+  return deadline_after(std::chrono::duration_cast<Clock::duration>(timeout));
+}
+
+/// ppoll until `deadline` (for ever when unset), retried after a signal with the time left.
+/// Returns the number of descriptors with events; 0 when the deadline passed.
+int poll_until(std::vector<pollfd>& fds, std::optional<Clock::time_point> deadline);
+
 /// Waits for process `pid` to end and reaps it.
 ExitStatus reap(pid_t pid);
 /// Reaps process `pid` if it has ended; nullopt while it runs.
 std::optional<ExitStatus> try_reap(pid_t pid);
-/// Waits up to `grace_ms` for `pid` to end, then kills it (SIGKILL) and reaps it.
-ExitStatus reap_or_kill(pid_t pid, int grace_ms) noexcept;
+/// A descriptor that becomes readable when child `pid` ends (pidfd_open); empty when the kernel
+/// has none. The caller registers it.
+Fd open_pidfd(pid_t pid) noexcept;
 
-/// The descriptors of every channel open in this process. fork copies all descriptors; a
-/// created process must close its siblings' channels, or their peers never see end-of-file, and
-/// only this list knows which descriptors those are. It is shared by every thread, so it is
-/// guarded, and the lock is held across fork so that no half-registered channel leaks.
+/// The descriptors of every channel and process handle open in this process. fork copies all
+/// descriptors; a created process must close its siblings' channels, or their peers never see
+/// end-of-file, and only this list knows which descriptors those are. It is shared by every
+/// thread, so it is guarded, and the lock is held across fork so that no half-registered
+/// descriptor leaks.
 class ChannelRegistry {
  public:
   /// The registry of this process, locked for the caller.
@@ -68,6 +68,10 @@ class ChannelRegistry {
   /// In a created process: closes every registered descriptor except `keep`.
   static void close_all_except(int keep) noexcept;
 };
+
+/// Closes a registered descriptor, taking it out of the registry first (under the lock, so that
+/// a fork elsewhere sees it either registered, and closes it in the child, or gone).
+void close_registered(Fd& fd) noexcept;
 
 /// What a readable descriptor holds: bytes to read, end-of-file, or nothing yet.
 enum class Pending { data, end, nothing };

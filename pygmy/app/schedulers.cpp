@@ -126,8 +126,12 @@ class BandExchange : public pprocess::Exchange {
   void store_data(pprocess::Channel& channel) override {
     store_(todo_[task_of(channel).value()], channel);
   }
-  void task_failed(std::size_t task, const pprocess::ProcessDied& reason) override {
-    failures.add(todo_[task], reason);
+  void task_failed(std::size_t task, std::exception_ptr reason) override {
+    try {
+      std::rethrow_exception(reason);
+    } catch (const pprocess::Error& error) {
+      failures.add(todo_[task], error);
+    }
   }
 
  private:

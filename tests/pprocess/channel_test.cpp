@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "fork_test.hpp"
+#include "pprocess/detail/channel_access.hpp"
 #include "pprocess/process.hpp"
 
 namespace pprocess {
@@ -248,7 +249,7 @@ TEST_F(ChannelTest, AfterAFramingErrorTheChannelIsBrokenAndThePeerSeesEndOfFile)
     }
   });
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
-  EXPECT_TRUE(channel.broken());
+  EXPECT_TRUE(detail::ChannelAccess::broken(channel));
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
   EXPECT_THROW(channel.send(1), ProtocolError);
   channel.close();
@@ -264,7 +265,7 @@ TEST_F(ChannelTest, APostedValueArrivesWithoutTheSenderWaiting) {
   EXPECT_EQ(channel.receive<int>(), 1);
   EXPECT_EQ(channel.receive<std::string>(), "two");
   EXPECT_EQ(channel.receive<int>(), 3);
-  EXPECT_EQ(channel.frames_received(), 3U);
+  EXPECT_EQ(detail::ChannelAccess::frames_received(channel), 3U);
 }
 
 TEST_F(ChannelTest, TheValueOkAndErrorLikeStringsAreReceivedAsData) {
@@ -307,12 +308,12 @@ TEST_F(ChannelTest, AMovedChannelKeepsWhatItHasReceivedAndWhetherItIsBroken) {
   });
   EXPECT_EQ(channel.receive<int>(), 1);
   Channel moved(std::move(channel));
-  EXPECT_EQ(moved.frames_received(), 1U);
+  EXPECT_EQ(detail::ChannelAccess::frames_received(moved), 1U);
   EXPECT_THROW(static_cast<void>(moved.receive<int>()), ProtocolError);
   Channel assigned;
   assigned = std::move(moved);
-  EXPECT_TRUE(assigned.broken());
-  EXPECT_EQ(assigned.frames_received(), 1U);
+  EXPECT_TRUE(detail::ChannelAccess::broken(assigned));
+  EXPECT_EQ(detail::ChannelAccess::frames_received(assigned), 1U);
   EXPECT_THROW(static_cast<void>(assigned.receive<int>()), ProtocolError);
   ::kill(assigned.pid(), SIGKILL);
 }

@@ -1,34 +1,27 @@
-// A typed message channel between a creating and a created process, over one socketpair.
+// Channel: a framed, typed message stream over one stream socket, and the process at its other
+// end when this side created it.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <istream>
+#include <memory>
 #include <optional>
-#include <ostream>
 #include <span>
-#include <streambuf>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
-#include <cereal/archives/binary.hpp>
-#include <cereal/types/array.hpp>
-#include <cereal/types/map.hpp>
-#include <cereal/types/optional.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/tuple.hpp>
-#include <cereal/types/unordered_map.hpp>
-#include <cereal/types/utility.hpp>
-#include <cereal/types/variant.hpp>
-#include <cereal/types/vector.hpp>
-
+#include "pprocess/detail/archive.hpp"
+#include "pprocess/detail/fd.hpp"
 #include "pprocess/error.hpp"
 
 namespace pprocess {
+
+class Process;
 
 namespace detail {
 
@@ -38,105 +31,48 @@ enum class FrameKind : std::uint8_t { data = 1, error = 2, ack = 3, control = 4 
 /// The largest payload a frame may announce; a larger length is a ProtocolError.
 inline constexpr std::uint64_t kMaxFrameBytes = std::uint64_t{1} << 30;
 
-/// Vectors of numbers and strings travel as one block of bytes, without an archive.
-template <class T>
-struct is_block : std::false_type {};
-template <class A>
-struct is_block<std::vector<A>>
-    : std::bool_constant<std::is_arithmetic_v<A> && !std::is_same_v<A, bool>> {};
-template <>
-struct is_block<std::string> : std::true_type {};
-
-/// True when every type can be written with cereal's binary archive.
-template <class... T>
-inline constexpr bool serialisable =
-    (cereal::traits::is_output_serializable<T, cereal::BinaryOutputArchive>::value && ...);
-
-/// An output stream buffer that appends to a string (cereal writes through std::ostream).
-class StringSink : public std::streambuf {
- public:
-  explicit StringSink(std::string& out) : out_(out) {}
-
- protected:
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    out_.append(s, static_cast<std::size_t>(n));
-    return n;
-  }
-  int_type overflow(int_type c) override {
-    if (!traits_type::eq_int_type(c, traits_type::eof()))
-      out_.push_back(traits_type::to_char_type(c));
-    return traits_type::not_eof(c);
-  }
-
- private:
-  std::string& out_;
-};
-
-/// Appends `value`, written with cereal's binary archive, to `out`.
-template <class T>
-void encode(const T& value, std::string& out) {
-  static_assert(serialisable<T>,
-                "pprocess: this type cannot cross a channel; give it a cereal serialize()");
-  StringSink sink(out);
-  std::ostream stream(&sink);
-  cereal::BinaryOutputArchive archive(stream);
-  archive(value);
-}
-
-/// An input stream buffer over bytes already received.
-class BytesSource : public std::streambuf {
- public:
-  explicit BytesSource(std::string& bytes) {
-    setg(bytes.data(), bytes.data(), bytes.data() + bytes.size());
-  }
-  [[nodiscard]] std::size_t remaining() const { return static_cast<std::size_t>(egptr() - gptr()); }
-};
+struct ChannelAccess;
 
 }  // namespace detail
 
-/// One end of a channel: a created process and its creator each hold one.
-/// Values are sent as length-prefixed frames; `send` returns once the peer has received.
+/// One end of a channel: a created process and its creator each hold one. Values travel as
+/// length-prefixed frames; `send` returns once the peer has received the value. In the creator
+/// the channel also owns the created process (see Process): destroying the channel closes the
+/// socket, then waits for the process a moment, then ends it.
 ///   pprocess::Channel ch = pprocess::start([](pprocess::Channel& c) { c.send(42); });
 ///   int answer = ch.receive<int>();
 class Channel {
  public:
+  using milliseconds = std::chrono::milliseconds;
+
   /// A closed channel.
-  Channel() = default;
-  /// Adopts a connected stream socket. `pid` is the peer process when this side created it.
-  ///   pprocess::Channel ch(fd, child_pid);
-  explicit Channel(int fd, pid_t pid = 0, bool offers_reuse = false);
-  /// For pprocess itself: adopts a descriptor already in the registry of channel descriptors.
-  struct Registered {};
-  Channel(int fd, pid_t pid, bool offers_reuse, Registered) noexcept;
+  Channel() noexcept;
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
   Channel(Channel&& other) noexcept;
   Channel& operator=(Channel&& other) noexcept;
-  /// Closes the descriptor; a created process still running a second later is killed and reaped.
+  /// Closes the socket, then stops the created process as its Process says.
   ~Channel();
 
-  /// The created process, seen from its creator; 0 inside the created process.
+  /// The created process, seen from its creator; 0 inside the created process, and for a
+  /// channel to a process this side did not create.
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   /// The descriptor to watch with poll; -1 once closed.
-  [[nodiscard]] int fileno() const noexcept { return fd_; }
-  [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
+  [[nodiscard]] int fileno() const noexcept { return socket_.get(); }
+  [[nodiscard]] bool is_open() const noexcept { return static_cast<bool>(socket_); }
   /// In a created process: whether its Exchange may hand it further tasks (reuse mode).
   [[nodiscard]] bool offers_reuse() const noexcept { return offers_reuse_; }
   /// Whether the peer has reported an exception (an error frame) on this channel.
   [[nodiscard]] bool received_error() const noexcept { return received_error_; }
-  /// Whether bytes of the next frame have already been read from the socket into this process,
-  /// where poll cannot see them: check this before polling fileno().
-  [[nodiscard]] bool has_buffered() const noexcept { return inbox_end_ > inbox_begin_; }
-  /// Frames (values and error reports) received whole so far.
-  [[nodiscard]] std::size_t frames_received() const noexcept { return frames_received_; }
-  /// Whether a framing error (a truncated, oversized or corrupt frame, a missing
-  /// acknowledgement) has left the stream out of step: the channel is then shut in both
-  /// directions, its peer sees end-of-file, and every further call throws ProtocolError.
-  [[nodiscard]] bool broken() const noexcept { return broken_; }
-  /// How the created process ended, once `close` or `wait` has reaped it.
-  [[nodiscard]] const std::optional<ExitStatus>& exit_status() const noexcept { return status_; }
+  /// The created process (creator side), or nullptr.
+  ///   if (Process* p = ch.process()) p->signal(SIGTERM);
+  [[nodiscard]] Process* process() noexcept { return process_.get(); }
+  /// How the created process ended, once `close`, `wait` or `try_wait` has seen it end.
+  [[nodiscard]] const std::optional<ExitStatus>& exit_status() const noexcept;
 
-  /// Sends one value and waits until the peer has received it.
+  /// Sends one value and waits until the peer has received it. While the peer is not reading,
+  /// whatever it sends meanwhile is read and kept, so two peers sending to each other at once
+  /// both get through.
   ///   ch.send(std::vector<float>(1 << 18, 1.0f));
   template <class T>
   void send(const T& value) {
@@ -154,7 +90,8 @@ class Channel {
   }
 
   /// Receives one value of type T and acknowledges it (when it was sent, not posted).
-  /// Throws RemoteError if the peer reported an exception, ChannelClosed if it closed.
+  /// Throws RemoteError if the peer reported an exception, ChannelClosed if it closed, and
+  /// ProtocolError for bytes that are not a T.
   ///   auto row = ch.receive<std::vector<std::uint8_t>>();
   template <class T>
   [[nodiscard]] T receive() {
@@ -165,6 +102,15 @@ class Channel {
     return value;
   }
 
+  /// Like `receive`, but a peer that has not delivered a whole value within `timeout` is
+  /// TimedOut (a value cut off in the middle leaves the channel broken, see below).
+  ///   auto row = ch.receive<std::vector<std::uint8_t>>(std::chrono::seconds(5));
+  template <class T>
+  [[nodiscard]] T receive(milliseconds timeout) {
+    const Deadline deadline(*this, timeout);
+    return receive<T>();
+  }
+
   /// Like `receive`, into an existing value whose storage is reused: a loop that receives large
   /// vectors allocates (and the kernel maps fresh pages) only once.
   ///   std::vector<float> row;
@@ -173,6 +119,18 @@ class Channel {
   void receive_into(T& value) {
     const std::uint64_t length = next_data_frame(false).value();
     decode_into(value, length);
+    acknowledge();
+  }
+
+  /// Receives a block of numbers straight into caller memory, which must be exactly its size
+  /// (else ProtocolError): pixels into their rows of an image, with no copy in between.
+  ///   ch.receive_into(std::span(image.data() + offset, band_bytes));
+  template <class T>
+  requires std::is_arithmetic_v<T>
+  void receive_into(std::span<T> destination) {
+    const std::uint64_t length = next_data_frame(false).value();
+    if (length != destination.size_bytes()) reject_size(length, destination.size_bytes());
+    read_payload(destination.data(), length);
     acknowledge();
   }
 
@@ -195,7 +153,7 @@ class Channel {
   /// Reports an exception to the peer (an error frame), without waiting.
   void send_error(const std::string& type_name, const std::string& message) noexcept;
 
-  /// Closes the descriptor, then (in the creator) waits for the created process to end.
+  /// Closes the socket, then (in the creator) waits for the created process to end.
   void close();
 
   /// Waits for the created process to end and returns how it ended (creator side only).
@@ -206,6 +164,50 @@ class Channel {
   std::optional<ExitStatus> try_wait();
 
  private:
+  friend struct detail::ChannelAccess;
+
+  /// Bytes received but not yet consumed, in a buffer that grows with what arrives.
+  class Inbox {
+   public:
+    [[nodiscard]] std::size_t size() const noexcept { return end_ - begin_; }
+    [[nodiscard]] const char* data() const noexcept { return storage_.get() + begin_; }
+    void consume(std::size_t count) noexcept;
+    /// Room for at least `count` more bytes at the end; returns where they go.
+    char* room(std::size_t count);
+    [[nodiscard]] std::size_t capacity_left() const noexcept { return capacity_ - end_; }
+    void grew(std::size_t count) noexcept { end_ += count; }
+    /// Puts bytes back in front of what is buffered: they are read again first.
+    void unread(std::span<const char> bytes);
+    /// The capacity a buffer that filled up will have next time.
+    void expand();
+
+   private:
+    std::unique_ptr<char[]> storage_;
+    std::size_t capacity_ = 0;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+  };
+
+  /// Receives are TimedOut after this point, while it is set.
+  class Deadline {
+   public:
+    Deadline(Channel& channel, milliseconds timeout);
+    Deadline(const Deadline&) = delete;
+    Deadline& operator=(const Deadline&) = delete;
+    ~Deadline() { channel_.deadline_.reset(); }
+
+   private:
+    Channel& channel_;
+  };
+
+  struct Timing {
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point deadline;
+  };
+
+  /// A connected socket; `process` is the created process when this side forked it.
+  Channel(detail::Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept;
+
   template <class T>
   static std::span<const char> as_bytes(const T& block) {
     return {reinterpret_cast<const char*>(block.data()),
@@ -221,9 +223,9 @@ class Channel {
     } else if constexpr (detail::is_block<T>::value) {
       send_frame(detail::FrameKind::data, as_bytes(value), wants_ack);
     } else {
-      buffer_.clear();
-      detail::encode(value, buffer_);
-      send_frame(detail::FrameKind::data, buffer_, wants_ack);
+      std::string& payload = scratch();
+      detail::encode(value, payload);
+      send_frame(detail::FrameKind::data, payload, wants_ack);
     }
   }
 
@@ -232,56 +234,90 @@ class Channel {
     if constexpr (detail::is_block<T>::value) {
       using Element = typename T::value_type;
       if (length % sizeof(Element) != 0) reject_block(length, sizeof(Element));
-      value.resize(length / sizeof(Element));
-      read_payload(value.data(), length);
+      read_block(value, length);
     } else {
-      buffer_.resize(length);
-      read_payload(buffer_.data(), length);
-      detail::BytesSource source(buffer_);
-      std::istream stream(&source);
+      std::string& payload = scratch();
+      read_growing(payload, length);
+      payload_done();
       try {
-        cereal::BinaryInputArchive archive(stream);
+        detail::FrameInputArchive archive(payload);
         archive(value);
+        if (archive.remaining() != 0) undecodable("the value ended before the frame did");
+      } catch (const ProtocolError&) {
+        throw;
       } catch (const std::exception& e) {
         undecodable(e.what());
       }
-      if (source.remaining() != 0) undecodable("the value ended before the frame did");
     }
   }
 
+  /// Reads a payload into a vector or string that grows as the bytes arrive (storage it already
+  /// has is used at once), so a length claimed but never sent allocates nothing.
+  template <class Block>
+  void read_block(Block& block, std::uint64_t length) {
+    using Element = typename Block::value_type;
+    const std::size_t count = length / sizeof(Element);
+    std::size_t have = 0;
+    block.resize(std::min(count, std::max(block.capacity(), initial_elements<Element>(count))));
+    for (;;) {
+      read_payload_part(block.data() + have, (block.size() - have) * sizeof(Element));
+      have = block.size();
+      if (have == count) break;
+      block.resize(std::min(count, 2 * have));
+    }
+    payload_done();
+  }
+
+  template <class Element>
+  std::size_t initial_elements(std::size_t count) const noexcept {
+    return std::min(count, (inbox_.size() + kDirectBytes) / sizeof(Element) + 1);
+  }
+
+  std::string& scratch() noexcept {
+    scratch_.clear();
+    return scratch_;
+  }
+
+  static constexpr std::size_t kDirectBytes = 64 * 1024;
+
   void send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack = false);
+  void write_all(std::span<const char> header, std::span<const char> payload);
+  void drain_incoming();
   void await_acknowledgement();
-  bool acknowledgement();
   std::optional<std::uint64_t> next_frame(bool stop_allowed);
   void acknowledge() noexcept;
   std::optional<std::uint64_t> next_data_frame(bool stop_allowed);
   void read_payload(void* destination, std::uint64_t length);
+  void read_payload_part(void* destination, std::uint64_t length);
+  void payload_done() noexcept { ++frames_received_; }
+  void read_growing(std::string& payload, std::uint64_t length);
   bool read_exact(void* destination, std::size_t length, bool at_boundary);
+  void wait_readable(bool mid_frame);
   [[noreturn]] void reject_block(std::uint64_t length, std::size_t element_size);
+  [[noreturn]] void reject_size(std::uint64_t length, std::size_t expected);
   template <class Call>
   auto guard_stream(Call call);
   void break_stream() noexcept;
   [[noreturn]] void undecodable(const std::string& why);
   [[noreturn]] void throw_remote_error(std::uint64_t length);
+  [[nodiscard]] std::string peer_name() const;
   void release() noexcept;
   /// Exchanges every member with `other`: the moves are built on it, so none is forgotten.
   void swap(Channel& other) noexcept;
 
-  int fd_ = -1;
+  detail::Fd socket_;
+  std::unique_ptr<Process> process_;
   pid_t pid_ = 0;
   pid_t owner_ = 0;  // the process that made this object; copies inherited by fork are inert
   bool offers_reuse_ = false;
   bool received_error_ = false;
-  bool ack_owed_ = false;  // the frame being received was sent, not posted
-  bool broken_ = false;
+  bool ack_owed_ = false;     // the frame being received was sent, not posted
+  bool broken_ = false;       // a framing error left the stream out of step
+  bool peer_closed_ = false;  // end-of-file was read while draining during a send
   std::size_t frames_received_ = 0;
-  std::optional<ExitStatus> status_;
-  std::string buffer_;
-  // Bytes received but not yet consumed: [inbox_begin_, inbox_end_).
-  static constexpr std::size_t kInboxBytes = 64 * 1024;
-  std::vector<char> inbox_;
-  std::size_t inbox_begin_ = 0;
-  std::size_t inbox_end_ = 0;
+  std::optional<Timing> deadline_;
+  std::string scratch_;  // encoded values and payloads to decode
+  Inbox inbox_;
 };
 
 }  // namespace pprocess

@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -47,16 +49,40 @@ struct ExitStatus {
 };
 
 /// A created process ended before delivering the result of its task.
-///   try { m[7]; } catch (const ProcessDied& e) { e.signal(); /* SIGKILL */ }
+///   try { m[7]; } catch (const ProcessDied& e) { e.signal(); /* SIGKILL */ e.task(); /* 7 */ }
 class ProcessDied : public Error {
  public:
-  explicit ProcessDied(const ExitStatus& status);
+  explicit ProcessDied(const ExitStatus& status, std::optional<std::size_t> task = std::nullopt);
   [[nodiscard]] pid_t pid() const noexcept { return status_.pid; }
   [[nodiscard]] std::optional<int> exit_code() const noexcept { return status_.exit_code; }
   [[nodiscard]] std::optional<int> signal() const noexcept { return status_.signal; }
+  [[nodiscard]] const ExitStatus& status() const noexcept { return status_; }
+  /// The task it was working on (its index in a Map), when an Exchange started it.
+  [[nodiscard]] std::optional<std::size_t> task() const noexcept { return task_; }
 
  private:
   ExitStatus status_;
+  std::optional<std::size_t> task_;
+};
+
+/// A task ran past its deadline (Options::task_timeout) and its process was ended, or a peer
+/// did not deliver a whole value within a receive's timeout.
+///   try { m[2]; } catch (const TimedOut& e) { e.elapsed(); /* 1000 ms */ }
+class TimedOut : public Error {
+ public:
+  TimedOut(pid_t pid, std::chrono::milliseconds elapsed,
+           std::optional<std::size_t> task = std::nullopt);
+  /// The process that did not finish in time (0 when unknown).
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  /// How long it had been running when it was stopped.
+  [[nodiscard]] std::chrono::milliseconds elapsed() const noexcept { return elapsed_; }
+  /// Its task, when an Exchange started it.
+  [[nodiscard]] std::optional<std::size_t> task() const noexcept { return task_; }
+
+ private:
+  pid_t pid_;
+  std::chrono::milliseconds elapsed_;
+  std::optional<std::size_t> task_;
 };
 
 /// The peer closed its end of the channel (or ended) at a frame boundary.

@@ -5,10 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <typeindex>
@@ -24,13 +26,17 @@ namespace pprocess {
 ///   pprocess::Exchange ex({.limit = 4, .reuse = true}, handler);
 struct Options {
   /// The most processes alive at once; unset means available_cpus(). 0 is rejected.
-  std::optional<std::size_t> limit;
+  std::optional<std::size_t> limit{};
   /// Hand a finished worker the next queued task of the same callable instead of forking.
   bool reuse = false;
   /// Processes send any number of values; a channel stays until its process ends.
   bool continuous = false;
   /// Close (and reap) a channel as soon as its process ends.
   bool autoclose = true;
+  /// A task still running this long after it started is ended (SIGTERM, then SIGKILL after a
+  /// grace period) and reported as TimedOut at its position. Unset: no deadline. In continuous
+  /// mode the deadline is the whole process's.
+  std::optional<std::chrono::milliseconds> task_timeout{};
 };
 
 class Exchange;
@@ -59,6 +65,9 @@ struct Task {
   /// Reuse mode: the size of the arguments handed to a worker, once they have been.
   std::size_t posted_bytes = 0;
 };
+
+/// The state of one watched channel: defined in src/, where the Exchange's jobs live.
+struct Worker;
 
 template <class F>
 concept Wrapper = requires(const F& f) {
@@ -100,10 +109,13 @@ class Exchange {
   Exchange& operator=(const Exchange&) = delete;
   Exchange(Exchange&&) noexcept;
   Exchange& operator=(Exchange&&) = delete;
-  /// Ends (SIGKILL) and reaps every process still running; queued tasks are dropped.
+  /// Queued tasks are dropped. Processes that still owe work are ended (SIGTERM, then SIGKILL
+  /// after a second); those that delivered are waited for (they may be flushing their output),
+  /// for at most ten seconds. Every process is reaped.
   virtual ~Exchange();
 
-  /// The limit in force (the option, or available_cpus()).
+  /// The limit in force: the option, or available_cpus(), lowered to what the system allows
+  /// when it refused a process (fork's EAGAIN, a descriptor limit) while others ran.
   [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
   [[nodiscard]] const Options& options() const noexcept { return options_; }
 
@@ -127,12 +139,15 @@ class Exchange {
   [[nodiscard]] bool unfinished() const noexcept { return !workers_.empty() || !queue_.empty(); }
   /// Whether as many processes are alive as the limit allows.
   [[nodiscard]] bool busy() const noexcept { return workers_.size() >= limit_; }
+  /// Processes forked so far (a measure of what reuse saves).
+  [[nodiscard]] std::size_t forks() const noexcept { return forks_; }
   /// Stores data until the exchange is no longer busy.
   void wait();
   /// Stores data until all work has finished.
   void finish();
   /// Starts queued work that fits, then handles each channel with data, waiting at most
-  /// `timeout` for one. A process that ended without delivering is reported to `task_failed`.
+  /// `timeout` for one. A task that failed (its process died, ran past its deadline, or sent
+  /// bytes that are not a value) is reported to `task_failed`.
   void store(std::optional<milliseconds> timeout = std::nullopt);
 
   /// Starts `f(channel, args...)` in a new process now, or queues it (FIFO) when busy.
@@ -158,12 +173,16 @@ class Exchange {
  protected:
   /// Called when `channel` has data. The default calls the handler given at construction.
   virtual void store_data(Channel& channel);
-  /// Called when task `task` ended without delivering (or was killed). The default throws.
-  virtual void task_failed(std::size_t task, const ProcessDied& reason);
+  /// Called when task `task` failed: `reason` holds a ProcessDied (its process ended without
+  /// delivering), a TimedOut (it ran past Options::task_timeout) or a ProtocolError (its bytes
+  /// were no value of the expected type; its process was ended). The default rethrows it.
+  virtual void task_failed(std::size_t task, std::exception_ptr reason);
   /// The task `channel` is working on, if it was started by this exchange.
   [[nodiscard]] std::optional<std::size_t> task_of(const Channel& channel) const;
   /// How many tasks have been submitted (started, queued or created); task ids are 0..n-1.
   [[nodiscard]] std::size_t tasks_submitted() const noexcept { return next_task_; }
+  /// How many tasks have delivered or failed (continuous mode: failed).
+  [[nodiscard]] std::size_t tasks_settled() const noexcept { return tasks_settled_; }
 
   /// Starts a task whose callable is identified by `key` (tasks sharing a key share workers).
   template <class F, class... Args>
@@ -178,32 +197,8 @@ class Exchange {
   template <class F>
   friend class ManagedCallable;
 
-  /// A watched channel and, for a process this exchange started, its tasks: the one it works
-  /// on first, then (reuse) those handed to it in advance.
-  struct Worker {
-    Channel channel;
-    std::deque<detail::Task> tasks;
-    detail::CallableKey key;
-    bool delivered = false;     // the first task has delivered its result
-    bool front_posted = false;  // the first task was handed over, not the one forked for
-    bool ended = false;         // the channel reached end-of-file; the process is yet to end
-    std::chrono::steady_clock::time_point last_delivery{};
-    std::chrono::duration<double, std::micro> task_time{0};  // a moving average
-  };
-
-  /// Reuse: how many tasks a worker holds at once (the one it runs and those handed to it in
-  /// advance). Enough to cover kLookahead of its work, so a worker of tiny tasks never waits
-  /// for the exchange, while a worker of long tasks holds only its own, which keeps the last
-  /// tasks spread over every worker.
-  static constexpr std::chrono::microseconds kLookahead{200};
-  static constexpr std::size_t kMaxPipelineDepth = 16;
-  /// Reuse: the most bytes of arguments handed to a busy worker in advance. It may be writing a
-  /// large result meanwhile, and neither side reads while it writes: what is handed over must
-  /// fit in the socket's buffer, never block.
-  static constexpr std::size_t kMaxAdvanceBytes = 64 * 1024;
-  [[nodiscard]] static std::size_t pipeline_depth(const Worker& worker) noexcept;
-  /// The longest pause between looks at a process whose channel has ended but which lingers.
-  static constexpr std::chrono::milliseconds kLongestPause{10};
+  using Worker = detail::Worker;
+  using Clock = std::chrono::steady_clock;
 
   template <class F>
   detail::CallableKey key_of(const F& f) noexcept {
@@ -221,17 +216,27 @@ class Exchange {
     }
   }
 
+  // The limit and the FIFO queue (exchange_launch.cpp).
   void watch(Channel channel, std::optional<detail::Task> task);
   void submit(detail::Task task);
   void start_queued();
-  void launch(detail::Task& task);
-  void deliver(Channel& channel);
-  void after_delivery(Channel& channel, std::size_t frames_before);
-  Worker* worker_of(const Channel& channel) noexcept;
+  bool launch(detail::Task& task);
+  bool fork_refused(const std::system_error& error);
+  // The poll loop (exchange_poll.cpp).
+  void poll_workers(std::vector<Channel*>& with_data, std::optional<Clock::time_point> until);
+  void expire_deadlines();
+  // Reuse (exchange_reuse.cpp): results in, the next tasks out.
+  void after_delivery(Worker& worker, std::size_t frames_before);
   void hand_over(Worker& worker);
+  // Failures and the end of processes (exchange_settle.cpp).
+  void fail(Worker& worker, std::exception_ptr reason);
   bool settle_ended();
   void retire(std::size_t index);
-  std::optional<std::size_t> settle_tasks(Worker& worker, const ExitStatus& status);
+  std::optional<std::size_t> settle_tasks(Worker& worker, std::exception_ptr& reason);
+  void end_all() noexcept;
+  // Bookkeeping (exchange.cpp).
+  void deliver(Channel& channel);
+  Worker* worker_of(const Channel& channel) noexcept;
   void keep_removed(Channel channel);
   std::size_t index_of(const Channel& channel) const;
 
@@ -244,6 +249,8 @@ class Exchange {
   // Removed channels: until the next ready() with autoclose, for good without it.
   std::vector<std::unique_ptr<Channel>> closed_;
   std::size_t next_task_ = 0;
+  std::size_t tasks_settled_ = 0;
+  std::size_t forks_ = 0;
   std::uintptr_t next_key_ = 0;
   pid_t owner_;
 };

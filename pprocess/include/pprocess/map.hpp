@@ -48,7 +48,9 @@ class Map : public Exchange {
   }
 
   /// The result of task `index`, waiting for it if needed. Throws what the task raised
-  /// (RemoteError) or ProcessDied if its process ended without delivering.
+  /// (RemoteError), ProcessDied if its process ended without delivering, TimedOut if it ran past
+  /// Options::task_timeout, ProtocolError if it sent something that is not an R. Once every task
+  /// has a result, every process has been reaped.
   ///   int r = m[57];
   const R& operator[](std::size_t index) {
     if (index >= size()) {
@@ -62,6 +64,9 @@ class Map : public Exchange {
       }
       store();
     }
+    // Every result is in: the processes that delivered them are about to end, and are not left
+    // waiting for finish().
+    if (tasks_settled() == size() && unfinished()) finish();
     const Slot& s = slot(index);
     if (s.error) std::rethrow_exception(s.error);
     return *s.value;
@@ -101,19 +106,19 @@ class Map : public Exchange {
     const std::optional<std::size_t> task = task_of(channel);
     if (!task) throw ProtocolError("pprocess::Map: data from a channel it did not start");
     Slot& s = slot(*task);
-    const std::size_t before = channel.frames_received();
     try {
-      s.value.emplace(channel.template receive<R>());
-    } catch (const Error&) {
-      // The task's own failure (a RemoteError, a value of the wrong type) belongs in its slot; a
-      // frame cut off by a dying process is the Exchange's to settle, as ProcessDied.
-      if (channel.frames_received() == before) throw;
-      s.error = std::current_exception();
+      channel.receive_into(s.value.emplace());
+    } catch (const RemoteError&) {
+      s.value.reset();
+      s.error = std::current_exception();  // the task's own failure belongs in its slot
+    } catch (...) {
+      s.value.reset();
+      throw;  // the Exchange's to settle: ProtocolError, or a process that left
     }
   }
 
-  void task_failed(std::size_t task, const ProcessDied& reason) override {
-    slot(task).error = std::make_exception_ptr(reason);
+  void task_failed(std::size_t task, std::exception_ptr reason) override {
+    slot(task).error = std::move(reason);
   }
 
  private:

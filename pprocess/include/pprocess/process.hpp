@@ -1,12 +1,81 @@
-// Creating processes: create (fork with a channel), start (fork and run a function), exit, waitall.
+// Creating processes: Process (one child, reaped by its owner), create, start, exit, waitall.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <utility>
 
 #include "pprocess/channel.hpp"
+#include "pprocess/detail/fd.hpp"
+#include "pprocess/error.hpp"
 
 namespace pprocess {
+
+/// Owns one child process of this process and reaps it. Move-only. A descriptor (a pidfd)
+/// becomes readable when the process ends, so a poll loop learns of it without pauses.
+/// Its destructor stops the process as its stop policy says:
+/// - `Stop::wait`: wait for it to end, however long that takes;
+/// - `Stop::terminate` (the default): wait up to `grace` for it to end by itself, then send
+///   SIGTERM, wait up to `grace` again, then SIGKILL.
+/// Either way it is reaped: no zombie outlives its Process.
+///   pprocess::Process child(pid);               // from fork()
+///   if (!child.wait_for(std::chrono::seconds(2))) child.terminate();
+class Process {
+ public:
+  using milliseconds = std::chrono::milliseconds;
+  enum class Stop { wait, terminate };
+  /// The grace period of Stop::terminate unless told otherwise.
+  static constexpr milliseconds kGrace{1000};
+
+  /// No process.
+  Process() noexcept;
+  /// Adopts `pid`, a child of this process that nobody else reaps.
+  ///   pprocess::Process child(::fork());
+  explicit Process(pid_t pid, Stop stop = Stop::terminate, milliseconds grace = kGrace);
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  Process(Process&& other) noexcept;
+  Process& operator=(Process&& other) noexcept;
+  /// Stops the process as the stop policy says and reaps it. Never throws.
+  ~Process();
+
+  /// The process id; 0 for no process.
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  /// A descriptor that poll reports readable once the process has ended; -1 when the system
+  /// offers none (then poll try_wait instead).
+  [[nodiscard]] int fileno() const noexcept { return pidfd_.get(); }
+  /// How the destructor stops it.
+  void set_stop(Stop stop, milliseconds grace = kGrace) noexcept {
+    stop_ = stop;
+    grace_ = grace;
+  }
+
+  /// How it ended, if it has; never waits.
+  std::optional<ExitStatus> try_wait();
+  /// Waits for it to end.
+  ExitStatus wait();
+  /// Waits at most `timeout` for it to end.
+  std::optional<ExitStatus> wait_for(milliseconds timeout);
+  /// Sends `signal` unless it has been reaped already (its pid may be someone else's by now).
+  void signal(int signal) noexcept;
+  /// SIGTERM, then SIGKILL if it is still running after the grace period; reaps it.
+  ExitStatus terminate();
+  /// What the destructor does: see the stop policy.
+  ExitStatus stop();
+  /// How it ended, once a wait has seen it end.
+  [[nodiscard]] const std::optional<ExitStatus>& exit_status() const noexcept { return status_; }
+
+ private:
+  pid_t pid_ = 0;
+  pid_t owner_ = 0;  // copies inherited through fork leave the process alone
+  detail::Fd pidfd_;
+  std::optional<ExitStatus> status_;
+  Stop stop_ = Stop::terminate;
+  milliseconds grace_ = kGrace;
+};
 
 namespace detail {
 /// Forks with a fresh channel; `offer_reuse` marks the created side's channel for reuse mode.

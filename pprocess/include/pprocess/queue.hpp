@@ -23,12 +23,18 @@ class Queue : public Exchange {
   explicit Queue(Options options = {}) : Exchange(options) {}
 
   /// The next result to arrive, waiting for it; nullopt once all work has finished. A task's
-  /// failure (RemoteError, ProcessDied) is thrown in its place; calling again goes on.
+  /// failure (RemoteError, ProcessDied, TimedOut, ProtocolError) is thrown in its place; calling
+  /// again goes on. Once the last result of a queue of single results is taken, every process
+  /// has been reaped.
   std::optional<T> next() {
     while (outcomes_.empty() && unfinished()) store();
     if (outcomes_.empty()) return std::nullopt;
     Outcome outcome = std::move(outcomes_.front());
     outcomes_.pop_front();
+    if (outcomes_.empty() && !options().continuous && tasks_settled() == tasks_submitted() &&
+        unfinished()) {
+      finish();
+    }
     if (outcome.error) std::rethrow_exception(outcome.error);
     return std::move(outcome.value);
   }
@@ -68,20 +74,16 @@ class Queue : public Exchange {
  protected:
   void store_data(Channel& channel) override {
     Outcome outcome;
-    const std::size_t before = channel.frames_received();
     try {
       outcome.value.emplace(channel.template receive<T>());
-    } catch (const Error&) {
-      // The task's own failure takes its place in the queue; a frame cut off by a dying
-      // process is the Exchange's to settle, as ProcessDied.
-      if (channel.frames_received() == before) throw;
-      outcome.error = std::current_exception();
+    } catch (const RemoteError&) {
+      outcome.error = std::current_exception();  // the task's own failure takes its place
     }
     outcomes_.push_back(std::move(outcome));
   }
 
-  void task_failed(std::size_t, const ProcessDied& reason) override {
-    outcomes_.push_back(Outcome{std::nullopt, std::make_exception_ptr(reason)});
+  void task_failed(std::size_t, std::exception_ptr reason) override {
+    outcomes_.push_back(Outcome{std::nullopt, std::move(reason)});
   }
 
  private:

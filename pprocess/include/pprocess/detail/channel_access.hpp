@@ -1,0 +1,44 @@
+// ChannelAccess: the state of a Channel that only pprocess itself (and its tests) may touch.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+
+#include "pprocess/channel.hpp"
+#include "pprocess/detail/fd.hpp"
+
+namespace pprocess::detail {
+
+struct ChannelAccess {
+  /// A channel over a connected socket; `process` is the peer when this side created it.
+  static Channel make(Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept {
+    return Channel(std::move(socket), std::move(process), offers_reuse);
+  }
+  /// Whether bytes already read from the socket wait in the channel, where poll cannot see them.
+  static bool has_buffered(const Channel& channel) noexcept { return channel.inbox_.size() > 0; }
+  /// Values and error reports received whole so far.
+  static std::size_t frames_received(const Channel& channel) noexcept {
+    return channel.frames_received_;
+  }
+  /// Whether a framing error left the stream out of step (it is then shut both ways).
+  static bool broken(const Channel& channel) noexcept { return channel.broken_; }
+  /// Receives on `channel` end in TimedOut after `deadline` while the guard lives.
+  class DeadlineGuard {
+   public:
+    DeadlineGuard(Channel& channel, std::optional<std::chrono::steady_clock::time_point> deadline,
+                  std::chrono::steady_clock::time_point started)
+        : channel_(channel) {
+      if (deadline) channel_.deadline_ = Channel::Timing{started, *deadline};
+    }
+    DeadlineGuard(const DeadlineGuard&) = delete;
+    DeadlineGuard& operator=(const DeadlineGuard&) = delete;
+    ~DeadlineGuard() { channel_.deadline_.reset(); }
+
+   private:
+    Channel& channel_;
+  };
+};
+
+}  // namespace pprocess::detail
