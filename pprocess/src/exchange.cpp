@@ -133,8 +133,12 @@ void Exchange::deliver(Channel& channel) {
     // may go on sending anything, is ended.
     if (Worker* still = worker_of(channel)) return fail(*still, std::current_exception());
     throw;
-  } catch (const TimedOut&) {
-    if (Worker* still = worker_of(channel)) return fail(*still, std::current_exception());
+  } catch (const TimedOut& e) {
+    // The channel knows how long it waited; the exchange knows for which task.
+    if (Worker* still = worker_of(channel)) {
+      const std::optional<std::size_t> task = task_of(channel);
+      return fail(*still, std::make_exception_ptr(TimedOut(e.pid(), e.elapsed(), task)));
+    }
     throw;
   } catch (const ChannelClosed&) {
     // It left at a frame boundary: how it ended is settled (and reported) once it is reaped.

@@ -7,8 +7,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -19,6 +22,7 @@
 #include "fork_test.hpp"
 #include "pprocess/detail/channel_access.hpp"
 #include "pprocess/process.hpp"
+#include "raw_frames.hpp"
 
 namespace pprocess {
 namespace {
@@ -36,15 +40,6 @@ struct Particle {
   }
   friend bool operator==(const Particle&, const Particle&) = default;
 };
-
-/// Writes raw bytes as a created process would if it spoke the protocol badly. It runs in the
-/// created process, where an assertion would never reach the test: a failure is thrown, and
-/// arrives as a RemoteError instead of the error the test expects.
-void write_raw(Channel& channel, const void* bytes, std::size_t length) {
-  if (::send(channel.fileno(), bytes, length, MSG_NOSIGNAL) != static_cast<ssize_t>(length)) {
-    throw std::runtime_error("write_raw: send failed");
-  }
-}
 
 /// Interrupts this process with SIGALRM every 200 µs while it lives, without SA_RESTART, so
 /// that every blocking system call sees EINTR; restores the previous state when it ends.
@@ -71,12 +66,9 @@ class SignalStorm {
   struct sigaction previous_ {};
 };
 
-struct RawHeader {
-  std::uint32_t magic = 0x70707263;
-  std::uint8_t kind = 1;
-  std::array<std::uint8_t, 3> reserved{};
-  std::uint64_t length = 0;
-};
+using testing::RawHeader;
+using testing::write_frame;
+using testing::write_raw;
 
 class ChannelTest : public testing::ForkTest {};
 
@@ -331,6 +323,129 @@ TEST_F(ChannelTest, ReceivingOnAClosedChannelIsChannelClosed) {
   EXPECT_FALSE(channel.is_open());
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
   EXPECT_THROW(channel.send(1), ChannelClosed);
+}
+
+// Hostile sizes: a claim costs nothing until its bytes arrive.
+
+TEST_F(ChannelTest, AHeaderClaimingAGibibyteAllocatesNothingBeforeItsBytesArrive) {
+  Channel channel = start([](Channel& c) {
+    RawHeader header;
+    header.length = std::uint64_t{1} << 30;  // the limit itself
+    write_raw(c, &header, sizeof header);
+    write_raw(c, "0123456789", 10);
+  });
+  const long long before = testing::peak_memory_bytes();
+  EXPECT_THROW(static_cast<void>(channel.receive<std::vector<char>>()), ProtocolError);
+  EXPECT_LT(testing::peak_memory_bytes() - before, 64LL << 20);
+}
+
+TEST_F(ChannelTest, AnEncodedValueClaimingAGibibyteAllocatesNothingBeforeItsBytesArrive) {
+  Channel channel = start([](Channel& c) {
+    RawHeader header;
+    header.length = std::uint64_t{1} << 30;
+    write_raw(c, &header, sizeof header);
+    write_raw(c, "0123456789", 10);
+  });
+  const long long before = testing::peak_memory_bytes();
+  EXPECT_THROW(static_cast<void>(channel.receive<Particle>()), ProtocolError);
+  EXPECT_LT(testing::peak_memory_bytes() - before, 64LL << 20);
+}
+
+TEST_F(ChannelTest, AContainerClaimingBillionsOfElementsIsAProtocolErrorNotAnAllocation) {
+  Channel channel = start([](Channel& c) {
+    std::string payload(44, '\0');
+    const std::uint64_t count = std::uint64_t{1} << 33;
+    std::memcpy(payload.data(), &count, sizeof count);
+    write_frame(c, payload);
+    ::pause();
+  });
+  const long long before = testing::peak_memory_bytes();
+  EXPECT_THROW(static_cast<void>(channel.receive<std::vector<std::string>>()), ProtocolError);
+  EXPECT_LT(testing::peak_memory_bytes() - before, 64LL << 20);
+  ::kill(channel.pid(), SIGKILL);
+}
+
+TEST_F(ChannelTest, AnErrorReportClaimingGigabytesOfTextIsAProtocolError) {
+  Channel channel = start([](Channel& c) {
+    std::string payload(24, 'x');
+    const std::uint64_t length = std::uint64_t{1} << 31;
+    std::memcpy(payload.data(), &length, sizeof length);
+    write_frame(c, payload, 2);  // an error frame
+    ::pause();
+  });
+  const long long before = testing::peak_memory_bytes();
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
+  EXPECT_LT(testing::peak_memory_bytes() - before, 64LL << 20);
+  ::kill(channel.pid(), SIGKILL);
+}
+
+TEST_F(ChannelTest, ABoolOfAnotherValueThanZeroOrOneIsAProtocolError) {
+  Channel channel = start([](Channel& c) {
+    const std::string payload{static_cast<char>(129), 1, 0, 0, 0};  // an optional<int>'s flag
+    write_frame(c, payload);
+    ::pause();
+  });
+  EXPECT_THROW(static_cast<void>(channel.receive<std::optional<int>>()), ProtocolError);
+  ::kill(channel.pid(), SIGKILL);
+}
+
+TEST_F(ChannelTest, TwoPeersSendingLargeValuesToEachOtherAtOnceBothGetThrough) {
+  constexpr std::size_t kBytes = std::size_t{8} << 20;
+  Channel channel = start([](Channel& c) {
+    c.send(std::vector<char>(kBytes, 'c'));
+    const auto theirs = c.receive<std::vector<char>>();
+    c.send(theirs.size() == kBytes && theirs.front() == 'p' && theirs.back() == 'p');
+  });
+  channel.send(std::vector<char>(kBytes, 'p'));
+  const auto theirs = channel.receive<std::vector<char>>();
+  EXPECT_EQ(theirs.size(), kBytes);
+  EXPECT_EQ(theirs.front(), 'c');
+  EXPECT_EQ(theirs.back(), 'c');
+  EXPECT_TRUE(channel.receive<bool>());
+}
+
+// Deadlines.
+
+TEST_F(ChannelTest, AReceiveWithATimeoutIsTimedOutWhenThePeerStallsHalfWayThroughAValue) {
+  Channel channel = start([](Channel& c) {
+    RawHeader header;
+    header.length = 100;
+    write_raw(c, &header, sizeof header);
+    write_raw(c, "0123456789", 10);
+    ::pause();
+  });
+  try {
+    static_cast<void>(channel.receive<std::string>(std::chrono::milliseconds(200)));
+    FAIL() << "expected TimedOut";
+  } catch (const TimedOut& e) {
+    EXPECT_EQ(e.pid(), channel.pid());
+    EXPECT_GE(e.elapsed(), std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(detail::ChannelAccess::broken(channel)) << "half a value left the stream out of step";
+  ::kill(channel.pid(), SIGKILL);
+}
+
+TEST_F(ChannelTest, AReceiveThatTimesOutBetweenValuesLeavesTheChannelUsable) {
+  Channel channel = start([](Channel& c) { c.send(c.receive<int>() + 1); });
+  EXPECT_THROW(static_cast<void>(channel.receive<int>(std::chrono::milliseconds(50))), TimedOut);
+  EXPECT_FALSE(detail::ChannelAccess::broken(channel));
+  channel.send(4);
+  EXPECT_EQ(channel.receive<int>(std::chrono::seconds(30)), 5);
+}
+
+// Caller memory.
+
+TEST_F(ChannelTest, ReceiveIntoASpanFillsCallerMemoryInPlace) {
+  Channel channel = start([](Channel& c) { c.send(std::vector<std::uint8_t>{1, 2, 3, 4}); });
+  std::array<std::uint8_t, 6> memory{};
+  channel.receive_into(std::span(memory).subspan(1, 4));
+  EXPECT_EQ(memory, (std::array<std::uint8_t, 6>{0, 1, 2, 3, 4, 0}));
+}
+
+TEST_F(ChannelTest, ReceiveIntoASpanOfAnotherSizeIsAProtocolError) {
+  Channel channel = start([](Channel& c) { c.post(std::vector<std::uint8_t>{1, 2, 3}); });
+  std::array<std::uint8_t, 4> memory{};
+  EXPECT_THROW(channel.receive_into(std::span(memory)), ProtocolError);
 }
 
 }  // namespace

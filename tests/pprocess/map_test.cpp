@@ -2,10 +2,14 @@
 #include "pprocess/map.hpp"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <stdexcept>
@@ -15,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "fork_test.hpp"
+#include "raw_frames.hpp"
 
 namespace pprocess {
 namespace {
@@ -81,6 +86,7 @@ TEST_F(MapTest, ATaskKilledBySigkillThrowsProcessDiedAtItsIndexAndTheRestSurvive
         FAIL() << "expected ProcessDied";
       } catch (const ProcessDied& e) {
         EXPECT_EQ(e.signal(), SIGKILL);
+        EXPECT_EQ(e.task(), 3U);
         EXPECT_NE(std::string(e.what()).find("signal 9"), std::string::npos) << e.what();
       }
     } else {
@@ -166,6 +172,133 @@ TEST_F(MapTest, ManageGivesEachCallItsOwnSlot) {
   ASSERT_EQ(results.size(), 9U);
   std::vector<int> got(results.begin(), results.end());
   EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 10, 11, 12, 20, 21, 22}));
+}
+
+// Hostile bytes, stalls and limits.
+
+TEST_F(MapTest, BytesThatAreNoValueOfItsTypeAreAProtocolErrorAtTheirIndexAndTheRestArrive) {
+  Map<std::vector<int>> results({.limit = 2});
+  results(
+      [](Channel& c, int x) {
+        if (x == 1) c.send(std::string("7 bytes"));  // not a whole number of ints
+        if (x == 2) {
+          testing::write_raw(c, "this is no frame at all", 23);
+          ::pause();  // it must be ended, not waited for
+        }
+        if (x == 3) {
+          testing::RawHeader header;
+          header.length = std::uint64_t{1} << 31;  // over the frame limit
+          testing::write_raw(c, &header, sizeof header);
+          ::pause();
+        }
+        c.send(std::vector<int>{x});
+      },
+      range(5));
+  for (std::size_t i = 0; i < 5; ++i) {
+    if (i >= 1 && i <= 3) {
+      EXPECT_THROW(static_cast<void>(results[i]), ProtocolError) << "task " << i;
+    } else {
+      EXPECT_EQ(results[i], std::vector<int>{static_cast<int>(i)});
+    }
+  }
+}
+
+TEST_F(MapTest, OnceEveryResultIsTakenEveryProcessIsReapedWhileTheMapLives) {
+  auto results = pmap([](int x) { return x; }, range(6), 3);
+  const std::vector<int> got(results.begin(), results.end());
+  EXPECT_EQ(got.size(), 6U);
+  EXPECT_EQ(results.active(), 0U);
+  errno = 0;
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a process waits for finish()";
+  EXPECT_EQ(errno, ECHILD);
+}
+
+TEST_F(MapTest, ATaskPastItsDeadlineIsTimedOutAtItsIndexAndTheRestArrive) {
+  Map<int> results({.limit = 2, .task_timeout = std::chrono::milliseconds(300)});
+  results(
+      [](int x) {
+        if (x == 2) ::pause();
+        return x;
+      },
+      range(5));
+  for (std::size_t i = 0; i < 5; ++i) {
+    if (i == 2) {
+      try {
+        static_cast<void>(results[i]);
+        FAIL() << "expected TimedOut";
+      } catch (const TimedOut& e) {
+        EXPECT_EQ(e.task(), 2U);
+        EXPECT_GE(e.elapsed(), std::chrono::milliseconds(300));
+      }
+    } else {
+      EXPECT_EQ(results[i], static_cast<int>(i));
+    }
+  }
+}
+
+TEST_F(MapTest, AStoppedTaskIsTimedOutAndKilled) {
+  Map<int> results({.limit = 2, .task_timeout = std::chrono::milliseconds(200)});
+  results(
+      [](int x) {
+        if (x == 1) ::raise(SIGSTOP);
+        return x;
+      },
+      range(3));
+  EXPECT_EQ(results[0], 0);
+  EXPECT_THROW(static_cast<void>(results[1]), TimedOut);
+  EXPECT_EQ(results[2], 2);
+}
+
+TEST_F(MapTest, ATaskThatStallsHalfWayThroughItsValueIsTimedOut) {
+  Map<std::string> results({.limit = 2, .task_timeout = std::chrono::milliseconds(300)});
+  results(
+      [](Channel& c, int x) {
+        if (x == 0) {
+          testing::RawHeader header;
+          header.length = 100;
+          testing::write_raw(c, &header, sizeof header);
+          testing::write_raw(c, "0123456789", 10);
+          ::pause();
+        }
+        c.send(std::string("fine"));
+      },
+      range(2));
+  try {
+    static_cast<void>(results[0]);
+    FAIL() << "expected TimedOut";
+  } catch (const TimedOut& e) {
+    EXPECT_EQ(e.task(), 0U);
+  }
+  EXPECT_EQ(results[1], "fine");
+}
+
+TEST_F(MapTest, WhenDescriptorsRunOutTheMapGoesOnWithFewerProcesses) {
+  // In a process of its own, so that the lowered descriptor limit goes with it.
+  const pid_t harness = ::fork();
+  if (harness == 0) {
+    const rlim_t open_now = testing::open_descriptors().size();
+    const rlimit few{open_now + 8, open_now + 8};
+    if (::setrlimit(RLIMIT_NOFILE, &few) != 0) ::_exit(10);
+    try {
+      auto results = pmap(
+          [](int x) {
+            ::usleep(20'000);
+            return 2 * x;
+          },
+          range(40), 20);
+      for (std::size_t i = 0; i < 40; ++i) {
+        if (results[i] != 2 * static_cast<int>(i)) ::_exit(11);
+      }
+      ::_exit(results.limit() < 20 ? 0 : 12);
+    } catch (...) {
+      ::_exit(13);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(harness, &status, 0), harness);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: setrlimit, 11: a wrong result, 12: the limit held, "
+                                       "13: an exception";
 }
 
 }  // namespace

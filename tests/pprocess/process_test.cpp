@@ -2,12 +2,16 @@
 #include "pprocess/process.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -119,6 +123,74 @@ TEST_F(ProcessTest, TheCreatedProcessDiesWithItsCreator) {
     if (!gone) ::usleep(10'000);
   }
   EXPECT_TRUE(gone) << "grandchild " << grandchild << " outlived its creator";
+}
+
+// Process: one child, owned and reaped.
+
+/// Forks a child that runs `body` and then ends with exit code 0.
+template <class Body>
+pid_t fork_running(Body body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    body();
+    ::_exit(0);
+  }
+  return pid;
+}
+
+TEST_F(ProcessTest, AProcessReapsItsChildWhenItIsDestroyed) {
+  const pid_t pid = fork_running([] { ::_exit(3); });
+  { const Process child(pid); }
+  errno = 0;
+  EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+}
+
+TEST_F(ProcessTest, ItsDescriptorBecomesReadableWhenTheChildEnds) {
+  Process child(fork_running([] { ::usleep(100'000); }));
+  ASSERT_GE(child.fileno(), 0) << "this kernel has pidfds";
+  pollfd entry{child.fileno(), POLLIN, 0};
+  EXPECT_EQ(::poll(&entry, 1, 30'000), 1);
+  const std::optional<ExitStatus> status = child.try_wait();
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->exit_code, 0);
+}
+
+TEST_F(ProcessTest, WaitForGivesNothingWhileTheChildRunsAndTerminateEndsIt) {
+  Process child(fork_running([] { ::pause(); }));
+  EXPECT_FALSE(child.wait_for(std::chrono::milliseconds(50)).has_value());
+  EXPECT_EQ(child.terminate().signal, SIGTERM);
+}
+
+TEST_F(ProcessTest, TerminateKillsAChildThatIgnoresSigtermAfterTheGracePeriod) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  Process child(fork_running([&] {
+                  ::signal(SIGTERM, SIG_IGN);
+                  static_cast<void>(::write(ready[1], "!", 1));
+                  for (;;) ::pause();
+                }),
+                Process::Stop::terminate, std::chrono::milliseconds(200));
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  EXPECT_EQ(child.terminate().signal, SIGKILL);
+}
+
+TEST_F(ProcessTest, TheWaitPolicyWaitsForTheChildToEndByItself) {
+  const long long began = testing::now_ns();
+  {
+    const Process child(fork_running([] { ::usleep(1'500'000); }), Process::Stop::wait);
+  }
+  EXPECT_GE(testing::now_ns() - began, 1'400'000'000LL) << "it was ended, not waited for";
+}
+
+TEST_F(ProcessTest, AChannelsPidIsItsProcesssPid) {
+  Channel channel = start([](Channel& c) { c.send(::getpid()); });
+  ASSERT_NE(channel.process(), nullptr);
+  EXPECT_EQ(channel.process()->pid(), channel.pid());
+  EXPECT_EQ(channel.receive<pid_t>(), channel.pid());
 }
 
 }  // namespace

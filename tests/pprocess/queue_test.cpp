@@ -2,15 +2,21 @@
 #include "pprocess/queue.hpp"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "fork_test.hpp"
 #include "pprocess/parallel.hpp"
+#include "raw_frames.hpp"
 
 namespace pprocess {
 namespace {
@@ -30,15 +36,42 @@ struct Item {
   }
 };
 
+/// A one-way signal between sibling processes: a pipe, made before they are forked.
+class Baton {
+ public:
+  Baton() {
+    if (::pipe(ends_) != 0) throw std::runtime_error("pipe");
+  }
+  Baton(const Baton&) = delete;
+  Baton& operator=(const Baton&) = delete;
+  ~Baton() {
+    ::close(ends_[0]);
+    ::close(ends_[1]);
+  }
+  void pass() const { static_cast<void>(::write(ends_[1], "!", 1)); }
+  void await() const {
+    char byte = 0;
+    static_cast<void>(::read(ends_[0], &byte, 1));
+  }
+
+ private:
+  int ends_[2] = {-1, -1};
+};
+
 TEST_F(QueueTest, ResultsComeInArrivalOrder) {
+  // Task 1 delivers first; task 2 only once task 1's result has been received, task 0 only once
+  // task 2's has: the order of arrival is 1, 2, 0 however slow the machine.
+  const Baton after_1;
+  const Baton after_2;
   Queue<int> queue({.limit = 3});
-  auto task = queue.manage(MakeParallel([](int index, int delay_ms) {
-    ::usleep(static_cast<useconds_t>(delay_ms) * 1000);
-    return index;
-  }));
-  task(0, 300);
-  task(1, 100);
-  task(2, 200);
+  auto task = [&](Channel& c, int index) {
+    if (index == 2) after_1.await();
+    if (index == 0) after_2.await();
+    c.send(index);  // returns once the queue has received it
+    if (index == 1) after_1.pass();
+    if (index == 2) after_2.pass();
+  };
+  for (int index = 0; index < 3; ++index) queue.start(task, index);
   std::vector<int> order(queue.begin(), queue.end());
   EXPECT_EQ(order, (std::vector<int>{1, 2, 0}));
 }
@@ -101,6 +134,40 @@ TEST_F(QueueTest, SizeCountsResultsReadyToTake) {
   EXPECT_EQ(queue.size(), 2U);
   EXPECT_TRUE(queue.next());
   EXPECT_EQ(queue.size(), 1U);
+}
+
+TEST_F(QueueTest, BytesThatAreNoValueAreAProtocolErrorInTheirPlaceAndTheQueueGoesOn) {
+  Queue<int> queue({.limit = 2});
+  queue.start([](Channel& c) {
+    testing::write_raw(c, "this is no frame at all", 23);
+    ::pause();  // it must be ended, not waited for
+  });
+  for (int i = 0; i < 3; ++i) queue.start([](Channel& c, int x) { c.send(x); }, i);
+  std::vector<int> got;
+  int protocol_errors = 0;
+  for (;;) {
+    try {
+      std::optional<int> next = queue.next();
+      if (!next) break;
+      got.push_back(*next);
+    } catch (const ProtocolError&) {
+      ++protocol_errors;
+    }
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(protocol_errors, 1);
+}
+
+TEST_F(QueueTest, OnceTheLastResultIsTakenEveryProcessIsReapedWhileTheQueueLives) {
+  Queue<int> queue({.limit = 2});
+  auto task = queue.manage(MakeParallel([](int x) { return x; }));
+  for (int i = 0; i < 5; ++i) task(i);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(queue.next().has_value());
+  EXPECT_EQ(queue.active(), 0U);
+  errno = 0;
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1) << "a process waits for finish()";
+  EXPECT_EQ(errno, ECHILD);
 }
 
 }  // namespace

@@ -125,9 +125,9 @@ class Channel {
   /// Receives a block of numbers straight into caller memory, which must be exactly its size
   /// (else ProtocolError): pixels into their rows of an image, with no copy in between.
   ///   ch.receive_into(std::span(image.data() + offset, band_bytes));
-  template <class T>
+  template <class T, std::size_t Extent>
   requires std::is_arithmetic_v<T>
-  void receive_into(std::span<T> destination) {
+  void receive_into(std::span<T, Extent> destination) {
     const std::uint64_t length = next_data_frame(false).value();
     if (length != destination.size_bytes()) reject_size(length, destination.size_bytes());
     read_payload(destination.data(), length);
