@@ -6,6 +6,9 @@
 #              10×10 grid of i*10+j, one row a line, values separated by single spaces, then
 #              "Time taken: <seconds>".
 # loop:        0 to 99, one a line, then "Done"; start_loop: the same after "loop to 100".
+# two_way:     "Child: k" and "Child sent" for k = 20 down to 1 from the created process,
+#              "Parent: k" and "Parent sent" from its creator, each process's lines in its own
+#              order, "Child: k" and "Parent: k" taking turns, and nothing else.
 # indexer:     "Files: <n>", "Words: <n> (<n> distinct)", "Top words:", up to five
 #              "  <word>\t<count>" lines, then "Time taken: <seconds> s".
 # help:        the usage on stdout and exit status 0.
@@ -59,6 +62,28 @@ elseif(EXPECT STREQUAL "loop" OR EXPECT STREQUAL "start_loop")
   string(APPEND expected "Done\n")
   if(NOT out STREQUAL expected)
     message(FATAL_ERROR "expected 0 to 99 then Done, got:\n${out}")
+  endif()
+elseif(EXPECT STREQUAL "two_way")
+  set(child "")
+  set(parent "")
+  set(turns "")
+  foreach(k RANGE 20 1 -1)
+    string(APPEND child "Child: ${k}\nChild sent\n")
+    string(APPEND parent "Parent: ${k}\nParent sent\n")
+    string(APPEND turns "Child: ${k}\nParent: ${k}\n")
+  endforeach()
+  # The two processes' lines interleave differently from run to run; each one's do not.
+  string(REGEX MATCHALL "Child[^\n]*\n" got_child "${out}")
+  string(REGEX MATCHALL "Parent[^\n]*\n" got_parent "${out}")
+  string(REGEX MATCHALL "[A-Za-z]+: [^\n]*\n" got_turns "${out}")
+  list(JOIN got_child "" got_child)
+  list(JOIN got_parent "" got_parent)
+  list(JOIN got_turns "" got_turns)
+  string(LENGTH "${out}" length)
+  string(LENGTH "${got_child}${got_parent}" counted)
+  if(NOT got_child STREQUAL child OR NOT got_parent STREQUAL parent OR
+     NOT got_turns STREQUAL turns OR NOT length EQUAL counted)
+    message(FATAL_ERROR "expected the two processes counting down from 20 in turn, got:\n${out}")
   endif()
 elseif(EXPECT STREQUAL "indexer")
   set(number "[1-9][0-9]*")
