@@ -9,8 +9,6 @@
 # two_way:     "Child: k" and "Child sent" for k = 20 down to 1 from the created process,
 #              "Parent: k" and "Parent sent" from its creator, each process's lines in its own
 #              order, "Child: k" and "Parent: k" taking turns, and nothing else.
-# indexer:     "Files: <n>", "Words: <n> (<n> distinct)", "Top words:", up to five
-#              "  <word>\t<count>" lines, then "Time taken: <seconds> s".
 # help:        the usage on stdout and exit status 0.
 # usage_error: nothing on stdout, what is wrong and the usage on stderr, and exit status 2.
 separate_arguments(arguments UNIX_COMMAND "${ARGS}")
@@ -84,15 +82,6 @@ elseif(EXPECT STREQUAL "two_way")
   if(NOT got_child STREQUAL child OR NOT got_parent STREQUAL parent OR
      NOT got_turns STREQUAL turns OR NOT length EQUAL counted)
     message(FATAL_ERROR "expected the two processes counting down from 20 in turn, got:\n${out}")
-  endif()
-elseif(EXPECT STREQUAL "indexer")
-  set(number "[1-9][0-9]*")
-  set(pattern "^Files: ${number}\nWords: ${number} \\(${number} distinct\\)\nTop words:\n")
-  string(APPEND pattern "(  [a-z]+\t${number}\n)(  [a-z]+\t${number}\n)?(  [a-z]+\t${number}\n)?")
-  string(APPEND pattern "(  [a-z]+\t${number}\n)?(  [a-z]+\t${number}\n)?")
-  string(APPEND pattern "Time taken: [0-9.e+-]+ s\n$")
-  if(NOT out MATCHES "${pattern}")
-    message(FATAL_ERROR "${PROGRAM}: expected the file and word counts, got:\n${out}")
   endif()
 elseif(EXPECT STREQUAL "help")
   if(NOT out MATCHES "^usage: ${name} \\[--delay MS\\]")
