@@ -1,5 +1,4 @@
 // Continuous mode: each created process computes a whole row, sending one value per cell.
-#include <chrono>
 #include <iostream>
 #include <thread>
 #include <tuple>
@@ -11,10 +10,10 @@
 int main(int argc, char** argv) {
   using grid::kN;
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // A supposedly time-consuming calculation on row i, sending each cell as soon as it is done.
-  const auto calculate = [delay](pprocess::Channel& channel, int i) {
+  const auto calculate = [delay = settings.delay](pprocess::Channel& channel, int i) {
     for (int j = 0; j < kN; ++j) {
       std::this_thread::sleep_for(delay);
       channel.send(std::tuple{i, j, i * kN + j});
@@ -22,7 +21,7 @@ int main(int argc, char** argv) {
   };
 
   // continuous: a channel stays watched after its first value, until its process ends.
-  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = grid::kLimit, .continuous = true});
+  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = settings.limit, .continuous = true});
   std::vector<int> results(kN * kN);
 
   auto calc = queue.manage(calculate);

@@ -1,5 +1,4 @@
 // Exchange::create: the loop forks each cell's process itself; an Exchange subclass stores results.
-#include <chrono>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -31,9 +30,9 @@ class MyExchange : public pprocess::Exchange {
 
 int main(int argc, char** argv) {
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
-  MyExchange exchange({.limit = grid::kLimit});
+  MyExchange exchange({.limit = settings.limit});
 
   std::cout << "Calculating...\n";
   for (int i = 0; i < kN; ++i) {
@@ -42,7 +41,7 @@ int main(int argc, char** argv) {
       // looping; the created process gets its channel, works, and must never leave this block.
       if (std::optional<pprocess::Channel> channel = exchange.create()) {
         try {
-          std::this_thread::sleep_for(delay);  // a supposedly time-consuming calculation
+          std::this_thread::sleep_for(settings.delay);  // a supposedly time-consuming calculation
           channel->send(std::tuple{i, j, i * kN + j});
         } catch (...) {
           pprocess::exit(*channel, 1);

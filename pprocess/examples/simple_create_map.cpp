@@ -1,5 +1,4 @@
 // Map::create: each created process sends one value; the Map keeps it in its task's slot.
-#include <chrono>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -10,17 +9,17 @@
 int main(int argc, char** argv) {
   using grid::kN;
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // Results in the order the processes were created, whatever order they finish in.
-  pprocess::Map<int> results({.limit = grid::kLimit});
+  pprocess::Map<int> results({.limit = settings.limit});
 
   std::cout << "Calculating...\n";
   for (int i = 0; i < kN; ++i) {
     for (int j = 0; j < kN; ++j) {
       if (std::optional<pprocess::Channel> channel = results.create()) {
         try {
-          std::this_thread::sleep_for(delay);  // a supposedly time-consuming calculation
+          std::this_thread::sleep_for(settings.delay);  // a supposedly time-consuming calculation
           channel->send(i * kN + j);
         } catch (...) {
           pprocess::exit(*channel, 1);

@@ -1,5 +1,4 @@
 // Queue::create: created processes send (i, j, value); the creator takes them as they arrive.
-#include <chrono>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -12,9 +11,9 @@
 int main(int argc, char** argv) {
   using grid::kN;
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
-  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = grid::kLimit});
+  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = settings.limit});
   std::vector<int> results(kN * kN);
 
   std::cout << "Calculating...\n";
@@ -22,7 +21,7 @@ int main(int argc, char** argv) {
     for (int j = 0; j < kN; ++j) {
       if (std::optional<pprocess::Channel> channel = queue.create()) {
         try {
-          std::this_thread::sleep_for(delay);  // a supposedly time-consuming calculation
+          std::this_thread::sleep_for(settings.delay);  // a supposedly time-consuming calculation
           channel->send(std::tuple{i, j, i * kN + j});
         } catch (...) {
           pprocess::exit(*channel, 1);

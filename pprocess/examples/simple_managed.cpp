@@ -1,5 +1,4 @@
 // Exchange::manage: an ordinary function, wrapped with MakeParallel, starts a process per call.
-#include <chrono>
 #include <iostream>
 #include <thread>
 #include <tuple>
@@ -30,15 +29,15 @@ class MyExchange : public pprocess::Exchange {
 
 int main(int argc, char** argv) {
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // A supposedly time-consuming calculation; it knows nothing of processes.
-  const auto calculate = [delay](int i, int j) {
+  const auto calculate = [delay = settings.delay](int i, int j) {
     std::this_thread::sleep_for(delay);
     return std::tuple{i, j, i * kN + j};
   };
 
-  MyExchange exchange({.limit = grid::kLimit});
+  MyExchange exchange({.limit = settings.limit});
 
   // MakeParallel sends calculate's result back; manage makes each call start a process.
   auto calc = exchange.manage(pprocess::MakeParallel(calculate));

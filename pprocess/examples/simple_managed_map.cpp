@@ -1,5 +1,4 @@
 // Map::manage: calls of a managed function fill a Map, which gives results in call order.
-#include <chrono>
 #include <iostream>
 #include <thread>
 
@@ -9,15 +8,15 @@
 int main(int argc, char** argv) {
   using grid::kN;
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // A supposedly time-consuming calculation; it knows nothing of processes.
-  const auto calculate = [delay](int i, int j) {
+  const auto calculate = [delay = settings.delay](int i, int j) {
     std::this_thread::sleep_for(delay);
     return i * kN + j;
   };
 
-  pprocess::Map<int> results({.limit = grid::kLimit});
+  pprocess::Map<int> results({.limit = settings.limit});
   auto calc = results.manage(pprocess::MakeParallel(calculate));
 
   std::cout << "Calculating...\n";

@@ -1,5 +1,4 @@
-// Reuse: with MakeReusable and reuse = true, 4 processes compute all 100 cells between them.
-#include <chrono>
+// Reuse: with MakeReusable and reuse = true, `limit` processes compute all 100 cells between them.
 #include <iostream>
 #include <thread>
 
@@ -9,17 +8,17 @@
 int main(int argc, char** argv) {
   using grid::kN;
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // A supposedly time-consuming calculation; it knows nothing of processes.
-  const auto calculate = [delay](int i, int j) {
+  const auto calculate = [delay = settings.delay](int i, int j) {
     std::this_thread::sleep_for(delay);
     return i * kN + j;
   };
 
   // A finished process is sent the next queued (i, j) instead of a new process being forked,
   // so the arguments travel over the channel: they must be serialisable (ints are).
-  pprocess::Map<int> results({.limit = grid::kLimit, .reuse = true});
+  pprocess::Map<int> results({.limit = settings.limit, .reuse = true});
   auto calc = results.manage(pprocess::MakeReusable(calculate));
 
   std::cout << "Calculating...\n";

@@ -1,5 +1,4 @@
 // Queue::manage: calls of a managed function feed a Queue, read in the order results arrive.
-#include <chrono>
 #include <iostream>
 #include <thread>
 #include <tuple>
@@ -11,15 +10,15 @@
 int main(int argc, char** argv) {
   using grid::kN;
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // A supposedly time-consuming calculation; the result names its cell.
-  const auto calculate = [delay](int i, int j) {
+  const auto calculate = [delay = settings.delay](int i, int j) {
     std::this_thread::sleep_for(delay);
     return std::tuple{i, j, i * kN + j};
   };
 
-  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = grid::kLimit});
+  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = settings.limit});
   std::vector<int> results(kN * kN);
 
   auto calc = queue.manage(pprocess::MakeParallel(calculate));

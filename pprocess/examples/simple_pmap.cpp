@@ -1,5 +1,4 @@
-// simple_map made parallel with one word: pmap runs each cell in a created process, 4 at a time.
-#include <chrono>
+// simple_map made parallel with one word: pmap runs each cell in a created process.
 #include <thread>
 #include <utility>
 #include <vector>
@@ -10,10 +9,10 @@
 int main(int argc, char** argv) {
   using grid::kN;
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // A supposedly time-consuming calculation on one cell.
-  const auto calculate = [delay](std::pair<int, int> cell) {
+  const auto calculate = [delay = settings.delay](std::pair<int, int> cell) {
     std::this_thread::sleep_for(delay);
     return cell.first * kN + cell.second;
   };
@@ -24,7 +23,7 @@ int main(int argc, char** argv) {
   }
 
   // A Map<int>: iterating it yields the results in input order, each once it has arrived.
-  auto results = pprocess::pmap(calculate, sequence, grid::kLimit);
+  auto results = pprocess::pmap(calculate, sequence, settings.limit);
 
   grid::print(results);
   stopwatch.report();

@@ -1,5 +1,4 @@
 // Exchange::start: a function that takes the channel itself runs in a process per call.
-#include <chrono>
 #include <iostream>
 #include <thread>
 #include <tuple>
@@ -30,15 +29,15 @@ class MyExchange : public pprocess::Exchange {
 
 int main(int argc, char** argv) {
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // A supposedly time-consuming calculation, using `channel` to talk to its creator.
-  const auto calculate = [delay](pprocess::Channel& channel, int i, int j) {
+  const auto calculate = [delay = settings.delay](pprocess::Channel& channel, int i, int j) {
     std::this_thread::sleep_for(delay);
     channel.send(std::tuple{i, j, i * kN + j});
   };
 
-  MyExchange exchange({.limit = grid::kLimit});
+  MyExchange exchange({.limit = settings.limit});
 
   std::cout << "Calculating...\n";
   for (int i = 0; i < kN; ++i) {

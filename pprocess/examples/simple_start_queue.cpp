@@ -1,5 +1,4 @@
 // Queue::start: MakeParallel-wrapped calls started on a Queue, results read as they arrive.
-#include <chrono>
 #include <iostream>
 #include <thread>
 #include <tuple>
@@ -11,15 +10,15 @@
 int main(int argc, char** argv) {
   using grid::kN;
   const grid::Stopwatch stopwatch;
-  const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
+  const grid::Settings settings = grid::settings_from(argc, argv);
 
   // A supposedly time-consuming calculation; the result names its cell.
-  const auto calculate = [delay](int i, int j) {
+  const auto calculate = [delay = settings.delay](int i, int j) {
     std::this_thread::sleep_for(delay);
     return std::tuple{i, j, i * kN + j};
   };
 
-  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = grid::kLimit});
+  pprocess::Queue<std::tuple<int, int, int>> queue({.limit = settings.limit});
   std::vector<int> results(kN * kN);
 
   const auto calc = pprocess::MakeParallel(calculate);
