@@ -12,17 +12,17 @@
 #include "pprocess/cores.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
-#include "schedulers.hpp"
+#include "pygmy/schedulers.hpp"
 
 namespace {
 
-using pygmy::app::Scheduler;
+namespace schedulers = pygmy::schedulers;
 using clock_type = std::chrono::steady_clock;
 
 /// Seconds of one render of `scene` by `plan`.
-double time_render(const pygmy::Scene& scene, const pygmy::app::RenderPlan& plan) {
+double time_render(const pygmy::Scene& scene, const schedulers::RenderPlan& plan) {
   const auto began = clock_type::now();
-  benchmark::DoNotOptimize(pygmy::app::render(scene, plan));
+  benchmark::DoNotOptimize(schedulers::render(scene, plan));
   return std::chrono::duration<double>(clock_type::now() - began).count();
 }
 
@@ -37,8 +37,8 @@ class Baselines {
   double seconds(const std::string& name, const pygmy::Scene& scene) {
     std::vector<double>& runs = runs_[name];
     if (runs.empty()) {
-      pygmy::app::RenderPlan plan;
-      plan.scheduler = Scheduler::sequential;
+      schedulers::RenderPlan plan;
+      plan.scheduler = "sequential";
       runs.push_back(time_render(scene, plan));
     }
     std::vector<double> sorted = runs;
@@ -54,7 +54,7 @@ class Baselines {
 /// band per process.
 std::vector<int> band_rows_for(const pygmy::Scene& scene, unsigned processes) {
   std::vector<int> rows{
-      1, 4, pygmy::app::kDefaultBandRows, 64,
+      1, 4, 16, 64,
       static_cast<int>((static_cast<unsigned>(scene.height) + processes - 1) / processes)};
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
@@ -63,18 +63,18 @@ std::vector<int> band_rows_for(const pygmy::Scene& scene, unsigned processes) {
 
 void register_scene(const std::string& name, const pygmy::Scene& scene, Baselines& baselines) {
   const unsigned most = pprocess::available_cpus() + 1;
-  for (Scheduler scheduler : pygmy::app::all_schedulers()) {
-    const bool sequential = scheduler == Scheduler::sequential;
+  for (const schedulers::Scheduler& scheduler : schedulers::all_schedulers()) {
+    const bool sequential = scheduler.workers == schedulers::Workers::none;
     for (unsigned processes = 1; processes <= (sequential ? 1 : most); ++processes) {
       const std::vector<int> all_rows = band_rows_for(scene, processes);
-      for (int rows : sequential ? std::vector<int>{pygmy::app::kDefaultBandRows} : all_rows) {
-        pygmy::app::RenderPlan plan;
-        plan.scheduler = scheduler;
+      for (int rows : sequential ? std::vector<int>{16} : all_rows) {
+        schedulers::RenderPlan plan;
+        plan.scheduler = scheduler.name;
         plan.processes = processes;
         plan.band_rows = rows;
-        const std::string title =
-            "BM_Render/" + name + "/" + std::string(pygmy::app::name_of(scheduler)) +
-            "/j:" + std::to_string(processes) + "/rows:" + std::to_string(rows);
+        const std::string title = "BM_Render/" + name + "/" + std::string(scheduler.name) +
+                                  "/j:" + std::to_string(processes) +
+                                  "/rows:" + std::to_string(rows);
         benchmark::RegisterBenchmark(
             title.c_str(),
             [name, scene, plan, sequential, &baselines](benchmark::State& state) {

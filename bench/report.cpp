@@ -17,7 +17,6 @@
 #include <nlohmann/json.hpp>
 
 #include "pprocess/cores.hpp"
-#include "schedulers.hpp"
 
 namespace {
 
@@ -280,7 +279,7 @@ int main(int argc, char** argv) {
   try {
     const json render = read_json(render_file);
     const std::vector<RenderRun> runs = render_runs(render);
-    const int rows = pygmy::app::kDefaultBandRows;
+    const int rows = 16;
     std::ostringstream section;
     const json& context = render.at("context");
     section << "Measured on " << read_first("/proc/cpuinfo", "model name") << ", "

@@ -1,5 +1,6 @@
 // The `pygmy` command: renders a scene to a TIFF, its row bands shared out to processes.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,8 +24,8 @@
 #include "progress.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
+#include "pygmy/schedulers.hpp"
 #include "pygmy/tiff.hpp"
-#include "schedulers.hpp"
 
 namespace {
 
@@ -36,8 +37,8 @@ struct Command {
   std::string scene_file;  // empty: the built-in PyGmy scene
   std::string output = "test.tif";
   unsigned jobs = pprocess::available_cpus();
-  int band_rows = pygmy::app::kDefaultBandRows;
-  std::string scheduler = "exchange";
+  std::optional<int> band_rows;  // unset: the scheduler's default
+  std::string scheduler{pygmy::schedulers::kDefaultScheduler};
   std::optional<std::uint64_t> seed;
   std::string size;  // "WxH"
   std::string compression = "none";
@@ -164,8 +165,21 @@ class SignalsHeld {
   sigset_t previous_{};
 };
 
+// Seconds of CPU this process and the children it has reaped have used so far.
+double cpu_seconds() {
+  double total = 0;
+  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage usage{};
+    ::getrusage(who, &usage);
+    for (const timeval& t : {usage.ru_utime, usage.ru_stime}) {
+      total += static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+    }
+  }
+  return total;
+}
+
 int run_render(const Command& command) {
-  using pygmy::app::Scheduler;
+  namespace schedulers = pygmy::schedulers;
   pygmy::Scene scene =
       command.scene_file.empty() ? pygmy::builtin_scene() : pygmy::load_scene(command.scene_file);
   if (!command.size.empty()) {
@@ -176,10 +190,15 @@ int run_render(const Command& command) {
     scene = pygmy::with_seed(std::move(scene), *command.seed);
   }
 
-  const Scheduler scheduler = pygmy::app::scheduler_named(command.scheduler).value();
-  const std::size_t processes = scheduler == Scheduler::sequential ? 1 : command.jobs;
-  const std::size_t bands = pygmy::split_rows(scene.height, command.band_rows).size();
-  const int band_rows = std::min(command.band_rows, scene.height);
+  pygmy::app::ProgressBar bar(!command.quiet && pygmy::app::ProgressBar::stderr_is_terminal());
+  schedulers::RenderPlan plan;
+  plan.scheduler = command.scheduler;
+  plan.processes = command.jobs;
+  plan.band_rows = command.band_rows;
+  plan.progress = [&bar](int done, int total) { bar.update(done, total); };
+  const unsigned processes = schedulers::workers_for(plan);
+  const int band_rows = schedulers::band_rows_for(scene, plan);
+  const std::size_t bands = pygmy::split_rows(scene.height, band_rows).size();
   std::ostringstream description;
   description << "scene=" << scene.name << " seed=" << scene.seed << " bands=" << bands
               << " band_rows=" << band_rows << " processes=" << processes
@@ -191,29 +210,31 @@ int run_render(const Command& command) {
                                             .description = description.str()});
   const RemoveOnSignal remove_on_signal(output.temporary_path());
 
-  pygmy::app::ProgressBar bar(!command.quiet && pygmy::app::ProgressBar::stderr_is_terminal());
-  pygmy::app::RenderPlan plan;
-  plan.scheduler = scheduler;
-  plan.processes = command.jobs;
-  plan.band_rows = command.band_rows;
-  plan.progress = [&bar](int done, int total) { bar.update(done, total); };
+  const double cpu_before = cpu_seconds();
   const auto started = std::chrono::steady_clock::now();
-  const pygmy::Image image = pygmy::app::render(scene, plan);
+  const schedulers::Rendered rendered = schedulers::render(scene, plan);
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
+  const double cpu = cpu_seconds() - cpu_before;
   bar.clear();
 
   {
     const SignalsHeld held;
-    output.commit(image);
+    output.commit(rendered.image);
   }
   if (!command.quiet) {
-    const std::string workers = scheduler == Scheduler::threads
-                                    ? count_of(processes, "thread", "threads")
-                                    : count_of(processes, "process", "processes");
-    std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s of %d rows, %.3f s\n",
+    const schedulers::RenderStats& stats = rendered.stats;
+    const bool threads =
+        schedulers::scheduler_named(command.scheduler).workers == schedulers::Workers::threads;
+    const std::string workers = threads ? count_of(processes, "thread", "threads")
+                                        : count_of(processes, "process", "processes");
+    std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s of %d rows, %.3f s, CPU %.3f s",
                 command.output.c_str(), scene.width, scene.height, scene.name.c_str(),
                 workers.c_str(), command.scheduler.c_str(),
-                count_of(bands, "band", "bands").c_str(), band_rows, seconds.count());
+                count_of(bands, "band", "bands").c_str(), band_rows, seconds.count(), cpu);
+    std::printf(", %s, %.1f bands per %s\n", count_of(stats.forks, "fork", "forks").c_str(),
+                static_cast<double>(stats.bands) /
+                    static_cast<double>(std::max<std::size_t>(stats.workers, 1)),
+                threads ? "thread" : "process");
   }
   return 0;
 }
@@ -228,9 +249,9 @@ int main(int argc, char** argv) {
 
   std::string schedulers;
   std::vector<std::string> scheduler_names;
-  for (auto s : pygmy::app::all_schedulers()) {
-    schedulers += (schedulers.empty() ? "" : ", ") + std::string(pygmy::app::name_of(s));
-    scheduler_names.emplace_back(pygmy::app::name_of(s));
+  for (const pygmy::schedulers::Scheduler& s : pygmy::schedulers::all_schedulers()) {
+    schedulers += "\n  " + std::string(s.name) + ": " + std::string(s.summary);
+    scheduler_names.emplace_back(s.name);
   }
 
   CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF file");
@@ -243,10 +264,11 @@ int main(int argc, char** argv) {
   render->add_option("-j,--jobs", command.jobs, "Processes (or threads) at once")
       ->capture_default_str()
       ->check(CLI::Range(1U, 4096U));
-  render->add_option("--band-rows", command.band_rows, "Rows in each band of work")
-      ->capture_default_str()
+  render
+      ->add_option("--band-rows", command.band_rows,
+                   "Rows in each band of work (default: chosen from the image and -j)")
       ->check(CLI::Range(1, 1 << 20));
-  render->add_option("--scheduler", command.scheduler, "Who renders which band: " + schedulers)
+  render->add_option("--scheduler", command.scheduler, "Who renders which band:" + schedulers)
       ->capture_default_str()
       ->check(CLI::IsMember(scheduler_names));
   render->add_option("--seed", command.seed, "Seed of the ambient occlusion noise")

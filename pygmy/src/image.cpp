@@ -19,11 +19,11 @@ std::size_t checked_size(int width, int height) {
 
 }  // namespace
 
-Image::Image(int width, int height)
-    : width_(width), height_(height), pixels_(checked_size(width, height), 0) {}
+Image::Image(int width, int height, std::pmr::memory_resource* memory)
+    : width_(width), height_(height), pixels_(checked_size(width, height), 0, memory) {}
 
 Image::Image(int width, int height, std::vector<std::uint8_t> pixels)
-    : width_(width), height_(height), pixels_(std::move(pixels)) {
+    : width_(width), height_(height), pixels_(pixels.begin(), pixels.end()) {
   const std::size_t expected = checked_size(width, height);
   if (pixels_.size() != expected) {
     throw std::invalid_argument("a " + std::to_string(width) + "x" + std::to_string(height) +

@@ -324,7 +324,7 @@ TEST_F(CommandTest, EveryKindOfTiffPassesTiffinfoWithoutWarnings) {
     EXPECT_NE(info.find("Bits/Sample: " + kind.bits + "\n"), std::string::npos) << shown << info;
     EXPECT_NE(info.find("Compression Scheme: " + kind.compression + "\n"), std::string::npos)
         << shown << info;
-    EXPECT_NE(info.find("scheduler=exchange"), std::string::npos) << shown << info;
+    EXPECT_NE(info.find("scheduler=pool"), std::string::npos) << shown << info;
   }
 }
 

@@ -1,19 +1,21 @@
 // The schedulers: byte-identical images for any scheduler, process count and band size, and no
 // band lost when a worker dies.
-#include "schedulers.hpp"
+#include "pygmy/schedulers.hpp"
 
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <set>
 #include <string>
 #include <tuple>
 
 #include <gtest/gtest.h>
 
+#include "pprocess/channel.hpp"
 #include "pygmy/scene.hpp"
 
-namespace pygmy::app {
+namespace pygmy::schedulers {
 namespace {
 
 /// The built-in scene, smaller so that every combination stays quick.
@@ -30,7 +32,15 @@ void expect_no_child_left() {
   EXPECT_EQ(errno, ECHILD);
 }
 
-class SchedulerTest : public ::testing::TestWithParam<std::tuple<Scheduler, unsigned, int>> {};
+/// Every scheduler's name, the default first.
+std::vector<std::string_view> every_scheduler() {
+  std::vector<std::string_view> names;
+  for (const Scheduler& scheduler : all_schedulers()) names.push_back(scheduler.name);
+  return names;
+}
+
+class SchedulerTest : public ::testing::TestWithParam<std::tuple<std::string_view, unsigned, int>> {
+};
 
 TEST_P(SchedulerTest, GivesTheSequentialPixelsExactly) {
   const auto [scheduler, processes, band_rows] = GetParam();
@@ -44,7 +54,7 @@ TEST_P(SchedulerTest, GivesTheSequentialPixelsExactly) {
     EXPECT_EQ(total, 80);
     last_done = done;
   };
-  const Image image = render(small_scene(), plan);
+  const Image image = render(small_scene(), plan).image;
   EXPECT_TRUE(image == reference());
   EXPECT_EQ(last_done, 80);
   expect_no_child_left();
@@ -52,17 +62,17 @@ TEST_P(SchedulerTest, GivesTheSequentialPixelsExactly) {
 
 std::string name_of_case(const ::testing::TestParamInfo<SchedulerTest::ParamType>& info) {
   const auto [scheduler, processes, band_rows] = info.param;
-  return std::string(name_of(scheduler)) + "_j" + std::to_string(processes) + "_rows" +
+  return std::string(scheduler) + "_j" + std::to_string(processes) + "_rows" +
          std::to_string(band_rows);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryScheduler, SchedulerTest,
-                         ::testing::Combine(::testing::ValuesIn(all_schedulers()),
+                         ::testing::Combine(::testing::ValuesIn(every_scheduler()),
                                             ::testing::Values(1U, 2U, 3U),
                                             ::testing::Values(1, 7, 64, 80)),
                          name_of_case);
 
-class RetryTest : public ::testing::TestWithParam<Scheduler> {};
+class RetryTest : public ::testing::TestWithParam<std::string_view> {};
 
 TEST_P(RetryTest, AWorkerKilledMidBandHasItsBandRenderedAgain) {
   RenderPlan plan;
@@ -72,7 +82,7 @@ TEST_P(RetryTest, AWorkerKilledMidBandHasItsBandRenderedAgain) {
   plan.before_band = [](const Band& band, int attempt) {
     if ((band.y0 == 16 || band.y0 == 48) && attempt == 1) ::raise(SIGKILL);
   };
-  EXPECT_TRUE(render(small_scene(), plan) == reference());
+  EXPECT_TRUE(render(small_scene(), plan).image == reference());
   expect_no_child_left();
 }
 
@@ -96,16 +106,85 @@ TEST_P(RetryTest, ABandThatAlwaysKillsItsWorkerFailsAfterTheAttemptsWithAClearEr
 }
 
 INSTANTIATE_TEST_SUITE_P(ProcessSchedulers, RetryTest,
-                         ::testing::Values(Scheduler::exchange, Scheduler::map, Scheduler::queue,
-                                           Scheduler::reuse, Scheduler::shared),
-                         [](const auto& info) { return std::string(name_of(info.param)); });
+                         ::testing::Values("pool", "exchange", "map", "queue", "reuse", "shared"),
+                         [](const auto& info) { return std::string(info.param); });
 
-TEST(SchedulerNamesTest, EveryNameRoundTripsAndUnknownNamesAreNone) {
-  for (Scheduler scheduler : all_schedulers()) {
-    EXPECT_EQ(scheduler_named(name_of(scheduler)), scheduler);
+TEST(SchedulerTableTest, EveryNameIsFoundAndAnUnknownOneIsAnErrorNamingTheKnownOnes) {
+  for (const Scheduler& scheduler : all_schedulers()) {
+    EXPECT_EQ(scheduler_named(scheduler.name).name, scheduler.name);
   }
-  EXPECT_FALSE(scheduler_named("fastest"));
+  try {
+    static_cast<void>(scheduler_named("fastest"));
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("fastest"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("pool"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SchedulerTableTest, TheDefaultComesFirstAndForksOnce) {
+  EXPECT_EQ(all_schedulers().front().name, kDefaultScheduler);
+  EXPECT_EQ(scheduler_named(kDefaultScheduler).workers, Workers::forked_once);
+}
+
+TEST(RenderStatsTest, TheDefaultForksOneProcessPerWorkerAndSharesTheBandsAmongThem) {
+  RenderPlan plan;
+  plan.processes = 2;
+  plan.band_rows = 4;
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_EQ(rendered.stats.scheduler, "pool");
+  EXPECT_EQ(rendered.stats.bands, 20U);
+  EXPECT_EQ(rendered.stats.forks, 2U);
+  EXPECT_EQ(rendered.stats.workers, 2U);
+  ASSERT_EQ(rendered.stats.band_worker.size(), 20U);
+  EXPECT_EQ(std::set<int>(rendered.stats.band_worker.begin(), rendered.stats.band_worker.end()),
+            (std::set<int>{0, 1}));
+  expect_no_child_left();
+}
+
+TEST(RenderStatsTest, ExchangeForksAProcessForEveryBand) {
+  RenderPlan plan;
+  plan.scheduler = "exchange";
+  plan.processes = 2;
+  plan.band_rows = 8;
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_EQ(rendered.stats.bands, 10U);
+  EXPECT_EQ(rendered.stats.forks, 10U);
+  EXPECT_EQ(rendered.stats.workers, 10U);
+}
+
+TEST(RenderStatsTest, ARetriedBandCountsItsForksAndPasses) {
+  RenderPlan plan;
+  plan.scheduler = "exchange";
+  plan.processes = 2;
+  plan.band_rows = 8;
+  plan.before_band = [](const Band& band, int attempt) {
+    if (band.y0 == 16 && attempt == 1) ::raise(SIGKILL);
+  };
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_EQ(rendered.stats.passes, 2U);
+  EXPECT_EQ(rendered.stats.forks, 11U);
+}
+
+TEST(BandRowsTest, WithoutBandRowsEveryWorkerGetsSeveralBands) {
+  for (const Scheduler& scheduler : all_schedulers()) {
+    for (const unsigned processes : {1U, 2U, 16U}) {
+      const int rows = default_band_rows(scheduler, 1500, 1000, processes);
+      const auto bands = split_rows(1000, rows).size();
+      EXPECT_GE(bands, 3U * processes) << scheduler.name << " -j " << processes;
+    }
+  }
+}
+
+TEST(BandRowsTest, ABandNeverHoldsMorePixelsThanOneFrameWhateverIsAsked) {
+  const Scene wide = with_size(builtin_scene(), 60000, 6000);
+  RenderPlan plan;
+  plan.band_rows = 6000;  // one band: 1 GB of pixels, more than a frame holds
+  const int rows = band_rows_for(wide, plan);
+  EXPECT_LT(rows, 6000);
+  EXPECT_LE(static_cast<std::uint64_t>(rows) * 60000 * 3, pprocess::detail::kMaxFrameBytes);
+  EXPECT_GE(most_band_rows(1), 1);
 }
 
 }  // namespace
-}  // namespace pygmy::app
+}  // namespace pygmy::schedulers

@@ -11,7 +11,8 @@ namespace {
 
 TEST(ImageTest, NewImageIsBlack) {
   const Image image{4, 2};
-  EXPECT_EQ(image.pixels(), std::vector<std::uint8_t>(24, 0));
+  EXPECT_EQ(std::vector<std::uint8_t>(image.pixels().begin(), image.pixels().end()),
+            std::vector<std::uint8_t>(24, 0));
   EXPECT_EQ(image.row_bytes(), 12U);
 }
 

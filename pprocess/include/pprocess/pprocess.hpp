@@ -6,6 +6,7 @@
 #include "pprocess/error.hpp"
 #include "pprocess/exchange.hpp"
 #include "pprocess/map.hpp"
+#include "pprocess/memory.hpp"
 #include "pprocess/parallel.hpp"
 #include "pprocess/process.hpp"
 #include "pprocess/queue.hpp"

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <span>
 #include <vector>
 
@@ -13,10 +14,12 @@ namespace pygmy {
 //   image.set_rows(0, render_band(scene, 0, 10));
 class Image {
  public:
-  // A black image. Throws std::invalid_argument unless both sizes are positive.
+  // A black image. Throws std::invalid_argument unless both sizes are positive. Its pixels are
+  // allocated from `memory` (for instance memory that forked processes do not inherit).
   //   Image image{4, 2};
   //   std::size_t bytes = image.pixels().size();  // 24
-  Image(int width, int height);
+  Image(int width, int height,
+        std::pmr::memory_resource* memory = std::pmr::get_default_resource());
 
   // An image holding `pixels` (width × height × 3 bytes, else std::invalid_argument).
   //   Image image{1, 1, {255, 0, 0}};
@@ -39,9 +42,9 @@ class Image {
   [[nodiscard]] std::size_t row_bytes() const { return static_cast<std::size_t>(width_) * 3; }
 
   // All pixels, row-major, top row first.
-  //   const std::vector<std::uint8_t>& bytes = image.pixels();
+  //   std::span<const std::uint8_t> bytes = image.pixels();
   //   write(bytes.data(), bytes.size());
-  [[nodiscard]] const std::vector<std::uint8_t>& pixels() const { return pixels_; }
+  [[nodiscard]] std::span<const std::uint8_t> pixels() const { return pixels_; }
 
   // Row y (0 = top) as row_bytes() bytes. Throws std::out_of_range for a row outside the image.
   //   std::span<const std::uint8_t> top = image.row(0);
@@ -65,7 +68,7 @@ class Image {
  private:
   int width_;
   int height_;
-  std::vector<std::uint8_t> pixels_;
+  std::pmr::vector<std::uint8_t> pixels_;
 };
 
 }  // namespace pygmy

@@ -1,0 +1,115 @@
+// Who renders which band: every way of sharing an image's bands out to processes (or threads),
+// one table of them, and a render that survives workers dying.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pygmy/image.hpp"
+#include "pygmy/render.hpp"
+#include "pygmy/scene.hpp"
+
+namespace pygmy::schedulers {
+
+// How a scheduler's workers come to be: what its per-band cost is made of.
+enum class Workers {
+  none,             // this process renders every band
+  threads,          // threads of this process
+  forked_once,      // processes forked once, each rendering many bands
+  forked_per_band,  // a process forked for every band
+};
+
+class Pass;
+struct Failures;
+
+// One way of sharing the bands out. The table of them is all_schedulers().
+//   const Scheduler& pool = scheduler_named("pool");
+struct Scheduler {
+  std::string_view name;     // as on the command line
+  std::string_view summary;  // one line, for --help and the docs
+  Workers workers;
+  // Renders the bands `todo` of one pass; returns those whose worker died.
+  Failures (*run)(Pass& pass, const std::vector<int>& todo);
+};
+
+// Every scheduler, the default first.
+//   for (const Scheduler& s : all_schedulers()) std::cout << s.name << '\n';
+[[nodiscard]] std::span<const Scheduler> all_schedulers();
+// The scheduler called `name`; std::invalid_argument naming the known ones if there is none.
+//   const Scheduler& s = scheduler_named("exchange");
+[[nodiscard]] const Scheduler& scheduler_named(std::string_view name);
+// The one used unless told otherwise: forked once per CPU, bands handed out as workers free up.
+inline constexpr std::string_view kDefaultScheduler = "pool";
+
+// The rows of a band when none are asked for: enough bands for every worker to get several
+// (the last bands finish together), few enough that a per-band fork stays a small share of a
+// band's work; never so many rows that a band's pixels exceed one channel frame.
+// docs/benchmarks.md shows the measurements behind it.
+//   int rows = default_band_rows(scheduler_named("exchange"), 1500, 1000, 2);
+[[nodiscard]] int default_band_rows(const Scheduler& scheduler, int width, int height,
+                                    unsigned processes);
+// The most rows a band of an image `width` pixels wide may have: its pixels fit one frame.
+[[nodiscard]] int most_band_rows(int width);
+
+struct RenderPlan;
+
+// The rows of each band a render by `plan` uses: plan.band_rows, or the default, capped.
+[[nodiscard]] int band_rows_for(const Scene& scene, const RenderPlan& plan);
+// The workers a render by `plan` runs at once: 1 for a scheduler without workers.
+[[nodiscard]] unsigned workers_for(const RenderPlan& plan);
+
+// How to render: who, with how many workers, in bands of how many rows.
+//   RenderPlan plan{.scheduler = "map", .processes = 4};
+//   Rendered result = render(scene, plan);
+struct RenderPlan {
+  std::string_view scheduler = kDefaultScheduler;  // who renders which band
+  unsigned processes = 1;                          // processes (or threads) at once
+  std::optional<int> band_rows{};  // rows per band (capped by most_band_rows); unset: the default
+  int max_attempts = 3;            // renders of a band whose process died, at most
+  // Called in this process as bands arrive: rows done so far, rows in all.
+  std::function<void(int done, int total)> progress{};
+  // Called in the worker before it renders a band (attempt 1, 2, ...): tests inject faults here.
+  std::function<void(const Band& band, int attempt)> before_band{};
+};
+
+// What a render cost, beside the picture.
+struct RenderStats {
+  std::string scheduler;
+  int band_rows = 0;
+  std::size_t bands = 0;
+  unsigned processes = 0;  // processes (or threads) at once, as planned
+  std::size_t forks = 0;   // processes forked, every pass included
+  std::size_t passes = 0;  // 1, plus one for each round of bands rendered again
+  // Which worker rendered each band (in the last pass that rendered it), numbered from 0 in
+  // the order they first delivered; `workers` of them took part.
+  std::vector<int> band_worker;
+  std::size_t workers = 0;
+};
+
+// An image and how it was made.
+struct Rendered {
+  Image image;
+  RenderStats stats;
+};
+
+// A band could not be rendered: its process died on every attempt, or rendering threw.
+class RenderError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Renders `scene` as `plan` says. A band whose process died is rendered again, up to
+// plan.max_attempts times in all, so no row is lost. The image's memory is not inherited by
+// the processes forked meanwhile.
+//   Rendered result = render(builtin_scene(), {.scheduler = "exchange", .processes = 2});
+//   write_tiff("test.tif", result.image);
+[[nodiscard]] Rendered render(const Scene& scene, const RenderPlan& plan);
+
+}  // namespace pygmy::schedulers

@@ -1,0 +1,181 @@
+// The table of schedulers, the band-size rule, and render(): passes over the bands until every
+// band is in, each failed band rendered again.
+#include "pygmy/schedulers.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "pass.hpp"
+#include "pprocess/channel.hpp"
+#include "pprocess/memory.hpp"
+
+namespace pygmy::schedulers {
+
+namespace {
+
+// Every scheduler: adding one is a row here and a file beside this one.
+constexpr std::array kSchedulers{
+    Scheduler{"pool", "processes forked once per CPU; bands handed out as they free up (default)",
+              Workers::forked_once, run_pool},
+    Scheduler{"exchange", "a process per band, results taken by store_data: PyGmy's own way",
+              Workers::forked_per_band, run_exchange},
+    Scheduler{"map", "a process per band through pmap: results in band order",
+              Workers::forked_per_band, run_map},
+    Scheduler{"queue", "a process per band through a Queue: results in arrival order",
+              Workers::forked_per_band, run_queue},
+    Scheduler{"reuse", "a Map with reusable workers: a few processes render every band",
+              Workers::forked_once, run_reuse},
+    Scheduler{"shared", "a process per band writing into a framebuffer shared before the fork",
+              Workers::forked_per_band, run_shared},
+    Scheduler{"threads", "a thread pool in this process: the baseline without processes",
+              Workers::threads, run_threads},
+    Scheduler{"sequential", "every band in this process, one after another", Workers::none,
+              run_sequential},
+};
+
+}  // namespace
+
+std::span<const Scheduler> all_schedulers() { return kSchedulers; }
+
+const Scheduler& scheduler_named(std::string_view name) {
+  for (const Scheduler& scheduler : kSchedulers) {
+    if (scheduler.name == name) return scheduler;
+  }
+  std::string known;
+  for (const Scheduler& scheduler : kSchedulers) {
+    known += (known.empty() ? "" : ", ") + std::string(scheduler.name);
+  }
+  throw std::invalid_argument("no scheduler called '" + std::string(name) + "' (there are " +
+                              known + ")");
+}
+
+int most_band_rows(int width) {
+  const auto row_bytes = static_cast<std::uint64_t>(width) * 3;
+  return static_cast<int>(std::max<std::uint64_t>(1, pprocess::detail::kMaxFrameBytes / row_bytes));
+}
+
+int default_band_rows(const Scheduler& scheduler, int width, int height, unsigned processes) {
+  // Bands each worker should get: with a fork per band, each band pays for its process, so
+  // fewer and larger; with workers forked once (or threads) a band costs a message, so many
+  // small ones, which even out the last bands.
+  const unsigned per_worker = scheduler.workers == Workers::forked_per_band ? 4 : 16;
+  const unsigned bands = std::max(processes, 1U) * per_worker;
+  const int rows = static_cast<int>((static_cast<unsigned>(height) + bands - 1) / bands);
+  return std::clamp(rows, 1, most_band_rows(width));
+}
+
+// --- Pass -----------------------------------------------------------------------------------
+
+Pixels Pass::render(int index) const {
+  const Band& b = band(index);
+  if (plan_.before_band) plan_.before_band(b, attempt_);
+  return render_band(scene_, b.y0, b.y1);
+}
+
+void Pass::render_into(int index, std::span<std::uint8_t> rows) const {
+  const Band& b = band(index);
+  if (plan_.before_band) plan_.before_band(b, attempt_);
+  render_band_into(scene_, b.y0, b.y1, rows);
+}
+
+void Pass::receive(int index, pprocess::Channel& channel) {
+  channel.receive_into(rows_of(index));
+  mark_done(index, channel.pid());
+}
+
+void Pass::deliver(int index, std::span<const std::uint8_t> pixels, long worker) {
+  image_.set_rows(band(index).y0, pixels);
+  mark_done(index, worker);
+}
+
+void Pass::mark_done(int index, long worker) {
+  const Band& b = band(index);
+  tally_.rows_done += b.y1 - b.y0;
+  tally_.band_worker[static_cast<std::size_t>(index)] = worker;
+  if (plan_.progress) plan_.progress(tally_.rows_done, image_.height());
+}
+
+void BandExchange::task_failed(std::size_t task, std::exception_ptr reason) {
+  try {
+    std::rethrow_exception(reason);
+  } catch (const pprocess::Error& error) {
+    failures.add(todo_[task], error);
+  }
+}
+
+// --- render ---------------------------------------------------------------------------------
+
+namespace {
+
+// Numbers the workers 0, 1, ... in the order they first appear.
+std::vector<int> number_workers(const std::vector<long>& keys, std::size_t& count) {
+  std::map<long, int> numbers;
+  std::vector<int> numbered;
+  numbered.reserve(keys.size());
+  for (long key : keys) {
+    const auto [at, fresh] = numbers.try_emplace(key, static_cast<int>(numbers.size()));
+    numbered.push_back(at->second);
+  }
+  count = numbers.size();
+  return numbered;
+}
+
+}  // namespace
+
+unsigned workers_for(const RenderPlan& plan) {
+  return scheduler_named(plan.scheduler).workers == Workers::none ? 1
+                                                                  : std::max(plan.processes, 1U);
+}
+
+int band_rows_for(const Scene& scene, const RenderPlan& plan) {
+  const Scheduler& scheduler = scheduler_named(plan.scheduler);
+  const int rows = plan.band_rows.value_or(
+      default_band_rows(scheduler, scene.width, scene.height, workers_for(plan)));
+  return std::clamp(rows, 1, std::min(scene.height, most_band_rows(scene.width)));
+}
+
+Rendered render(const Scene& scene, const RenderPlan& plan) {
+  if (plan.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
+  const Scheduler& scheduler = scheduler_named(plan.scheduler);
+  const unsigned processes = workers_for(plan);
+  const int rows = band_rows_for(scene, plan);
+  const std::vector<Band> bands = split_rows(scene.height, rows);
+  // Results are received straight into the image; forks leave it out, so they neither copy its
+  // page table nor turn this process's writes to it into copy-on-write faults.
+  Rendered result{Image(scene.width, scene.height, pprocess::not_inherited_memory()), {}};
+  Tally tally;
+  tally.band_worker.assign(bands.size(), 0);
+  std::vector<int> todo(bands.size());
+  for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = static_cast<int>(i);
+  std::string reason;
+  RenderPlan pass_plan = plan;
+  pass_plan.processes = processes;
+  for (int attempt = 1; attempt <= plan.max_attempts; ++attempt) {
+    Pass pass(scene, pass_plan, bands, result.image, attempt, tally);
+    Failures failures = scheduler.run(pass, todo);
+    result.stats.passes = static_cast<std::size_t>(attempt);
+    if (failures.bands.empty()) {
+      RenderStats& stats = result.stats;
+      stats.scheduler = std::string(scheduler.name);
+      stats.band_rows = rows;
+      stats.bands = bands.size();
+      stats.processes = processes;
+      stats.forks = tally.forks;
+      stats.band_worker = number_workers(tally.band_worker, stats.workers);
+      return result;
+    }
+    std::sort(failures.bands.begin(), failures.bands.end());
+    todo = std::move(failures.bands);
+    reason = std::move(failures.reason);
+  }
+  const Band& first = bands[static_cast<std::size_t>(todo.front())];
+  throw RenderError(std::to_string(todo.size()) + " band(s), first rows " +
+                    std::to_string(first.y0) + "-" + std::to_string(first.y1 - 1) + ", failed " +
+                    std::to_string(plan.max_attempts) + " times; last: " + reason);
+}
+
+}  // namespace pygmy::schedulers
