@@ -355,8 +355,10 @@ bool Channel::read_exact(void* destination, std::size_t length, bool at_boundary
     wait_readable(!at_boundary || done > 0);
     // Small reads take whatever has arrived, so a header, its payload and the next frames
     // come in one system call; a large payload goes straight to its destination.
+    // The read buffer grows only for reads at frame boundaries that fill it (many small frames
+    // arriving together); a payload larger than it goes straight to its destination.
     const std::size_t missing = length - done;
-    const bool direct = missing >= kDirectBytes;
+    const bool direct = missing >= std::max(inbox_.capacity(), kFirstRead);
     char* target = direct ? out + done : inbox_.room(1);
     const std::size_t room = direct ? missing : inbox_.capacity_left();
     const ssize_t got = detail::retry_eintr([&] { return ::recv(socket_.get(), target, room, 0); });
@@ -372,7 +374,7 @@ bool Channel::read_exact(void* destination, std::size_t length, bool at_boundary
       continue;
     }
     inbox_.grew(received);
-    if (received == room) inbox_.expand();
+    if (received == room && at_boundary) inbox_.expand();
     const std::size_t used = std::min(missing, received);
     std::memcpy(out + done, inbox_.data(), used);
     inbox_.consume(used);

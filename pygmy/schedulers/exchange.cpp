@@ -1,5 +1,6 @@
-// exchange and shared: a process per band, PyGmy's way — an Exchange whose store_data takes each
-// band as it arrives; `shared` has its workers write into a framebuffer mapped before the fork.
+// exchange and shared: a process per band, PyGmy's way — an Exchange whose store_data takes the
+// rows of each band as they arrive; `shared` has its workers write into a framebuffer mapped
+// before the fork.
 #include <sys/mman.h>
 
 #include <cerrno>
@@ -12,13 +13,17 @@ namespace pygmy::schedulers {
 
 Failures run_exchange(Pass& pass, const std::vector<int>& todo) {
   BandExchange exchange(pass, todo, /*reuse=*/false, [&pass](int band, pprocess::Channel& channel) {
-    pass.receive(band, channel);
+    pass.receive_piece(band, channel);
   });
-  auto render_band_task =
-      exchange.manage(pprocess::MakeParallel([&pass](int index) { return pass.render(index); }));
+  // Each process sends its band a piece at a time, as it renders it.
+  auto render_band_task = exchange.manage([&pass](pprocess::Channel& channel, int index) {
+    pass.render_in_pieces(index,
+                          [&channel](std::span<const std::uint8_t> piece) { channel.post(piece); });
+  });
   for (int index : todo) render_band_task(index);
   exchange.finish();
   pass.forked(exchange.forks());
+  pass.add_incomplete(todo, exchange.failures);
   return std::move(exchange.failures);
 }
 

@@ -35,7 +35,8 @@ struct Failures {
 struct Tally {
   int rows_done = 0;
   std::size_t forks = 0;
-  std::vector<long> band_worker;  // the worker (a pid, or a thread's number) of each band
+  std::vector<long> band_worker;   // the worker (a pid, or a thread's number) of each band
+  std::vector<int> rows_received;  // of each band streamed in pieces, in this pass
 };
 
 // One pass over some bands: the image being filled and what the pass reports.
@@ -57,6 +58,15 @@ class Pass {
 
   // Receives band `index` from `channel` straight into its rows of the image.
   void receive(int index, pprocess::Channel& channel);
+
+  // Renders band `index` a piece of about 32 KiB of rows at a time, each passed to `send`: a
+  // fresh process writes to a few pages of its own, not to as many as the band has.
+  void render_in_pieces(int index,
+                        const std::function<void(std::span<const std::uint8_t>)>& send) const;
+  // Receives the next piece of band `index` straight into its rows; the last one completes it.
+  void receive_piece(int index, pprocess::Channel& channel);
+  // The bands of `todo` not received whole (their process ended part way), as failures.
+  void add_incomplete(const std::vector<int>& todo, Failures& failures) const;
   // Copies a rendered band into the image.
   void deliver(int index, std::span<const std::uint8_t> pixels, long worker);
   // Counts a band as done (its pixels are already in place).

@@ -87,6 +87,54 @@ void Pass::receive(int index, pprocess::Channel& channel) {
   mark_done(index, channel.pid());
 }
 
+namespace {
+
+// Rows in a piece of a band: about 32 KiB of pixels, at least one row.
+int piece_rows(const Image& image) {
+  return std::max(1, static_cast<int>(32 * 1024 / image.row_bytes()));
+}
+
+}  // namespace
+
+void Pass::render_in_pieces(int index,
+                            const std::function<void(std::span<const std::uint8_t>)>& send) const {
+  const Band& b = band(index);
+  if (plan_.before_band) plan_.before_band(b, attempt_);
+  const int rows = piece_rows(image_);
+  Pixels piece(static_cast<std::size_t>(std::min(rows, b.y1 - b.y0)) * image_.row_bytes());
+  for (int y = b.y0; y < b.y1; y += rows) {
+    const int y1 = std::min(y + rows, b.y1);
+    const std::span<std::uint8_t> out(piece.data(),
+                                      static_cast<std::size_t>(y1 - y) * image_.row_bytes());
+    render_band_into(scene_, y, y1, out);
+    send(out);
+  }
+}
+
+void Pass::receive_piece(int index, pprocess::Channel& channel) {
+  const Band& b = band(index);
+  int& received = tally_.rows_received[static_cast<std::size_t>(index)];
+  const int y = b.y0 + received;
+  const int y1 = std::min(y + piece_rows(image_), b.y1);
+  channel.receive_into(image_.rows(y, y1));
+  received += y1 - y;
+  if (y1 == b.y1) mark_done(index, channel.pid());
+}
+
+void Pass::add_incomplete(const std::vector<int>& todo, Failures& failures) const {
+  for (int index : todo) {
+    const Band& b = band(index);
+    const int received = tally_.rows_received[static_cast<std::size_t>(index)];
+    const bool failed =
+        std::find(failures.bands.begin(), failures.bands.end(), index) != failures.bands.end();
+    if (received < b.y1 - b.y0 && !failed) {
+      failures.bands.push_back(index);
+      failures.reason = "its process ended after " + std::to_string(received) + " of " +
+                        std::to_string(b.y1 - b.y0) + " rows";
+    }
+  }
+}
+
 void Pass::deliver(int index, std::span<const std::uint8_t> pixels, long worker) {
   image_.set_rows(band(index).y0, pixels);
   mark_done(index, worker);
@@ -149,12 +197,14 @@ Rendered render(const Scene& scene, const RenderPlan& plan) {
   Rendered result{Image(scene.width, scene.height, pprocess::not_inherited_memory()), {}};
   Tally tally;
   tally.band_worker.assign(bands.size(), 0);
+  tally.rows_received.assign(bands.size(), 0);
   std::vector<int> todo(bands.size());
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = static_cast<int>(i);
   std::string reason;
   RenderPlan pass_plan = plan;
   pass_plan.processes = processes;
   for (int attempt = 1; attempt <= plan.max_attempts; ++attempt) {
+    for (int index : todo) tally.rows_received[static_cast<std::size_t>(index)] = 0;
     Pass pass(scene, pass_plan, bands, result.image, attempt, tally);
     Failures failures = scheduler.run(pass, todo);
     result.stats.passes = static_cast<std::size_t>(attempt);

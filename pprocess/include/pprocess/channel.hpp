@@ -80,6 +80,16 @@ class Channel {
     await_acknowledgement();
   }
 
+  /// Sends a block of numbers from caller memory, as a vector of them would be sent: the peer
+  /// receives it as a std::vector<T> or into a span of the same size.
+  ///   ch.send(std::span(image.data() + offset, band_bytes));
+  template <class T, std::size_t Extent>
+  requires std::is_arithmetic_v<T>
+  void send(std::span<T, Extent> block) {
+    send_frame(detail::FrameKind::data, as_bytes(block), true);
+    await_acknowledgement();
+  }
+
   /// Sends one value without waiting for the peer to receive it: for pipelines, where the peer
   /// reads in its own time (a reusable worker's results, the tasks handed to it in advance).
   /// Returns once the bytes are in the socket; a large value still waits for room.
@@ -87,6 +97,14 @@ class Channel {
   template <class T>
   void post(const T& value) {
     write_value(value, false);
+  }
+
+  /// Posts a block of numbers from caller memory (see `send` of a span).
+  ///   ch.post(std::span(rows.data(), rows.size()));
+  template <class T, std::size_t Extent>
+  requires std::is_arithmetic_v<T>
+  void post(std::span<T, Extent> block) {
+    send_frame(detail::FrameKind::data, as_bytes(block), false);
   }
 
   /// Receives one value of type T and acknowledges it (when it was sent, not posted).
@@ -175,6 +193,7 @@ class Channel {
     /// Room for at least `count` more bytes at the end; returns where they go.
     char* room(std::size_t count);
     [[nodiscard]] std::size_t capacity_left() const noexcept { return capacity_ - end_; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
     void grew(std::size_t count) noexcept { end_ += count; }
     /// Puts bytes back in front of what is buffered: they are read again first.
     void unread(std::span<const char> bytes);
