@@ -12,6 +12,7 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -276,6 +277,15 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "pygmy: " << e.what() << " (see 'pygmy render --help')\n";
+    return kUsageError;
+  }
+
+  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
+  // rendering rather than when the finished image is written.
+  try {
+    static_cast<void>(pygmy::source_date_epoch());
+  } catch (const std::runtime_error& e) {
+    std::cerr << "pygmy: " << e.what() << '\n';
     return kUsageError;
   }
 

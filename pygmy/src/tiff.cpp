@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -14,10 +15,12 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -79,18 +82,23 @@ using TiffHandle = std::unique_ptr<TIFF, TiffClose>;
   throw std::runtime_error(text);
 }
 
+// The latest DateTime a TIFF holds: 9999:12:31 23:59:59 UTC.
+constexpr std::int64_t kLastSecondOfYear9999 = 253402300799;
+
+// source_date_epoch(), with `file` named in its error.
+std::optional<std::int64_t> source_date_epoch_for(const std::filesystem::path& file) {
+  try {
+    return source_date_epoch();
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(file.string() + ": " + error.what());
+  }
+}
+
 // "YYYY:MM:DD HH:MM:SS" from SOURCE_DATE_EPOCH (UTC) for reproducible files, else local now.
 std::string tiff_date_time(const std::filesystem::path& file) {
   std::tm parts{};
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
-    char* end = nullptr;
-    errno = 0;
-    const long long seconds = std::strtoll(epoch, &end, 10);
-    if (errno != 0 || *end != '\0' || seconds < 0) {
-      throw std::runtime_error(file.string() +
-                               ": SOURCE_DATE_EPOCH is not a number of seconds: " + epoch);
-    }
-    const auto time = static_cast<std::time_t>(seconds);
+  if (const std::optional<std::int64_t> epoch = source_date_epoch_for(file)) {
+    const auto time = static_cast<std::time_t>(*epoch);
     gmtime_r(&time, &parts);
   } else {
     const std::time_t now = std::time(nullptr);
@@ -168,12 +176,32 @@ void write_strips(TIFF* tiff, const std::filesystem::path& file, const Image& im
 
 }  // namespace
 
+std::optional<std::int64_t> source_date_epoch() {
+  const char* value = std::getenv("SOURCE_DATE_EPOCH");
+  if (value == nullptr || *value == '\0') {
+    return std::nullopt;
+  }
+  // from_chars alone would take a sign; strtoll would also take spaces and saturate.
+  const std::string_view text(value);
+  std::int64_t seconds = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (text.find_first_not_of("0123456789") != std::string_view::npos || error != std::errc{} ||
+      end != text.data() + text.size() || seconds > kLastSecondOfYear9999) {
+    throw std::runtime_error("SOURCE_DATE_EPOCH: expected whole seconds from 0 to " +
+                             std::to_string(kLastSecondOfYear9999) +
+                             " (the end of year 9999), got '" + std::string(text) + "'");
+  }
+  return seconds;
+}
+
 TiffOutput::TiffOutput(std::filesystem::path file, TiffOptions options)
     : file_(std::move(file)), options_(std::move(options)) {
   if (options_.bits_per_sample != 8 && options_.bits_per_sample != 16) {
     throw std::invalid_argument(file_.string() + ": TIFF bits per sample must be 8 or 16, got " +
                                 std::to_string(options_.bits_per_sample));
   }
+  // Checked now, not when the image is written: a bad value must not cost a whole render.
+  static_cast<void>(source_date_epoch_for(file_));
   std::random_device entropy;
   for (int attempt = 0; attempt < 100; ++attempt) {
     temporary_ = file_;

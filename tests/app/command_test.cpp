@@ -1,13 +1,14 @@
 // The pygmy command end to end: usage, errors, the TIFF it writes, killed workers and Ctrl-C.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -48,29 +49,67 @@ std::string slurp(const fs::path& file) {
   return text.str();
 }
 
+// How the command is started beyond its arguments: what a shell, nohup or ulimit would set up.
+struct Launch {
+  std::vector<std::string> environment{};  // "NAME=value", over this process's own
+  std::vector<int> ignored{};              // signals it starts ignoring (SIG_IGN), as nohup
+  std::optional<rlim_t> address_space{};   // its RLIMIT_AS (ulimit -v), in bytes
+};
+
 // A running `pygmy` with its output captured in files of its own scratch directory; killed and
 // reaped on destruction if it is still running (a failed assertion may leave it so).
 class Command {
  public:
-  Command(const fs::path& dir, std::vector<std::string> args) : dir_(dir) {
+  Command(const fs::path& dir, std::vector<std::string> args, const Launch& launch = {})
+      : dir_(dir) {
     args.insert(args.begin(), PYGMY_COMMAND);
     std::vector<char*> argv;
     for (std::string& arg : args) {
       argv.push_back(arg.data());
     }
     argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (dir / "out.txt").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, (dir / "err.txt").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-    const int failed = posix_spawn(&pid_, PYGMY_COMMAND, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (failed != 0) {
+    std::vector<std::string> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      const std::string name = std::string(*entry).substr(0, std::string(*entry).find('=') + 1);
+      if (std::none_of(launch.environment.begin(), launch.environment.end(),
+                       [&name](const std::string& set) { return set.rfind(name, 0) == 0; })) {
+        environment.emplace_back(*entry);
+      }
+    }
+    environment.insert(environment.end(), launch.environment.begin(), launch.environment.end());
+    std::vector<char*> envp;
+    for (std::string& entry : environment) {
+      envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
+    const std::string out = dir / "out.txt";
+    const std::string err = dir / "err.txt";
+    std::fflush(nullptr);
+    pid_ = ::fork();
+    if (pid_ < 0) {
       throw std::runtime_error("cannot start " + std::string(PYGMY_COMMAND));
+    }
+    if (pid_ == 0) {
+      // Only async-signal-safe calls from here on: the test may have other threads.
+      const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (in < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in, STDIN_FILENO) < 0 ||
+          ::dup2(out_fd, STDOUT_FILENO) < 0 || ::dup2(err_fd, STDERR_FILENO) < 0 ||
+          ::chdir(dir.c_str()) != 0) {
+        ::_exit(127);
+      }
+      struct sigaction ignore {};
+      ignore.sa_handler = SIG_IGN;
+      for (int signal : launch.ignored) {
+        ::sigaction(signal, &ignore, nullptr);
+      }
+      if (launch.address_space) {
+        const rlimit limit{*launch.address_space, *launch.address_space};
+        ::setrlimit(RLIMIT_AS, &limit);
+      }
+      ::execve(PYGMY_COMMAND, argv.data(), envp.data());
+      ::_exit(127);
     }
   }
   Command(const Command&) = delete;
@@ -211,7 +250,9 @@ class CommandTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Outcome run(std::vector<std::string> args) { return Command(dir_, std::move(args)).wait(); }
+  Outcome run(std::vector<std::string> args, const Launch& launch = {}) {
+    return Command(dir_, std::move(args), launch).wait();
+  }
 
   // Waits (at most 20 s) until the command has at least `count` workers; returns them.
   static std::set<pid_t> workers_of(const Command& command, std::size_t count = 1) {
@@ -424,6 +465,33 @@ TEST_F(CommandTest, TheLargestSideAndTheWholeSeedRangeAreAccepted) {
   ASSERT_EQ(seeded.exit_code, 0) << seeded.err;
   EXPECT_NE(software_and_description(dir_ / "seed.tif").second.find("seed=18446744073709551615"),
             std::string::npos);
+}
+
+TEST_F(CommandTest, ABadSourceDateEpochIsAUsageErrorFoundBeforeRendering) {
+  // 2^63 - 1 seconds is past year 9999, the last a TIFF DateTime can hold.
+  for (const std::string value : {"9223372036854775807", "253402300800", "-1", "1e9", "soon"}) {
+    // Rendering 10000x10000 would take minutes: the command must fail first.
+    Command command(dir_, {"render", "--size", "10000x10000", "-j", "2"},
+                    {.environment = {"SOURCE_DATE_EPOCH=" + value}});
+    const Outcome outcome = command.wait(std::chrono::seconds(5));
+    EXPECT_EQ(outcome.exit_code, 2) << value;
+    EXPECT_EQ(outcome.err.rfind("pygmy: SOURCE_DATE_EPOCH: ", 0), 0U) << value << outcome.err;
+    EXPECT_NE(outcome.err.find("'" + value + "'"), std::string::npos) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{}) << value;
+  }
+}
+
+TEST_F(CommandTest, SourceDateEpochUpToTheEndOfYear9999SetsTheDateTime) {
+  const Outcome outcome =
+      run({"render", "-q", "--size", "8x8"}, {.environment = {"SOURCE_DATE_EPOCH=253402300799"}});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  TIFF* tiff = TIFFOpen((dir_ / "test.tif").c_str(), "r");
+  ASSERT_NE(tiff, nullptr);
+  char* date_time = nullptr;
+  TIFFGetField(tiff, TIFFTAG_DATETIME, &date_time);
+  EXPECT_STREQ(date_time, "9999:12:31 23:59:59");
+  TIFFClose(tiff);
 }
 
 TEST_F(CommandTest, ABrokenSceneFileExitsOneNamingTheFileAndThePlace) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -184,6 +185,36 @@ TEST_F(TiffTest, MalformedSourceDateEpochIsAnError) {
   ::setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
   EXPECT_THROW(write_tiff(dir_ / "out.tif", gradient(4, 4)), std::runtime_error);
   EXPECT_TRUE(entries().empty());
+}
+
+TEST_F(TiffTest, SourceDateEpochFromZeroToTheEndOfYear9999IsAccepted) {
+  ::setenv("SOURCE_DATE_EPOCH", "253402300799", 1);
+  EXPECT_EQ(source_date_epoch(), 253402300799);
+  write_tiff(dir_ / "out.tif", gradient(4, 4));
+  EXPECT_EQ(read_tags(dir_ / "out.tif").date_time, "9999:12:31 23:59:59");
+  ::setenv("SOURCE_DATE_EPOCH", "0", 1);
+  EXPECT_EQ(source_date_epoch(), 0);
+  ::setenv("SOURCE_DATE_EPOCH", "", 1);
+  EXPECT_EQ(source_date_epoch(), std::nullopt);
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_EQ(source_date_epoch(), std::nullopt);
+}
+
+TEST_F(TiffTest, SourceDateEpochOutOfRangeOrNotADecimalIntegerFailsBeforeAnyFileExists) {
+  for (const std::string value : {"253402300800", "9223372036854775807", "99999999999999999999",
+                                  "-1", "+1", " 1", "1 ", "0x10", "1e3", "1.5"}) {
+    ::setenv("SOURCE_DATE_EPOCH", value.c_str(), 1);
+    try {
+      static_cast<void>(source_date_epoch());
+      ADD_FAILURE() << "no error for '" << value << "'";
+    } catch (const std::runtime_error& error) {
+      EXPECT_EQ(std::string(error.what()).rfind("SOURCE_DATE_EPOCH: ", 0), 0U) << error.what();
+      EXPECT_NE(std::string(error.what()).find("'" + value + "'"), std::string::npos)
+          << error.what();
+    }
+    EXPECT_THROW(TiffOutput(dir_ / "out.tif"), std::runtime_error) << value;
+    EXPECT_TRUE(entries().empty()) << value;
+  }
 }
 
 TEST_F(TiffTest, SuccessfulWriteLeavesOnlyTheFinishedFile) {

@@ -1,7 +1,9 @@
 // Writing and reading RGB TIFF files; writes are atomic, so a failure never leaves a torn file.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "pygmy/image.hpp"
@@ -30,7 +32,8 @@ struct TiffOptions {
 class TiffOutput {
  public:
   // Creates the temporary. Throws std::system_error naming `file` when it cannot (a missing or
-  // read-only directory); std::invalid_argument for bits_per_sample other than 8 or 16.
+  // read-only directory); std::invalid_argument for bits_per_sample other than 8 or 16;
+  // std::runtime_error for a bad SOURCE_DATE_EPOCH (see source_date_epoch()).
   //   TiffOutput output("out/test.tif");
   //   std::filesystem::path temporary = output.temporary_path();  // out/test.tif.tmp.<...>
   explicit TiffOutput(std::filesystem::path file, TiffOptions options = {});
@@ -60,6 +63,13 @@ class TiffOutput {
   int fd_ = -1;  // the temporary, until commit() hands it to libtiff
   bool committed_ = false;
 };
+
+// The moment SOURCE_DATE_EPOCH names (for reproducible files), in seconds since 1970 UTC;
+// nullopt when it is unset or empty. Throws std::runtime_error naming the variable unless it is a
+// decimal integer from 0 to 253402300799, the last second of year 9999 (a TIFF DateTime has four
+// digits for the year).
+//   std::optional<std::int64_t> epoch = source_date_epoch();  // 1700000000 from "1700000000"
+[[nodiscard]] std::optional<std::int64_t> source_date_epoch();
 
 // Writes `image` to `file` in one go: TiffOutput(file, options).commit(image). On failure `file`
 // is untouched and nothing is left behind.
