@@ -10,6 +10,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -68,12 +69,39 @@ std::string size_problem(const std::string& text) {
   return "";
 }
 
-// Why `text` cannot be a seed (empty when it can): CLI11 would wrap "-1" round to 2^64 - 1.
+// Why `text` cannot be a seed (empty when it can). Checked here, for CLI11 would wrap "-1" round
+// to 2^64 - 1 and saturate there past 64 bits.
 std::string seed_problem(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
-    return "expected a non-negative integer, got '" + text + "'";
+  const std::string largest = std::to_string(std::numeric_limits<std::uint64_t>::max());
+  const std::size_t first = std::min(text.find_first_not_of('0'), text.size());
+  const std::string digits = text.substr(first);
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      digits.size() > largest.size() || (digits.size() == largest.size() && digits > largest)) {
+    return "expected an integer from 0 to " + largest + ", got '" + text + "'";
   }
   return "";
+}
+
+// A seed's digits without leading zeros, which CLI11 would take as octal ("010" is ten).
+std::string without_leading_zeros(const std::string& text) {
+  const std::size_t first = text.find_first_not_of('0');
+  return first == std::string::npos ? "0" : text.substr(first);
+}
+
+// Why the command line names no command, when its first word is not one of `app`'s commands
+// (empty otherwise): CLI11 would only say that one is required.
+std::string unknown_command_problem(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') {
+    return "";
+  }
+  std::string names;
+  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (command->get_name() == argv[1]) {
+      return "";
+    }
+    names += (names.empty() ? "" : ", ") + command->get_name();
+  }
+  return "unknown command '" + std::string(argv[1]) + "'; the commands are: " + names;
 }
 
 // Why `text` cannot be the output (empty when it can). Checked before rendering: a directory
@@ -225,6 +253,7 @@ int main(int argc, char** argv) {
   CLI::App app{"pygmy: a raytracer whose row bands are rendered by parallel processes."};
   app.name("pygmy");
   app.require_subcommand(1);
+  app.set_version_flag("--version", "pygmy " PYGMY_VERSION);
   Command command;
 
   std::string schedulers;
@@ -251,7 +280,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember(scheduler_names));
   render->add_option("--seed", command.seed, "Seed of the ambient occlusion noise")
-      ->check(seed_problem);
+      ->check(seed_problem)
+      ->transform(without_leading_zeros);
   render->add_option("--size", command.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
       ->check(size_problem);
   render->add_option("--compression", command.compression, "TIFF compression")
@@ -275,7 +305,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (const std::string unknown = unknown_command_problem(app, argc, argv); !unknown.empty()) {
+      std::cerr << "pygmy: " << unknown << " (see 'pygmy --help')\n";
+      return kUsageError;
+    }
     std::cerr << "pygmy: " << e.what() << " (see 'pygmy render --help')\n";
     return kUsageError;
   }

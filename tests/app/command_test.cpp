@@ -448,6 +448,43 @@ TEST_F(CommandTest, UsageErrorsExitTwoWithAOneLineReason) {
   }
 }
 
+TEST_F(CommandTest, ASeedBeyond64BitsIsAUsageErrorNamingTheLimit) {
+  for (const std::string seed : {"18446744073709551616", "99999999999999999999"}) {
+    const Outcome outcome = run({"render", "-q", "--size", "8x8", "--seed", seed});
+    EXPECT_EQ(outcome.exit_code, 2) << seed << outcome.err;
+    EXPECT_NE(outcome.err.find("18446744073709551615"), std::string::npos) << outcome.err;
+    EXPECT_NE(outcome.err.find("'" + seed + "'"), std::string::npos) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{}) << seed;
+  }
+}
+
+TEST_F(CommandTest, ASeedWithLeadingZerosIsDecimal) {
+  ASSERT_EQ(run({"render", "-q", "--size", "8x8", "--seed", "010"}).exit_code, 0);
+  EXPECT_NE(software_and_description(dir_ / "test.tif").second.find(" seed=10 "),
+            std::string::npos);
+  ASSERT_EQ(run({"render", "-q", "--size", "8x8", "--seed", "0018446744073709551615"}).exit_code,
+            0);
+  EXPECT_NE(software_and_description(dir_ / "test.tif").second.find(" seed=18446744073709551615 "),
+            std::string::npos);
+}
+
+TEST_F(CommandTest, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
+  const Outcome outcome = run({"bogus"});
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_EQ(outcome.err.rfind("pygmy: unknown command 'bogus'; the commands are: ", 0), 0U)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("render"), std::string::npos) << outcome.err;
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+}
+
+TEST_F(CommandTest, VersionPrintsTheVersionAndExitsZero) {
+  const Outcome outcome = run({"--version"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "pygmy " PYGMY_VERSION "\n");
+  EXPECT_EQ(outcome.err, "");
+}
+
 TEST_F(CommandTest, AnOutputThatIsADirectoryIsRefusedAsOne) {
   const Outcome outcome = run({"render", "-o", "."});
   EXPECT_EQ(outcome.exit_code, 2);
