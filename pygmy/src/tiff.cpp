@@ -16,7 +16,6 @@
 #include <ctime>
 #include <memory>
 #include <optional>
-#include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -27,6 +26,7 @@
 
 #include <tiffio.h>
 
+#include "output_file.hpp"
 #include "pygmy/scene.hpp"
 
 namespace pygmy {
@@ -202,40 +202,27 @@ TiffOutput::TiffOutput(std::filesystem::path file, TiffOptions options)
   }
   // Checked now, not when the image is written: a bad value must not cost a whole render.
   static_cast<void>(source_date_epoch_for(file_));
-  std::random_device entropy;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    temporary_ = file_;
-    temporary_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(entropy());
-    // 0666 so that the finished file gets the permissions the umask allows, like any new file.
-    fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ >= 0) {
-      return;
-    }
-    if (errno != EEXIST) {
-      throw std::system_error(errno, std::generic_category(),
-                              file_.string() + ": cannot create a temporary file beside it");
-    }
-  }
-  throw std::runtime_error(file_.string() + ": cannot find a free temporary file name");
+  output_ = std::make_unique<OutputFile>(file_);
 }
 
-TiffOutput::~TiffOutput() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
-  if (!committed_) {
-    ::unlink(temporary_.c_str());
-  }
+TiffOutput::~TiffOutput() = default;
+
+const std::filesystem::path& TiffOutput::temporary_path() const {
+  return output_->temporary_path();
 }
 
 void TiffOutput::commit(const Image& image) {
-  if (fd_ < 0) {
+  if (std::exchange(commit_called_, true)) {
     throw std::logic_error(file_.string() + ": the TIFF file was already committed");
   }
   TiffMessages messages;
   const auto open = open_options(messages);
-  const int fd = std::exchange(fd_, -1);
-  TiffHandle tiff(TIFFFdOpenExt(fd, temporary_.c_str(), "w", open.get()));
+  // libtiff closes the descriptor it is given; the output keeps its own, and with it its lock.
+  const int fd = ::fcntl(output_->fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(), file_.string() + ": dup");
+  }
+  TiffHandle tiff(TIFFFdOpenExt(fd, output_->temporary_path().c_str(), "w", open.get()));
   if (!tiff) {
     ::close(fd);
     fail(file_, "cannot start a TIFF file", messages);
@@ -244,21 +231,12 @@ void TiffOutput::commit(const Image& image) {
   if (TIFFFlush(tiff.get()) != 1) {
     fail(file_, "cannot finish the TIFF file", messages);
   }
-  // The data must be on disk before the rename makes it the file, or a crash could leave an
-  // empty file under the final name.
-  if (::fsync(TIFFFileno(tiff.get())) != 0) {
-    throw std::system_error(errno, std::generic_category(), file_.string() + ": cannot sync");
-  }
-  // TIFFClose cannot report a failure, so everything was flushed above; it closes fd.
+  // TIFFClose cannot report a failure, so everything was flushed above.
   tiff.reset();
   if (!messages.error.empty()) {
     fail(file_, "cannot write the TIFF file", messages);
   }
-  if (std::rename(temporary_.c_str(), file_.c_str()) != 0) {
-    throw std::system_error(errno, std::generic_category(),
-                            file_.string() + ": cannot move the finished TIFF into place");
-  }
-  committed_ = true;
+  output_->commit();
 }
 
 void write_tiff(const std::filesystem::path& file, const Image& image, const TiffOptions& options) {

@@ -570,6 +570,38 @@ TEST_F(CommandTest, AnOutputInAMissingDirectoryFailsBeforeRendering) {
   EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
+TEST_F(CommandTest, AnOutputNameOf255BytesIsWritten) {
+  const std::string name = std::string(251, 'n') + ".tif";
+  const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", name});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(left_behind(), std::vector<std::string>{name});
+  EXPECT_EQ(pygmy::read_tiff(dir_ / name).width(), 8);
+}
+
+TEST_F(CommandTest, ATemporaryLeftByAKilledRenderIsRemovedByTheNextRenderOfTheSameFile) {
+  std::ofstream(dir_ / "even.json") << even_scene(200, 100, 10000);
+  std::set<pid_t> workers;
+  {
+    Command command(dir_, {"render", "even.json", "-j", "2", "--band-rows", "50"});
+    workers = workers_of(command, 2);
+    ASSERT_EQ(workers.size(), 2U) << "the two workers did not appear";
+    ::kill(command.pid(), SIGKILL);
+    EXPECT_EQ(command.wait().signal, SIGKILL);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (pid_t worker : workers) {
+    while (alive(worker) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ASSERT_EQ(left_behind().size(), 2U) << "SIGKILL left no temporary to remove";
+  const Outcome outcome = run({"render", "-q", "--size", "8x8"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  std::vector<std::string> left = left_behind();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"even.json", "test.tif"}));
+}
+
 TEST_F(CommandTest, AWorkerKilledBeforeDeliveringHasItsBandRenderedAgain) {
   // Two bands of a fraction of a second each (far longer under a sanitizer).
   std::ofstream(dir_ / "even.json") << even_scene(64, 32, 5000);

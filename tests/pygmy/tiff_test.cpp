@@ -1,9 +1,12 @@
 // Tests of TIFF writing and reading: round trips, tags, atomic replacement and error messages.
 #include "pygmy/tiff.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -260,6 +263,63 @@ TEST_F(TiffTest, AnOutputHoldsOnlyATemporaryBesideTheFileUntilCommitted) {
   output.commit(image);
   EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
   EXPECT_EQ(read_tiff(dir_ / "out.tif"), image);
+}
+
+TEST_F(TiffTest, TheTemporaryIsAHiddenFileNamedAfterTheFileAndThisProcess) {
+  const TiffOutput output(dir_ / "out.tif");
+  EXPECT_EQ(output.temporary_path(),
+            dir_ / (".out.tif.pygmy-" + std::to_string(::getpid()) + ".tmp"));
+}
+
+TEST_F(TiffTest, AFileNameOf255BytesHasAShorterTemporaryInTheSameDirectory) {
+  const std::string name = std::string(251, 'n') + ".tif";
+  TiffOutput output(dir_ / name);
+  const std::string temporary = output.temporary_path().filename();
+  EXPECT_EQ(output.temporary_path().parent_path(), dir_);
+  EXPECT_LE(temporary.size(), 255U);
+  EXPECT_EQ(temporary.rfind("." + name.substr(0, 200), 0), 0U) << temporary;
+  EXPECT_NE(temporary.find(".pygmy-" + std::to_string(::getpid())), std::string::npos) << temporary;
+  const Image image = gradient(4, 3);
+  output.commit(image);
+  EXPECT_EQ(entries(), std::vector<std::string>{name});
+  EXPECT_EQ(read_tiff(dir_ / name), image);
+}
+
+TEST_F(TiffTest, TemporariesNoProcessHoldsAreRemovedButOnesInUseAndOtherFilesAreKept) {
+  const std::string own = ".out.tif.pygmy-" + std::to_string(::getpid()) + ".tmp";
+  // Left by a process that is gone, one of them by an earlier process with this very pid.
+  std::ofstream(dir_ / ".out.tif.pygmy-4000001.tmp") << "abandoned";
+  std::ofstream(dir_ / own) << "abandoned";
+  // Being written: its writer holds a lock on it.
+  std::ofstream(dir_ / ".out.tif.pygmy-4000002.tmp") << "in use";
+  const int in_use = ::open((dir_ / ".out.tif.pygmy-4000002.tmp").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(in_use, 0);
+  ASSERT_EQ(::flock(in_use, LOCK_EX), 0);
+  // Another file's temporary, and names that only look like temporaries.
+  std::ofstream(dir_ / ".other.tif.pygmy-4000001.tmp") << "other";
+  std::ofstream(dir_ / ".out.tif.pygmy-x.tmp") << "other";
+  std::ofstream(dir_ / "out.tif.pygmy-4000001.tmp") << "other";
+
+  const TiffOutput output(dir_ / "out.tif");
+  ::close(in_use);
+  std::vector<std::string> left = entries();
+  std::vector<std::string> kept = {".other.tif.pygmy-4000001.tmp", ".out.tif.pygmy-4000002.tmp",
+                                   own, ".out.tif.pygmy-x.tmp", "out.tif.pygmy-4000001.tmp"};
+  std::sort(left.begin(), left.end());
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(left, kept);
+  EXPECT_EQ(output.temporary_path().filename(), own);
+  EXPECT_EQ(fs::file_size(output.temporary_path()), 0U);
+}
+
+TEST_F(TiffTest, TwoOutputsOfOneFileInOneProcessHaveTemporariesOfTheirOwn) {
+  TiffOutput first(dir_ / "out.tif");
+  TiffOutput second(dir_ / "out.tif");
+  EXPECT_NE(first.temporary_path(), second.temporary_path());
+  first.commit(gradient(4, 4));
+  second.commit(gradient(3, 2));
+  EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), gradient(3, 2));
 }
 
 TEST_F(TiffTest, AnOutputNeverCommittedLeavesTheFileUntouchedAndNoTemporary) {

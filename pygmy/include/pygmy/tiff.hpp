@@ -3,12 +3,15 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "pygmy/image.hpp"
 
 namespace pygmy {
+
+class OutputFile;  // private: the temporary and its atomic rename
 
 // How write_tiff() encodes an image.
 //   TiffOptions options{.compression = TiffOptions::Compression::deflate};
@@ -35,7 +38,7 @@ class TiffOutput {
   // read-only directory); std::invalid_argument for bits_per_sample other than 8 or 16;
   // std::runtime_error for a bad SOURCE_DATE_EPOCH (see source_date_epoch()).
   //   TiffOutput output("out/test.tif");
-  //   std::filesystem::path temporary = output.temporary_path();  // out/test.tif.tmp.<...>
+  //   std::filesystem::path temporary = output.temporary_path();  // out/.test.tif.pygmy-<pid>.tmp
   explicit TiffOutput(std::filesystem::path file, TiffOptions options = {});
   TiffOutput(const TiffOutput&) = delete;
   TiffOutput& operator=(const TiffOutput&) = delete;
@@ -43,10 +46,12 @@ class TiffOutput {
   TiffOutput& operator=(TiffOutput&&) = delete;
   ~TiffOutput();
 
-  // Where the image goes until commit() renames it: `file` plus ".tmp.<pid>.<random>".
+  // Where the image goes until commit() renames it: ".<file's name>.pygmy-<pid>.tmp" beside it
+  // (a long name is shortened to fit). Temporaries of the same file left by processes that were
+  // killed are removed when a TiffOutput is made.
   //   std::filesystem::path temporary = output.temporary_path();
   //   bool beside = temporary.parent_path() == std::filesystem::path("test.tif").parent_path();
-  [[nodiscard]] const std::filesystem::path& temporary_path() const { return temporary_; }
+  [[nodiscard]] const std::filesystem::path& temporary_path() const;
 
   // Writes `image` as an RGB TIFF (contiguous, top-left origin) with Software, ImageDescription
   // and DateTime tags; DateTime is SOURCE_DATE_EPOCH (UTC) when that is set, else the local time
@@ -59,9 +64,8 @@ class TiffOutput {
  private:
   std::filesystem::path file_;
   TiffOptions options_;
-  std::filesystem::path temporary_;
-  int fd_ = -1;  // the temporary, until commit() hands it to libtiff
-  bool committed_ = false;
+  std::unique_ptr<OutputFile> output_;
+  bool commit_called_ = false;
 };
 
 // The moment SOURCE_DATE_EPOCH names (for reproducible files), in seconds since 1970 UTC;
