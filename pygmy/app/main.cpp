@@ -1,9 +1,5 @@
 // The `pygmy` command: renders a scene to a TIFF, its row bands shared out to processes.
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -27,6 +23,7 @@
 #include "pygmy/scene_file.hpp"
 #include "pygmy/tiff.hpp"
 #include "schedulers.hpp"
+#include "signals.hpp"
 
 namespace {
 
@@ -131,68 +128,6 @@ std::string count_of(std::size_t count, const std::string& one, const std::strin
   return std::to_string(count) + " " + (count == 1 ? one : many);
 }
 
-// What the signal handler below removes, and the process whose file it is. Globals because a
-// signal handler can reach nothing else; atomics because it may run between any two statements.
-std::atomic<const char*> temporary_to_remove{nullptr};
-std::atomic<pid_t> temporary_owner{0};
-
-void remove_temporary_and_die(int signal) {
-  // Workers forked during rendering inherit this handler: only the owner removes the file.
-  if (::getpid() == temporary_owner.load()) {
-    if (const char* path = temporary_to_remove.load(); path != nullptr) {
-      ::unlink(path);
-    }
-  }
-  ::signal(signal, SIG_DFL);
-  ::raise(signal);  // delivered on return, so the command still dies of the signal
-}
-
-// Ctrl-C or SIGTERM while the output's temporary file exists: remove it, then die of the signal
-// as before (the workers die with this process). Without it the temporary would be left behind.
-class RemoveOnSignal {
- public:
-  explicit RemoveOnSignal(const std::filesystem::path& temporary) {
-    temporary_to_remove = temporary.c_str();
-    temporary_owner = ::getpid();
-    struct sigaction action {};
-    action.sa_handler = remove_temporary_and_die;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &previous_interrupt_);
-    sigaction(SIGTERM, &action, &previous_terminate_);
-  }
-  RemoveOnSignal(const RemoveOnSignal&) = delete;
-  RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
-  ~RemoveOnSignal() {
-    sigaction(SIGINT, &previous_interrupt_, nullptr);
-    sigaction(SIGTERM, &previous_terminate_, nullptr);
-    temporary_to_remove = nullptr;
-  }
-
- private:
-  struct sigaction previous_interrupt_ {};
-  struct sigaction previous_terminate_ {};
-};
-
-// Holds back Ctrl-C and SIGTERM while the TIFF is written and renamed into place: a signal
-// during rendering ends the process (RemoveOnSignal removes the temporary), one during writing
-// takes effect once the finished file is in place.
-class SignalsHeld {
- public:
-  SignalsHeld() {
-    sigset_t held;
-    sigemptyset(&held);
-    sigaddset(&held, SIGINT);
-    sigaddset(&held, SIGTERM);
-    sigprocmask(SIG_BLOCK, &held, &previous_);
-  }
-  SignalsHeld(const SignalsHeld&) = delete;
-  SignalsHeld& operator=(const SignalsHeld&) = delete;
-  ~SignalsHeld() { sigprocmask(SIG_SETMASK, &previous_, nullptr); }
-
- private:
-  sigset_t previous_{};
-};
-
 int run_render(const Command& command) {
   using pygmy::app::Scheduler;
   pygmy::Scene scene =
@@ -218,7 +153,7 @@ int run_render(const Command& command) {
                                             .bits_per_sample = command.bits,
                                             .software = "pygmy " PYGMY_VERSION,
                                             .description = description.str()});
-  const RemoveOnSignal remove_on_signal(output.temporary_path());
+  const pygmy::app::RemoveOnSignal remove_on_signal(output.temporary_path());
 
   pygmy::app::ProgressBar bar(!command.quiet && pygmy::app::ProgressBar::stderr_is_terminal());
   pygmy::app::RenderPlan plan;
@@ -232,7 +167,7 @@ int run_render(const Command& command) {
   bar.clear();
 
   {
-    const SignalsHeld held;
+    const pygmy::app::SignalsHeld held;
     output.commit(image);
   }
   if (!command.quiet) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -104,6 +105,9 @@ class Command {
       for (int signal : launch.ignored) {
         ::sigaction(signal, &ignore, nullptr);
       }
+      // No core file in the scratch directory from a test that sends SIGQUIT.
+      const rlimit no_core{0, 0};
+      ::setrlimit(RLIMIT_CORE, &no_core);
       if (launch.address_space) {
         const rlimit limit{*launch.address_space, *launch.address_space};
         ::setrlimit(RLIMIT_AS, &limit);
@@ -631,6 +635,33 @@ TEST_F(CommandTest, CtrlCEndsTheCommandAndEveryWorkerAtOnceAndLeavesNoFile) {
 
 TEST_F(CommandTest, SigtermEndsTheCommandAndEveryWorkerAtOnceAndLeavesNoFile) {
   expect_signal_ends_the_render_cleanly(SIGTERM);
+}
+
+TEST_F(CommandTest, EverySignalThatStopsAJobEndsTheRenderAndLeavesNoTemporary) {
+  for (const int signal : {SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU}) {
+    SCOPED_TRACE(::strsignal(signal));
+    expect_signal_ends_the_render_cleanly(signal);
+  }
+}
+
+TEST_F(CommandTest, ASignalIgnoredWhenTheCommandStartsStaysIgnored) {
+  // Two bands of a fraction of a second each (far longer under a sanitizer), as under nohup or
+  // in the background of a shell without job control.
+  std::ofstream(dir_ / "even.json") << even_scene(64, 32, 5000);
+  Command command(dir_, {"render", "even.json", "-j", "2", "--band-rows", "16"},
+                  {.ignored = {SIGINT, SIGHUP}});
+  const std::set<pid_t> workers = workers_of(command);
+  ASSERT_FALSE(workers.empty()) << "no worker appeared";
+  for (const int signal : {SIGINT, SIGHUP}) {
+    ::kill(command.pid(), signal);
+    for (pid_t worker : workers) {
+      ::kill(worker, signal);
+    }
+  }
+  const Outcome outcome = command.wait();
+  ASSERT_EQ(outcome.exit_code, 0) << "signal " << outcome.signal << " " << outcome.err;
+  const pygmy::Image image = pygmy::read_tiff(dir_ / "test.tif");
+  EXPECT_TRUE(image == pygmy::render_sequential(pygmy::load_scene(dir_ / "even.json")));
 }
 
 }  // namespace
