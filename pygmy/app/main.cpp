@@ -167,7 +167,12 @@ int run_render(const Command& command) {
   bar.clear();
 
   {
-    const pygmy::app::SignalsHeld held;
+    // Only a rename needs the signals held: a device or FIFO is written in place, and Ctrl-C
+    // must still end a command whose FIFO nobody reads.
+    std::optional<pygmy::app::SignalsHeld> held;
+    if (!output.in_place()) {
+      held.emplace();
+    }
     output.commit(image);
   }
   if (!command.quiet) {

@@ -4,9 +4,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace pygmy {
 namespace {
@@ -107,12 +110,94 @@ std::string temporary_name(const std::string& name, pid_t pid, int n) {
          (n == 0 ? "" : "-" + std::to_string(n)) + std::string(kEnding);
 }
 
+// The file at the end of `file`'s chain of symbolic links (it need not exist), or `file` when it
+// is no link. Relative links are relative to the directory of the link.
+std::filesystem::path through_links(const std::filesystem::path& file) {
+  std::filesystem::path path = file;
+  for (int hops = 0; hops <= 40; ++hops) {  // Linux follows at most 40
+    std::error_code error;
+    if (!std::filesystem::is_symlink(std::filesystem::symlink_status(path, error))) {
+      return path;
+    }
+    const std::filesystem::path target = std::filesystem::read_symlink(path, error);
+    if (error) {
+      throw std::system_error(error, file.string() + ": cannot read the link " + path.string());
+    }
+    path = target.is_absolute() ? target : path.parent_path() / target;
+  }
+  throw std::system_error(ELOOP, std::generic_category(), file.string());
+}
+
+// A file with no name, open for reading and writing: in the temporary directory, else in
+// memory. Nothing is left of it, however the process ends.
+int unnamed_file(const std::filesystem::path& file) {
+  std::error_code ignored;
+  const std::filesystem::path directory = std::filesystem::temp_directory_path(ignored);
+  int fd = ::open(directory.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    fd = ::memfd_create("pygmy-output", MFD_CLOEXEC);
+  }
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(),
+                            file.string() + ": cannot create a file to write it from");
+  }
+  return fd;
+}
+
+// Writes all of `from` (from its start) into `to`.
+void copy_all(int from, int to, const std::filesystem::path& file) {
+  if (::lseek(from, 0, SEEK_SET) != 0) {
+    throw std::system_error(errno, std::generic_category(), file.string() + ": cannot rewind");
+  }
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    const ssize_t got = ::read(from, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      throw std::system_error(errno, std::generic_category(), file.string() + ": cannot read back");
+    }
+    if (got == 0) {
+      return;
+    }
+    for (ssize_t done = 0; done < got;) {
+      const ssize_t put = ::write(to, buffer.data() + done, static_cast<std::size_t>(got - done));
+      if (put < 0 && errno != EINTR) {
+        throw std::system_error(errno, std::generic_category(), file.string() + ": cannot write");
+      }
+      done += std::max<ssize_t>(put, 0);
+    }
+  }
+}
+
 }  // namespace
 
 OutputFile::OutputFile(std::filesystem::path file) : file_(std::move(file)) {
-  remove_abandoned_temporaries(file_);
+  struct stat status {};
+  const bool exists = ::stat(file_.c_str(), &status) == 0;
+  if (exists && S_ISDIR(status.st_mode)) {
+    throw std::system_error(EISDIR, std::generic_category(), file_.string());
+  }
+  if (exists && !S_ISREG(status.st_mode)) {
+    in_place_ = true;
+    device_ = ::open(file_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (device_ < 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              file_.string() + ": cannot open it for writing");
+    }
+    try {
+      fd_ = unnamed_file(file_);
+    } catch (...) {
+      ::close(device_);
+      throw;
+    }
+    return;
+  }
+  target_ = through_links(file_);
+  remove_abandoned_temporaries(target_);
   for (int n = 0; n < 100; ++n) {
-    temporary_ = file_.parent_path() / temporary_name(file_.filename(), ::getpid(), n);
+    temporary_ = target_.parent_path() / temporary_name(target_.filename(), ::getpid(), n);
     // 0666 so that the finished file gets the permissions the umask allows, like any new file.
     fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ < 0 && errno != EEXIST) {
@@ -140,15 +225,28 @@ OutputFile::~OutputFile() {
   if (fd_ >= 0) {
     ::close(fd_);
   }
+  if (device_ >= 0) {
+    ::close(device_);
+  }
 }
 
 void OutputFile::commit() {
+  if (in_place()) {
+    copy_all(fd_, device_, file_);
+    // /dev/null and FIFOs have nothing to sync and say so with EINVAL.
+    if (::fsync(device_) != 0 && errno != EINVAL && errno != EROFS) {
+      throw std::system_error(errno, std::generic_category(), file_.string() + ": cannot sync");
+    }
+    committed_ = true;
+    ::close(std::exchange(device_, -1));  // the reader of a FIFO sees its end now
+    return;
+  }
   // The data must be on disk before the rename makes it the file, or a crash could leave an
   // empty file under the final name.
   if (::fsync(fd_) != 0) {
     throw std::system_error(errno, std::generic_category(), file_.string() + ": cannot sync");
   }
-  if (std::rename(temporary_.c_str(), file_.c_str()) != 0) {
+  if (std::rename(temporary_.c_str(), target_.c_str()) != 0) {
     throw std::system_error(errno, std::generic_category(),
                             file_.string() + ": cannot move the finished file into place");
   }

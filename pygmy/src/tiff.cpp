@@ -211,6 +211,8 @@ const std::filesystem::path& TiffOutput::temporary_path() const {
   return output_->temporary_path();
 }
 
+bool TiffOutput::in_place() const { return output_->in_place(); }
+
 void TiffOutput::commit(const Image& image) {
   if (std::exchange(commit_called_, true)) {
     throw std::logic_error(file_.string() + ": the TIFF file was already committed");
@@ -222,7 +224,7 @@ void TiffOutput::commit(const Image& image) {
   if (fd < 0) {
     throw std::system_error(errno, std::generic_category(), file_.string() + ": dup");
   }
-  TiffHandle tiff(TIFFFdOpenExt(fd, output_->temporary_path().c_str(), "w", open.get()));
+  TiffHandle tiff(TIFFFdOpenExt(fd, file_.c_str(), "w", open.get()));
   if (!tiff) {
     ::close(fd);
     fail(file_, "cannot start a TIFF file", messages);

@@ -1,7 +1,10 @@
 // The pygmy command end to end: usage, errors, the TIFF it writes, killed workers and Ctrl-C.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -572,6 +576,114 @@ TEST_F(CommandTest, AnOutputInAMissingDirectoryFailsBeforeRendering) {
   EXPECT_NE(outcome.err.find("missing/out.tif"), std::string::npos) << outcome.err;
   EXPECT_EQ(outcome.out, "");
   EXPECT_EQ(left_behind(), std::vector<std::string>{});
+}
+
+// Reads what a command writes into the FIFO `reader` (opened without waiting for a writer) until
+// the command closes it; nullopt when it never did, within a minute and two seconds after the
+// command ended.
+std::optional<std::string> read_to_the_end(int reader, Command& command) {
+  std::string data;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd ready{reader, POLLIN, 0};
+    if (::poll(&ready, 1, 100) > 0) {
+      char buffer[1 << 16];
+      const ssize_t got = ::read(reader, buffer, sizeof buffer);
+      if (got == 0) {
+        return data;  // the writer closed it
+      }
+      if (got > 0) {
+        data.append(buffer, static_cast<std::size_t>(got));
+      }
+    } else if (!command.running()) {
+      deadline = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+    }
+  }
+  return std::nullopt;
+}
+
+TEST_F(CommandTest, AFifoAsTheOutputIsWrittenInPlaceForItsReader) {
+  ASSERT_EQ(::mkfifo((dir_ / "pipe").c_str(), 0600), 0);
+  const int reader = ::open((dir_ / "pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  Command command(dir_, {"render", "-q", "--size", "16x8", "-o", "pipe"});
+  const std::optional<std::string> tiff = read_to_the_end(reader, command);
+  ::close(reader);
+  const Outcome outcome = command.wait();
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  ASSERT_TRUE(tiff) << "nothing came through the FIFO";
+  struct stat status {};
+  ASSERT_EQ(::lstat((dir_ / "pipe").c_str(), &status), 0);
+  EXPECT_TRUE(S_ISFIFO(status.st_mode));
+  std::ofstream(dir_ / "copy.tif", std::ios::binary) << *tiff;
+  EXPECT_TRUE(pygmy::read_tiff(dir_ / "copy.tif") ==
+              pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 16, 8)));
+  std::vector<std::string> left = left_behind();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"copy.tif", "pipe"}));
+}
+
+TEST_F(CommandTest, CtrlCEndsACommandWritingToAFifoNobodyReads) {
+  ASSERT_EQ(::mkfifo((dir_ / "pipe").c_str(), 0600), 0);
+  const int reader = ::open((dir_ / "pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  // 300x200 pixels are more than a pipe holds: the command blocks, writing.
+  Command command(dir_, {"render", "-q", "-o", "pipe"});
+  pollfd ready{reader, POLLIN, 0};
+  for (int i = 0; i < 600 && command.running() && ::poll(&ready, 1, 100) == 0; ++i) {
+  }
+  ASSERT_TRUE(ready.revents & POLLIN) << "nothing was written";
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(command.pid(), SIGINT);
+  EXPECT_EQ(command.wait(std::chrono::seconds(2)).signal, SIGINT);
+  ::close(reader);
+}
+
+TEST_F(CommandTest, ASymbolicLinkIsWrittenThroughToItsTargetInAnotherDirectory) {
+  fs::create_directory(dir_ / "images");
+  std::ofstream(dir_ / "images" / "real.tif") << "old";
+  fs::create_symlink("images/real.tif", dir_ / "link.tif");
+  fs::create_symlink("link.tif", dir_ / "link-to-link.tif");
+  fs::create_symlink("images/new.tif", dir_ / "dangling.tif");
+  for (const std::string output : {"link.tif", "link-to-link.tif", "dangling.tif"}) {
+    const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", output});
+    EXPECT_EQ(outcome.exit_code, 0) << output << outcome.err;
+    EXPECT_TRUE(fs::is_symlink(dir_ / output)) << output;
+  }
+  EXPECT_EQ(fs::read_symlink(dir_ / "link.tif"), "images/real.tif");
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "images" / "real.tif").width(), 8);
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "images" / "new.tif").width(), 8);
+  std::vector<std::string> left = left_behind();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left,
+            (std::vector<std::string>{"dangling.tif", "images", "link-to-link.tif", "link.tif"}));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "images"), fs::directory_iterator()), 2);
+}
+
+TEST_F(CommandTest, ACharacterDeviceIsWrittenInPlace) {
+  // As root the command could replace /dev/null, and the whole machine would lose it if it did:
+  // root tests a device node of its own, the same device as /dev/null.
+  fs::path device = "/dev/null";
+  if (::geteuid() == 0) {
+    device = dir_ / "null";
+    if (::mknod(device.c_str(), S_IFCHR | 0666, ::makedev(1, 3)) != 0) {
+      GTEST_SKIP() << "cannot make a device node: " << std::strerror(errno);
+    }
+    const int probe = ::open(device.c_str(), O_WRONLY | O_CLOEXEC);
+    if (probe < 0) {
+      GTEST_SKIP() << "device nodes cannot be opened here: " << std::strerror(errno);
+    }
+    ::close(probe);
+  }
+  const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", device});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  struct stat status {};
+  ASSERT_EQ(::lstat(device.c_str(), &status), 0);
+  EXPECT_TRUE(S_ISCHR(status.st_mode));
+  EXPECT_EQ(status.st_rdev, ::makedev(1, 3));
+  if (::geteuid() == 0) {
+    EXPECT_EQ(left_behind(), std::vector<std::string>{"null"});
+  }
 }
 
 TEST_F(CommandTest, AnOutputNameOf255BytesIsWritten) {

@@ -4,11 +4,15 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -320,6 +324,49 @@ TEST_F(TiffTest, TwoOutputsOfOneFileInOneProcessHaveTemporariesOfTheirOwn) {
   second.commit(gradient(3, 2));
   EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
   EXPECT_EQ(read_tiff(dir_ / "out.tif"), gradient(3, 2));
+}
+
+TEST_F(TiffTest, ASymbolicLinkIsWrittenThroughAndStaysALink) {
+  fs::create_directory(dir_ / "images");
+  std::ofstream(dir_ / "images" / "real.tif") << "old";
+  fs::create_symlink("images/real.tif", dir_ / "link.tif");
+  fs::create_symlink(dir_ / "images" / "new.tif", dir_ / "dangling.tif");
+  {
+    TiffOutput output(dir_ / "link.tif");
+    EXPECT_EQ(output.temporary_path().parent_path(), dir_ / "images");
+    output.commit(gradient(4, 3));
+  }
+  write_tiff(dir_ / "dangling.tif", gradient(5, 2));
+  EXPECT_EQ(fs::read_symlink(dir_ / "link.tif"), "images/real.tif");
+  EXPECT_EQ(fs::read_symlink(dir_ / "dangling.tif"), dir_ / "images" / "new.tif");
+  EXPECT_EQ(read_tiff(dir_ / "images" / "real.tif"), gradient(4, 3));
+  EXPECT_EQ(read_tiff(dir_ / "images" / "new.tif"), gradient(5, 2));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "images"), fs::directory_iterator()), 2);
+}
+
+TEST_F(TiffTest, ADeviceIsWrittenInPlaceWithNoTemporary) {
+  // Root could replace /dev/null for the whole machine if this failed: it uses a node of its own.
+  fs::path device = "/dev/null";
+  if (::geteuid() == 0) {
+    device = dir_ / "null";
+    if (::mknod(device.c_str(), S_IFCHR | 0666, ::makedev(1, 3)) != 0) {
+      GTEST_SKIP() << "cannot make a device node: " << std::strerror(errno);
+    }
+  }
+  TiffOutput output(device);
+  EXPECT_TRUE(output.in_place());
+  EXPECT_TRUE(output.temporary_path().empty());
+  output.commit(gradient(4, 3));
+  struct stat status {};
+  ASSERT_EQ(::lstat(device.c_str(), &status), 0);
+  EXPECT_TRUE(S_ISCHR(status.st_mode));
+  EXPECT_FALSE(TiffOutput(dir_ / "out.tif").in_place());
+}
+
+TEST_F(TiffTest, ADirectoryAsTheFileIsRefusedAtOnce) {
+  fs::create_directory(dir_ / "out.tif");
+  EXPECT_THROW(TiffOutput(dir_ / "out.tif"), std::system_error);
+  EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
 }
 
 TEST_F(TiffTest, AnOutputNeverCommittedLeavesTheFileUntouchedAndNoTemporary) {

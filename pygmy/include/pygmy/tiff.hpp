@@ -29,13 +29,16 @@ struct TiffOptions {
 // A TIFF file in two steps: the constructor creates a temporary file beside `file`, so an
 // unusable path fails at once, before the image is even rendered; commit() writes the image
 // into it, syncs it to disk and renames it over `file`. Until then `file` is untouched, and a
-// TiffOutput destroyed without a successful commit removes its temporary.
+// TiffOutput destroyed without a successful commit removes its temporary. A symbolic link is
+// written through to its target (the temporary goes beside the target, and the link stays); a
+// device or FIFO such as /dev/null is never replaced but written in place by commit().
 //   TiffOutput output("test.tif", {.compression = TiffOptions::Compression::deflate});
 //   output.commit(render_sequential(builtin_scene()));  // a missing directory threw above
 class TiffOutput {
  public:
-  // Creates the temporary. Throws std::system_error naming `file` when it cannot (a missing or
-  // read-only directory); std::invalid_argument for bits_per_sample other than 8 or 16;
+  // Creates the temporary, or opens the device or FIFO (which waits for a reader). Throws
+  // std::system_error naming `file` when it cannot (a missing or read-only directory, a
+  // directory as `file`); std::invalid_argument for bits_per_sample other than 8 or 16;
   // std::runtime_error for a bad SOURCE_DATE_EPOCH (see source_date_epoch()).
   //   TiffOutput output("out/test.tif");
   //   std::filesystem::path temporary = output.temporary_path();  // out/.test.tif.pygmy-<pid>.tmp
@@ -47,16 +50,21 @@ class TiffOutput {
   ~TiffOutput();
 
   // Where the image goes until commit() renames it: ".<file's name>.pygmy-<pid>.tmp" beside it
-  // (a long name is shortened to fit). Temporaries of the same file left by processes that were
-  // killed are removed when a TiffOutput is made.
+  // (a long name is shortened to fit); empty when the output is written in place. Temporaries
+  // of the same file left by processes that were killed are removed when a TiffOutput is made.
   //   std::filesystem::path temporary = output.temporary_path();
   //   bool beside = temporary.parent_path() == std::filesystem::path("test.tif").parent_path();
   [[nodiscard]] const std::filesystem::path& temporary_path() const;
 
+  // Whether the output is a device or FIFO, which commit() writes in place, with no temporary.
+  //   TiffOutput output("/dev/null");
+  //   bool nothing_to_remove = output.in_place() && output.temporary_path().empty();
+  [[nodiscard]] bool in_place() const;
+
   // Writes `image` as an RGB TIFF (contiguous, top-left origin) with Software, ImageDescription
   // and DateTime tags; DateTime is SOURCE_DATE_EPOCH (UTC) when that is set, else the local time
-  // now. Then syncs the temporary and renames it over the file. Throws std::runtime_error naming
-  // the file; std::logic_error when called a second time.
+  // now. Then syncs the temporary and renames it over the file (or copies it into the device).
+  // Throws std::runtime_error naming the file; std::logic_error when called a second time.
   //   TiffOutput output("test.tif");
   //   output.commit(image);
   void commit(const Image& image);
