@@ -171,6 +171,33 @@ void copy_all(int from, int to, const std::filesystem::path& file) {
   }
 }
 
+// Throws unless `file` (found through its links as `target`) may be replaced: a file that does
+// not exist yet, or one the user may write. Root may write anything, so for root the mode bits
+// decide: a file no one may write (0444) is read-only for root too, as it is for everyone.
+void check_replaceable(const std::filesystem::path& file, const std::filesystem::path& target) {
+  struct stat status {};
+  if (::stat(target.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) {
+    return;
+  }
+  const bool writable =
+      ::geteuid() == 0
+          ? (status.st_mode & 0222) != 0
+          : ::faccessat(AT_FDCWD, target.c_str(), W_OK, AT_EACCESS) == 0 || errno != EACCES;
+  if (!writable) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+    throw std::system_error(EACCES, std::generic_category(),
+                            file.string() + ": not replacing a read-only file (mode " + mode + ")");
+  }
+}
+
+// Gives `fd` the owner and group of the file it replaces, or at least its group: only root may
+// give a file away. Where neither is allowed it stays the writer's, like any new file.
+bool take_owner(int fd, const struct stat& replaced) {
+  return ::fchown(fd, replaced.st_uid, replaced.st_gid) == 0 ||
+         ::fchown(fd, static_cast<uid_t>(-1), replaced.st_gid) == 0;
+}
+
 }  // namespace
 
 OutputFile::OutputFile(std::filesystem::path file) : file_(std::move(file)) {
@@ -195,6 +222,7 @@ OutputFile::OutputFile(std::filesystem::path file) : file_(std::move(file)) {
     return;
   }
   target_ = through_links(file_);
+  check_replaceable(file_, target_);
   remove_abandoned_temporaries(target_);
   for (int n = 0; n < 100; ++n) {
     temporary_ = target_.parent_path() / temporary_name(target_.filename(), ::getpid(), n);
@@ -240,6 +268,16 @@ void OutputFile::commit() {
     committed_ = true;
     ::close(std::exchange(device_, -1));  // the reader of a FIFO sees its end now
     return;
+  }
+  // The file replaced may have been made read-only while the image was rendered.
+  check_replaceable(file_, target_);
+  if (struct stat replaced{}; ::stat(target_.c_str(), &replaced) == 0) {
+    take_owner(fd_, replaced);
+    // Its permission bits, after fchown, which may clear some; set-id bits have no use here.
+    if (::fchmod(fd_, replaced.st_mode & 0777) != 0) {
+      throw std::system_error(errno, std::generic_category(),
+                              file_.string() + ": cannot keep its permissions");
+    }
   }
   // The data must be on disk before the rename makes it the file, or a crash could leave an
   // empty file under the final name.

@@ -15,6 +15,10 @@ namespace pygmy {
 // reused pid nor another pid namespace misleads the clean-up. commit() syncs the temporary and
 // renames it over the file; an OutputFile destroyed before that removes its temporary.
 //
+// A file replaced keeps its permission bits, and its owner and group as far as the writer may
+// give them (root keeps both). A file the user may not write is refused, as cp would refuse it:
+// for root, who may write anything, one with no write bit at all (0444) is refused.
+//
 // A symbolic link is written through: the temporary sits beside the file at the end of its
 // chain of links, which is what the rename replaces (a dangling link gets its file created). A
 // device or FIFO is never replaced: it is opened for writing at once (a FIFO waits here for its
@@ -26,7 +30,7 @@ namespace pygmy {
 class OutputFile {
  public:
   // Throws std::system_error naming `file` when the temporary cannot be made or the device
-  // cannot be opened, or `file` is a directory.
+  // cannot be opened, when `file` is a directory, or is read-only (EACCES).
   explicit OutputFile(std::filesystem::path file);
   OutputFile(const OutputFile&) = delete;
   OutputFile& operator=(const OutputFile&) = delete;

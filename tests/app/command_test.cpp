@@ -686,6 +686,30 @@ TEST_F(CommandTest, ACharacterDeviceIsWrittenInPlace) {
   }
 }
 
+TEST_F(CommandTest, ReplacingAFileKeepsItsPermissionBits) {
+  std::ofstream(dir_ / "test.tif") << "old";
+  fs::permissions(dir_ / "test.tif", fs::perms(0640));
+  const Outcome outcome = run({"render", "-q", "--size", "8x8"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(fs::status(dir_ / "test.tif").permissions(), fs::perms(0640));
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "test.tif").width(), 8);
+}
+
+TEST_F(CommandTest, AReadOnlyOutputIsRefusedBeforeRenderingAndLeftAlone) {
+  std::ofstream(dir_ / "test.tif") << "precious";
+  fs::permissions(dir_ / "test.tif", fs::perms(0444));
+  // Rendering 10000x10000 would take minutes: the command must fail first.
+  Command command(dir_, {"render", "--size", "10000x10000", "-j", "2"});
+  const Outcome outcome = command.wait(std::chrono::seconds(5));
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err.rfind("pygmy: error: test.tif: ", 0), 0U) << outcome.err;
+  EXPECT_NE(outcome.err.find("read-only"), std::string::npos) << outcome.err;
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  EXPECT_EQ(slurp(dir_ / "test.tif"), "precious");
+  EXPECT_EQ(fs::status(dir_ / "test.tif").permissions(), fs::perms(0444));
+  EXPECT_EQ(left_behind(), std::vector<std::string>{"test.tif"});
+}
+
 TEST_F(CommandTest, AnOutputNameOf255BytesIsWritten) {
   const std::string name = std::string(251, 'n') + ".tif";
   const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", name});

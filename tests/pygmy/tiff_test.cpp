@@ -369,6 +369,44 @@ TEST_F(TiffTest, ADirectoryAsTheFileIsRefusedAtOnce) {
   EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
 }
 
+TEST_F(TiffTest, ReplacingAFileKeepsItsPermissionBitsAndOwner) {
+  std::ofstream(dir_ / "out.tif") << "old";
+  fs::permissions(dir_ / "out.tif", fs::perms(0604));
+  // Root may give a file away, and keeps the owner of the file it replaces.
+  const bool root = ::geteuid() == 0;
+  if (root) {
+    ASSERT_EQ(::chown((dir_ / "out.tif").c_str(), 65534, 65534), 0);
+  }
+  write_tiff(dir_ / "out.tif", gradient(4, 3));
+  struct stat status {};
+  ASSERT_EQ(::stat((dir_ / "out.tif").c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777, 0604U);
+  if (root) {
+    EXPECT_EQ(status.st_uid, 65534U);
+    EXPECT_EQ(status.st_gid, 65534U);
+  }
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), gradient(4, 3));
+}
+
+TEST_F(TiffTest, AReadOnlyFileIsNotReplacedEvenByRootOrThroughALink) {
+  std::ofstream(dir_ / "out.tif") << "precious";
+  fs::permissions(dir_ / "out.tif", fs::perms(0444));
+  fs::create_symlink("out.tif", dir_ / "link.tif");
+  for (const char* name : {"out.tif", "link.tif"}) {
+    try {
+      const TiffOutput output(dir_ / name);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const std::system_error& error) {
+      EXPECT_EQ(error.code(), std::errc::permission_denied);
+      EXPECT_EQ(std::string(error.what()).rfind((dir_ / name).string() + ": ", 0), 0U)
+          << error.what();
+      EXPECT_NE(std::string(error.what()).find("read-only"), std::string::npos) << error.what();
+    }
+  }
+  EXPECT_EQ(file_contents(dir_ / "out.tif"), "precious");
+  EXPECT_EQ(entries().size(), 2U);
+}
+
 TEST_F(TiffTest, AnOutputNeverCommittedLeavesTheFileUntouchedAndNoTemporary) {
   std::ofstream(dir_ / "out.tif") << "precious";
   { const TiffOutput output(dir_ / "out.tif"); }
