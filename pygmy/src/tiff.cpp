@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
@@ -176,6 +177,30 @@ void write_strips(TIFF* tiff, const std::filesystem::path& file, const Image& im
 
 }  // namespace
 
+bool uses_bigtiff(int width, int height, const TiffOptions& options) {
+  if (options.variant != TiffOptions::Variant::automatic) {
+    return options.variant == TiffOptions::Variant::big;
+  }
+  const auto rows = static_cast<std::uint64_t>(height);
+  const std::uint64_t raw = static_cast<std::uint64_t>(width) * rows * 3 *
+                            (static_cast<std::uint64_t>(options.bits_per_sample) / 8);
+  std::uint64_t pixels = raw;
+  switch (options.compression) {
+    case TiffOptions::Compression::lzw:
+      pixels = raw + raw / 2 + 8 * rows;  // up to 12 bits for a byte; codes ending each strip
+      break;
+    case TiffOptions::Compression::deflate:
+      pixels = raw + raw / 1024 + 32 * rows;  // zlib's deflateBound, for at most a strip a row
+      break;
+    case TiffOptions::Compression::none:
+      break;
+  }
+  // An offset and a byte count for each strip (at most one a row), then the tags.
+  const std::uint64_t rest =
+      16 * rows + options.software.size() + options.description.size() + 4096;
+  return pixels + rest > std::numeric_limits<std::uint32_t>::max();
+}
+
 std::optional<std::int64_t> source_date_epoch() {
   const char* value = std::getenv("SOURCE_DATE_EPOCH");
   if (value == nullptr || *value == '\0') {
@@ -224,7 +249,8 @@ void TiffOutput::commit(const Image& image) {
   if (fd < 0) {
     throw std::system_error(errno, std::generic_category(), file_.string() + ": dup");
   }
-  TiffHandle tiff(TIFFFdOpenExt(fd, file_.c_str(), "w", open.get()));
+  const char* mode = uses_bigtiff(image.width(), image.height(), options_) ? "w8" : "w";
+  TiffHandle tiff(TIFFFdOpenExt(fd, file_.c_str(), mode, open.get()));
   if (!tiff) {
     ::close(fd);
     fail(file_, "cannot start a TIFF file", messages);

@@ -159,6 +159,47 @@ TEST_F(TiffTest, SixteenBitSamplesAreTheByteTimes257) {
   EXPECT_EQ(samples[2], 0);
 }
 
+TEST_F(TiffTest, BigTiffIsChosenOnlyWhereClassicTiffMightNotHoldTheFile) {
+  using Compression = TiffOptions::Compression;
+  EXPECT_FALSE(uses_bigtiff(300, 200, {}));
+  EXPECT_FALSE(uses_bigtiff(30000, 30000, {}));                      // 2.7 GB of pixels
+  EXPECT_TRUE(uses_bigtiff(30000, 30000, {.bits_per_sample = 16}));  // 5.4 GB
+  EXPECT_TRUE(uses_bigtiff(65536, 65536, {}));
+  // 196608 bytes of pixels short of 4 GiB: too few for the strip tables and tags.
+  EXPECT_TRUE(uses_bigtiff(65536, 21845, {}));
+  EXPECT_FALSE(uses_bigtiff(65536, 21000, {}));
+  // LZW may make incompressible pixels half as large again; deflate hardly any larger.
+  EXPECT_FALSE(uses_bigtiff(35000, 35000, {}));
+  EXPECT_TRUE(uses_bigtiff(35000, 35000, {.compression = Compression::lzw}));
+  EXPECT_FALSE(uses_bigtiff(35000, 35000, {.compression = Compression::deflate}));
+  EXPECT_TRUE(uses_bigtiff(37838, 37838, {.compression = Compression::deflate}));
+  // Asked for.
+  EXPECT_TRUE(uses_bigtiff(8, 8, {.variant = TiffOptions::Variant::big}));
+  EXPECT_FALSE(uses_bigtiff(65536, 65536, {.variant = TiffOptions::Variant::classic}));
+}
+
+TEST_F(TiffTest, ABigTiffRoundTripsExactly) {
+  const Image image = gradient(37, 23);
+  for (const auto compression : {TiffOptions::Compression::none, TiffOptions::Compression::lzw}) {
+    for (const int bits : {8, 16}) {
+      write_tiff(dir_ / "big.tif", image,
+                 {.compression = compression,
+                  .bits_per_sample = bits,
+                  .variant = TiffOptions::Variant::big});
+      EXPECT_EQ(read_tiff(dir_ / "big.tif"), image) << bits;
+      TIFF* tiff = TIFFOpen((dir_ / "big.tif").c_str(), "r");
+      ASSERT_NE(tiff, nullptr);
+      EXPECT_EQ(TIFFIsBigTIFF(tiff), 1);
+      TIFFClose(tiff);
+    }
+  }
+  write_tiff(dir_ / "classic.tif", image);
+  TIFF* tiff = TIFFOpen((dir_ / "classic.tif").c_str(), "r");
+  ASSERT_NE(tiff, nullptr);
+  EXPECT_EQ(TIFFIsBigTIFF(tiff), 0);
+  TIFFClose(tiff);
+}
+
 TEST_F(TiffTest, TagsDescribeTheImage) {
   write_tiff(dir_ / "out.tif", gradient(8, 8),
              {.software = "pygmy 0.1", .description = "scene pygmy, seed 1"});

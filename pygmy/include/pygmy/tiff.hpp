@@ -19,11 +19,15 @@ class OutputFile;  // private: the temporary and its atomic rename
 struct TiffOptions {
   // Lossless compression; deflate and lzw use the horizontal-differencing predictor.
   enum class Compression { none, deflate, lzw };
+  // Classic TIFF's 32-bit offsets reach 4 GiB; BigTIFF's 64-bit ones reach any size, but older
+  // readers cannot open it.
+  enum class Variant { automatic, classic, big };
 
   Compression compression = Compression::none;  // how strips are compressed
   int bits_per_sample = 8;                      // 8, or 16 (each byte value × 257)
   std::string software = "pygmy";               // the Software tag
   std::string description{};                    // the ImageDescription tag; empty leaves it out
+  Variant variant = Variant::automatic;         // automatic: see uses_bigtiff()
 };
 
 // A TIFF file in two steps: the constructor creates a temporary file beside `file`, so an
@@ -75,6 +79,14 @@ class TiffOutput {
   std::unique_ptr<OutputFile> output_;
   bool commit_called_ = false;
 };
+
+// Whether a width × height image is written as BigTIFF with `options`: when options.variant asks
+// for it, or, for Variant::automatic, when the file might pass the 4 GiB classic TIFF reaches.
+// That is reckoned from the pixels' bytes (twice as many for 16-bit samples) at their largest
+// once compressed (LZW may make them half as large again, deflate barely larger), plus the
+// strip tables and tags; the smaller files stay classic, for every reader to open.
+//   bool big = uses_bigtiff(65536, 65536, {});  // true: 12.9 GB of pixels
+[[nodiscard]] bool uses_bigtiff(int width, int height, const TiffOptions& options);
 
 // The moment SOURCE_DATE_EPOCH names (for reproducible files), in seconds since 1970 UTC;
 // nullopt when it is unset or empty. Throws std::runtime_error naming the variable unless it is a
