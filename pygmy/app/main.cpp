@@ -17,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "memory.hpp"
 #include "pprocess/cores.hpp"
 #include "progress.hpp"
 #include "pygmy/scene.hpp"
@@ -148,6 +149,13 @@ int run_render(const Command& command) {
   description << "scene=" << scene.name << " seed=" << scene.seed << " bands=" << bands
               << " band_rows=" << band_rows << " processes=" << processes
               << " scheduler=" << command.scheduler;
+  // The shared scheduler's framebuffer is a second copy of the image.
+  const int copies = scheduler == Scheduler::shared ? 2 : 1;
+  if (const std::string problem = pygmy::app::memory_problem(scene.width, scene.height, copies,
+                                                             pygmy::app::memory_limits());
+      !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
   // Opened before rendering, so that an unusable output path fails at once, not after the render.
   pygmy::TiffOutput output(command.output, {.compression = compression_named(command.compression),
                                             .bits_per_sample = command.bits,

@@ -40,6 +40,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Whether this binary, and so the command, was built with a sanitizer that maps shadow memory.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 struct Outcome {
   int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
@@ -537,6 +550,23 @@ TEST_F(CommandTest, SourceDateEpochUpToTheEndOfYear9999SetsTheDateTime) {
   TIFFGetField(tiff, TIFFTAG_DATETIME, &date_time);
   EXPECT_STREQ(date_time, "9999:12:31 23:59:59");
   TIFFClose(tiff);
+}
+
+TEST_F(CommandTest, AnImageTooLargeForTheMemoryLimitIsRefusedBeforeRendering) {
+  if (kSanitized) {
+    GTEST_SKIP() << "a sanitizer's shadow memory needs an unlimited address space";
+  }
+  // 1 GiB of address space: plenty to start, too little for 30000x30000 pixels (2.7 GB).
+  Command command(dir_, {"render", "--size", "30000x30000", "-j", "2"},
+                  {.address_space = rlim_t{1} << 30});
+  const Outcome outcome = command.wait(std::chrono::seconds(10));
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err.rfind("pygmy: error: a 30000x30000 image needs 2.7 GB of memory; ", 0), 0U)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("(ulimit -v)"), std::string::npos) << outcome.err;
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  EXPECT_EQ(outcome.out, "");
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
 TEST_F(CommandTest, ABrokenSceneFileExitsOneNamingTheFileAndThePlace) {
