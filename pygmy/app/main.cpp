@@ -245,6 +245,14 @@ int main(int argc, char** argv) {
       "  pygmy render scenes/showcase.json -j 4    a scene file with 4 processes\n"
       "  pygmy render --scheduler threads -j 2     the thread-pool baseline\n"
       "  pygmy render --size 1200x800 -o big.tif --compression deflate\n"
+      "Output: written to .NAME.pygmy-PID.tmp beside it, then renamed; a file replaced keeps its\n"
+      "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
+      "target; a device or FIFO (/dev/null) is written in place. Past 4 GiB it is a BigTIFF.\n"
+      "An image larger than the memory available is refused before rendering.\n"
+      "Signals: INT, TERM, HUP, QUIT, USR1, USR2, ALRM and XCPU remove the temporary and end the\n"
+      "command; one ignored at start (nohup) stays ignored. A killed render's temporary is\n"
+      "removed by the next render of the same file.\n"
+      "SOURCE_DATE_EPOCH: the TIFF's DateTime, in seconds from 0 to 253402300799.\n"
       "Exit status: 0 rendered, 1 render or file error, 2 usage error.");
 
   try {
