@@ -236,8 +236,8 @@ OutputFile::OutputFile(std::filesystem::path file) : file_(std::move(file)) {
       continue;  // another OutputFile of this process writes the same file
     }
     // A clean-up in another process may have taken it for abandoned between open and lock.
-    struct stat status {};
-    if (!lock(fd_) || (::fstat(fd_, &status) == 0 && status.st_nlink > 0)) {
+    struct stat created {};
+    if (!lock(fd_) || (::fstat(fd_, &created) == 0 && created.st_nlink > 0)) {
       return;
     }
     ::close(fd_);
@@ -271,7 +271,8 @@ void OutputFile::commit() {
   }
   // The file replaced may have been made read-only while the image was rendered.
   check_replaceable(file_, target_);
-  if (struct stat replaced{}; ::stat(target_.c_str(), &replaced) == 0) {
+  if (struct stat replaced{};
+      ::stat(target_.c_str(), &replaced) == 0 && S_ISREG(replaced.st_mode)) {
     take_owner(fd_, replaced);
     // Its permission bits, after fchown, which may clear some; set-id bits have no use here.
     if (::fchmod(fd_, replaced.st_mode & 0777) != 0) {
