@@ -1,4 +1,4 @@
-// The pygmy command end to end: usage, errors, the TIFF it writes, killed workers and Ctrl-C.
+// The pygmy command end to end: usage, errors, where the TIFF goes, killed workers and signals.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
