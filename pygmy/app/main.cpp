@@ -1,18 +1,17 @@
 // The `pygmy` command: renders a scene to a TIFF, its row bands shared out to processes.
-#include <signal.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -20,12 +19,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include "memory.hpp"
 #include "pprocess/cores.hpp"
 #include "progress.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
 #include "pygmy/schedulers.hpp"
 #include "pygmy/tiff.hpp"
+#include "signals.hpp"
 
 namespace {
 
@@ -68,12 +69,39 @@ std::string size_problem(const std::string& text) {
   return "";
 }
 
-// Why `text` cannot be a seed (empty when it can): CLI11 would wrap "-1" round to 2^64 - 1.
+// Why `text` cannot be a seed (empty when it can). Checked here, for CLI11 would wrap "-1" round
+// to 2^64 - 1 and saturate there past 64 bits.
 std::string seed_problem(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
-    return "expected a non-negative integer, got '" + text + "'";
+  const std::string largest = std::to_string(std::numeric_limits<std::uint64_t>::max());
+  const std::size_t first = std::min(text.find_first_not_of('0'), text.size());
+  const std::string digits = text.substr(first);
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      digits.size() > largest.size() || (digits.size() == largest.size() && digits > largest)) {
+    return "expected an integer from 0 to " + largest + ", got '" + text + "'";
   }
   return "";
+}
+
+// A seed's digits without leading zeros, which CLI11 would take as octal ("010" is ten).
+std::string without_leading_zeros(const std::string& text) {
+  const std::size_t first = text.find_first_not_of('0');
+  return first == std::string::npos ? "0" : text.substr(first);
+}
+
+// Why the command line names no command, when its first word is not one of `app`'s commands
+// (empty otherwise): CLI11 would only say that one is required.
+std::string unknown_command_problem(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') {
+    return "";
+  }
+  std::string names;
+  for (const CLI::App* command : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (command->get_name() == argv[1]) {
+      return "";
+    }
+    names += (names.empty() ? "" : ", ") + command->get_name();
+  }
+  return "unknown command '" + std::string(argv[1]) + "'; the commands are: " + names;
 }
 
 // Why `text` cannot be the output (empty when it can). Checked before rendering: a directory
@@ -102,68 +130,6 @@ pygmy::TiffOptions::Compression compression_named(const std::string& name) {
 std::string count_of(std::size_t count, const std::string& one, const std::string& many) {
   return std::to_string(count) + " " + (count == 1 ? one : many);
 }
-
-// What the signal handler below removes, and the process whose file it is. Globals because a
-// signal handler can reach nothing else; atomics because it may run between any two statements.
-std::atomic<const char*> temporary_to_remove{nullptr};
-std::atomic<pid_t> temporary_owner{0};
-
-void remove_temporary_and_die(int signal) {
-  // Workers forked during rendering inherit this handler: only the owner removes the file.
-  if (::getpid() == temporary_owner.load()) {
-    if (const char* path = temporary_to_remove.load(); path != nullptr) {
-      ::unlink(path);
-    }
-  }
-  ::signal(signal, SIG_DFL);
-  ::raise(signal);  // delivered on return, so the command still dies of the signal
-}
-
-// Ctrl-C or SIGTERM while the output's temporary file exists: remove it, then die of the signal
-// as before (the workers die with this process). Without it the temporary would be left behind.
-class RemoveOnSignal {
- public:
-  explicit RemoveOnSignal(const std::filesystem::path& temporary) {
-    temporary_to_remove = temporary.c_str();
-    temporary_owner = ::getpid();
-    struct sigaction action {};
-    action.sa_handler = remove_temporary_and_die;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &previous_interrupt_);
-    sigaction(SIGTERM, &action, &previous_terminate_);
-  }
-  RemoveOnSignal(const RemoveOnSignal&) = delete;
-  RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
-  ~RemoveOnSignal() {
-    sigaction(SIGINT, &previous_interrupt_, nullptr);
-    sigaction(SIGTERM, &previous_terminate_, nullptr);
-    temporary_to_remove = nullptr;
-  }
-
- private:
-  struct sigaction previous_interrupt_ {};
-  struct sigaction previous_terminate_ {};
-};
-
-// Holds back Ctrl-C and SIGTERM while the TIFF is written and renamed into place: a signal
-// during rendering ends the process (RemoveOnSignal removes the temporary), one during writing
-// takes effect once the finished file is in place.
-class SignalsHeld {
- public:
-  SignalsHeld() {
-    sigset_t held;
-    sigemptyset(&held);
-    sigaddset(&held, SIGINT);
-    sigaddset(&held, SIGTERM);
-    sigprocmask(SIG_BLOCK, &held, &previous_);
-  }
-  SignalsHeld(const SignalsHeld&) = delete;
-  SignalsHeld& operator=(const SignalsHeld&) = delete;
-  ~SignalsHeld() { sigprocmask(SIG_SETMASK, &previous_, nullptr); }
-
- private:
-  sigset_t previous_{};
-};
 
 // Seconds of CPU this process and the children it has reaped have used so far.
 double cpu_seconds() {
@@ -203,12 +169,19 @@ int run_render(const Command& command) {
   description << "scene=" << scene.name << " seed=" << scene.seed << " bands=" << bands
               << " band_rows=" << band_rows << " processes=" << processes
               << " scheduler=" << command.scheduler;
+  // The shared scheduler's framebuffer is a second copy of the image.
+  const int copies = command.scheduler == "shared" ? 2 : 1;
+  if (const std::string problem = pygmy::app::memory_problem(scene.width, scene.height, copies,
+                                                             pygmy::app::memory_limits());
+      !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
   // Opened before rendering, so that an unusable output path fails at once, not after the render.
   pygmy::TiffOutput output(command.output, {.compression = compression_named(command.compression),
                                             .bits_per_sample = command.bits,
                                             .software = "pygmy " PYGMY_VERSION,
                                             .description = description.str()});
-  const RemoveOnSignal remove_on_signal(output.temporary_path());
+  const pygmy::app::RemoveOnSignal remove_on_signal(output.temporary_path());
 
   const double cpu_before = cpu_seconds();
   const auto started = std::chrono::steady_clock::now();
@@ -218,7 +191,12 @@ int run_render(const Command& command) {
   bar.clear();
 
   {
-    const SignalsHeld held;
+    // Only a rename needs the signals held: a device or FIFO is written in place, and Ctrl-C
+    // must still end a command whose FIFO nobody reads.
+    std::optional<pygmy::app::SignalsHeld> held;
+    if (!output.in_place()) {
+      held.emplace();
+    }
     output.commit(rendered.image);
   }
   if (!command.quiet) {
@@ -245,6 +223,7 @@ int main(int argc, char** argv) {
   CLI::App app{"pygmy: a raytracer whose row bands are rendered by parallel processes."};
   app.name("pygmy");
   app.require_subcommand(1);
+  app.set_version_flag("--version", "pygmy " PYGMY_VERSION);
   Command command;
 
   std::string schedulers;
@@ -272,7 +251,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember(scheduler_names));
   render->add_option("--seed", command.seed, "Seed of the ambient occlusion noise")
-      ->check(seed_problem);
+      ->check(seed_problem)
+      ->transform(without_leading_zeros);
   render->add_option("--size", command.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
       ->check(size_problem);
   render->add_option("--compression", command.compression, "TIFF compression")
@@ -288,6 +268,14 @@ int main(int argc, char** argv) {
       "  pygmy render scenes/showcase.json -j 4    a scene file with 4 processes\n"
       "  pygmy render --scheduler threads -j 2     the thread-pool baseline\n"
       "  pygmy render --size 1200x800 -o big.tif --compression deflate\n"
+      "Output: written to .NAME.pygmy-PID.tmp beside it, then renamed; a file replaced keeps its\n"
+      "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
+      "target; a device or FIFO (/dev/null) is written in place. Past 4 GiB it is a BigTIFF.\n"
+      "An image larger than the memory available is refused before rendering.\n"
+      "Signals: INT, TERM, HUP, QUIT, USR1, USR2, ALRM and XCPU remove the temporary and end the\n"
+      "command; one ignored at start (nohup) stays ignored. A killed render's temporary is\n"
+      "removed by the next render of the same file.\n"
+      "SOURCE_DATE_EPOCH: the TIFF's DateTime, in seconds from 0 to 253402300799.\n"
       "Exit status: 0 rendered, 1 render or file error, 2 usage error.");
 
   try {
@@ -296,8 +284,23 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (const std::string unknown = unknown_command_problem(app, argc, argv); !unknown.empty()) {
+      std::cerr << "pygmy: " << unknown << " (see 'pygmy --help')\n";
+      return kUsageError;
+    }
     std::cerr << "pygmy: " << e.what() << " (see 'pygmy render --help')\n";
+    return kUsageError;
+  }
+
+  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
+  // rendering rather than when the finished image is written.
+  try {
+    static_cast<void>(pygmy::source_date_epoch());
+  } catch (const std::runtime_error& e) {
+    std::cerr << "pygmy: " << e.what() << '\n';
     return kUsageError;
   }
 

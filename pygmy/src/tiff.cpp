@@ -7,23 +7,27 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <memory>
-#include <random>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include <tiffio.h>
 
+#include "output_file.hpp"
 #include "pygmy/scene.hpp"
 
 namespace pygmy {
@@ -79,18 +83,23 @@ using TiffHandle = std::unique_ptr<TIFF, TiffClose>;
   throw std::runtime_error(text);
 }
 
+// The latest DateTime a TIFF holds: 9999:12:31 23:59:59 UTC.
+constexpr std::int64_t kLastSecondOfYear9999 = 253402300799;
+
+// source_date_epoch(), with `file` named in its error.
+std::optional<std::int64_t> source_date_epoch_for(const std::filesystem::path& file) {
+  try {
+    return source_date_epoch();
+  } catch (const std::runtime_error& error) {
+    throw std::runtime_error(file.string() + ": " + error.what());
+  }
+}
+
 // "YYYY:MM:DD HH:MM:SS" from SOURCE_DATE_EPOCH (UTC) for reproducible files, else local now.
 std::string tiff_date_time(const std::filesystem::path& file) {
   std::tm parts{};
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch != nullptr && *epoch != '\0') {
-    char* end = nullptr;
-    errno = 0;
-    const long long seconds = std::strtoll(epoch, &end, 10);
-    if (errno != 0 || *end != '\0' || seconds < 0) {
-      throw std::runtime_error(file.string() +
-                               ": SOURCE_DATE_EPOCH is not a number of seconds: " + epoch);
-    }
-    const auto time = static_cast<std::time_t>(seconds);
+  if (const std::optional<std::int64_t> epoch = source_date_epoch_for(file)) {
+    const auto time = static_cast<std::time_t>(*epoch);
     gmtime_r(&time, &parts);
   } else {
     const std::time_t now = std::time(nullptr);
@@ -168,46 +177,80 @@ void write_strips(TIFF* tiff, const std::filesystem::path& file, const Image& im
 
 }  // namespace
 
+bool uses_bigtiff(int width, int height, const TiffOptions& options) {
+  if (options.variant != TiffOptions::Variant::automatic) {
+    return options.variant == TiffOptions::Variant::big;
+  }
+  const auto rows = static_cast<std::uint64_t>(height);
+  const std::uint64_t raw = static_cast<std::uint64_t>(width) * rows * 3 *
+                            (static_cast<std::uint64_t>(options.bits_per_sample) / 8);
+  std::uint64_t pixels = raw;
+  switch (options.compression) {
+    case TiffOptions::Compression::lzw:
+      pixels = raw + raw / 2 + 8 * rows;  // up to 12 bits for a byte; codes ending each strip
+      break;
+    case TiffOptions::Compression::deflate:
+      pixels = raw + raw / 1024 + 32 * rows;  // zlib's deflateBound, for at most a strip a row
+      break;
+    case TiffOptions::Compression::none:
+      break;
+  }
+  // An offset and a byte count for each strip (at most one a row), then the tags.
+  const std::uint64_t rest =
+      16 * rows + options.software.size() + options.description.size() + 4096;
+  return pixels + rest > std::numeric_limits<std::uint32_t>::max();
+}
+
+std::optional<std::int64_t> source_date_epoch() {
+  const char* value = std::getenv("SOURCE_DATE_EPOCH");
+  if (value == nullptr || *value == '\0') {
+    return std::nullopt;
+  }
+  // from_chars alone would take a sign; strtoll would also take spaces and saturate.
+  const std::string_view text(value);
+  std::int64_t seconds = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (text.find_first_not_of("0123456789") != std::string_view::npos || error != std::errc{} ||
+      end != text.data() + text.size() || seconds > kLastSecondOfYear9999) {
+    throw std::runtime_error("SOURCE_DATE_EPOCH: expected whole seconds from 0 to " +
+                             std::to_string(kLastSecondOfYear9999) +
+                             " (the end of year 9999), got '" + std::string(text) + "'");
+  }
+  return seconds;
+}
+
 TiffOutput::TiffOutput(std::filesystem::path file, TiffOptions options)
     : file_(std::move(file)), options_(std::move(options)) {
   if (options_.bits_per_sample != 8 && options_.bits_per_sample != 16) {
     throw std::invalid_argument(file_.string() + ": TIFF bits per sample must be 8 or 16, got " +
                                 std::to_string(options_.bits_per_sample));
   }
-  std::random_device entropy;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    temporary_ = file_;
-    temporary_ += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(entropy());
-    // 0666 so that the finished file gets the permissions the umask allows, like any new file.
-    fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ >= 0) {
-      return;
-    }
-    if (errno != EEXIST) {
-      throw std::system_error(errno, std::generic_category(),
-                              file_.string() + ": cannot create a temporary file beside it");
-    }
-  }
-  throw std::runtime_error(file_.string() + ": cannot find a free temporary file name");
+  // Checked now, not when the image is written: a bad value must not cost a whole render.
+  static_cast<void>(source_date_epoch_for(file_));
+  output_ = std::make_unique<OutputFile>(file_);
 }
 
-TiffOutput::~TiffOutput() {
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
-  if (!committed_) {
-    ::unlink(temporary_.c_str());
-  }
+TiffOutput::~TiffOutput() = default;
+
+const std::filesystem::path& TiffOutput::temporary_path() const {
+  return output_->temporary_path();
 }
+
+bool TiffOutput::in_place() const { return output_->in_place(); }
 
 void TiffOutput::commit(const Image& image) {
-  if (fd_ < 0) {
+  if (std::exchange(commit_called_, true)) {
     throw std::logic_error(file_.string() + ": the TIFF file was already committed");
   }
   TiffMessages messages;
   const auto open = open_options(messages);
-  const int fd = std::exchange(fd_, -1);
-  TiffHandle tiff(TIFFFdOpenExt(fd, temporary_.c_str(), "w", open.get()));
+  // libtiff closes the descriptor it is given; the output keeps its own, and with it its lock.
+  const int fd = ::fcntl(output_->fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(), file_.string() + ": dup");
+  }
+  const char* mode = uses_bigtiff(image.width(), image.height(), options_) ? "w8" : "w";
+  TiffHandle tiff(TIFFFdOpenExt(fd, file_.c_str(), mode, open.get()));
   if (!tiff) {
     ::close(fd);
     fail(file_, "cannot start a TIFF file", messages);
@@ -216,21 +259,12 @@ void TiffOutput::commit(const Image& image) {
   if (TIFFFlush(tiff.get()) != 1) {
     fail(file_, "cannot finish the TIFF file", messages);
   }
-  // The data must be on disk before the rename makes it the file, or a crash could leave an
-  // empty file under the final name.
-  if (::fsync(TIFFFileno(tiff.get())) != 0) {
-    throw std::system_error(errno, std::generic_category(), file_.string() + ": cannot sync");
-  }
-  // TIFFClose cannot report a failure, so everything was flushed above; it closes fd.
+  // TIFFClose cannot report a failure, so everything was flushed above.
   tiff.reset();
   if (!messages.error.empty()) {
     fail(file_, "cannot write the TIFF file", messages);
   }
-  if (std::rename(temporary_.c_str(), file_.c_str()) != 0) {
-    throw std::system_error(errno, std::generic_category(),
-                            file_.string() + ": cannot move the finished TIFF into place");
-  }
-  committed_ = true;
+  output_->commit();
 }
 
 void write_tiff(const std::filesystem::path& file, const Image& image, const TiffOptions& options) {

@@ -1,16 +1,22 @@
-// The pygmy command end to end: usage, errors, the TIFF it writes, killed workers and Ctrl-C.
+// The pygmy command end to end: usage, errors, where the TIFF goes, killed workers and signals.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -34,6 +40,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Whether this binary, and so the command, was built with a sanitizer that maps shadow memory.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 struct Outcome {
   int exit_code = -1;  // -1 when killed by a signal
   int signal = 0;
@@ -48,29 +67,70 @@ std::string slurp(const fs::path& file) {
   return text.str();
 }
 
+// How the command is started beyond its arguments: what a shell, nohup or ulimit would set up.
+struct Launch {
+  std::vector<std::string> environment{};  // "NAME=value", over this process's own
+  std::vector<int> ignored{};              // signals it starts ignoring (SIG_IGN), as nohup
+  std::optional<rlim_t> address_space{};   // its RLIMIT_AS (ulimit -v), in bytes
+};
+
 // A running `pygmy` with its output captured in files of its own scratch directory; killed and
 // reaped on destruction if it is still running (a failed assertion may leave it so).
 class Command {
  public:
-  Command(const fs::path& dir, std::vector<std::string> args) : dir_(dir) {
+  Command(const fs::path& dir, std::vector<std::string> args, const Launch& launch = {})
+      : dir_(dir) {
     args.insert(args.begin(), PYGMY_COMMAND);
     std::vector<char*> argv;
     for (std::string& arg : args) {
       argv.push_back(arg.data());
     }
     argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (dir / "out.txt").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, (dir / "err.txt").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
-    const int failed = posix_spawn(&pid_, PYGMY_COMMAND, &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (failed != 0) {
+    std::vector<std::string> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      const std::string name = std::string(*entry).substr(0, std::string(*entry).find('=') + 1);
+      if (std::none_of(launch.environment.begin(), launch.environment.end(),
+                       [&name](const std::string& set) { return set.rfind(name, 0) == 0; })) {
+        environment.emplace_back(*entry);
+      }
+    }
+    environment.insert(environment.end(), launch.environment.begin(), launch.environment.end());
+    std::vector<char*> envp;
+    for (std::string& entry : environment) {
+      envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
+    const std::string out = dir / "out.txt";
+    const std::string err = dir / "err.txt";
+    std::fflush(nullptr);
+    pid_ = ::fork();
+    if (pid_ < 0) {
       throw std::runtime_error("cannot start " + std::string(PYGMY_COMMAND));
+    }
+    if (pid_ == 0) {
+      // Only async-signal-safe calls from here on: the test may have other threads.
+      const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+      if (in < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in, STDIN_FILENO) < 0 ||
+          ::dup2(out_fd, STDOUT_FILENO) < 0 || ::dup2(err_fd, STDERR_FILENO) < 0 ||
+          ::chdir(dir.c_str()) != 0) {
+        ::_exit(127);
+      }
+      struct sigaction ignore {};
+      ignore.sa_handler = SIG_IGN;
+      for (int signal : launch.ignored) {
+        ::sigaction(signal, &ignore, nullptr);
+      }
+      // No core file in the scratch directory from a test that sends SIGQUIT.
+      const rlimit no_core{0, 0};
+      ::setrlimit(RLIMIT_CORE, &no_core);
+      if (launch.address_space) {
+        const rlimit limit{*launch.address_space, *launch.address_space};
+        ::setrlimit(RLIMIT_AS, &limit);
+      }
+      ::execve(PYGMY_COMMAND, argv.data(), envp.data());
+      ::_exit(127);
     }
   }
   Command(const Command&) = delete;
@@ -211,7 +271,9 @@ class CommandTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Outcome run(std::vector<std::string> args) { return Command(dir_, std::move(args)).wait(); }
+  Outcome run(std::vector<std::string> args, const Launch& launch = {}) {
+    return Command(dir_, std::move(args), launch).wait();
+  }
 
   // Waits (at most 20 s) until the command has at least `count` workers; returns them.
   static std::set<pid_t> workers_of(const Command& command, std::size_t count = 1) {
@@ -407,6 +469,43 @@ TEST_F(CommandTest, UsageErrorsExitTwoWithAOneLineReason) {
   }
 }
 
+TEST_F(CommandTest, ASeedBeyond64BitsIsAUsageErrorNamingTheLimit) {
+  for (const std::string seed : {"18446744073709551616", "99999999999999999999"}) {
+    const Outcome outcome = run({"render", "-q", "--size", "8x8", "--seed", seed});
+    EXPECT_EQ(outcome.exit_code, 2) << seed << outcome.err;
+    EXPECT_NE(outcome.err.find("18446744073709551615"), std::string::npos) << outcome.err;
+    EXPECT_NE(outcome.err.find("'" + seed + "'"), std::string::npos) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{}) << seed;
+  }
+}
+
+TEST_F(CommandTest, ASeedWithLeadingZerosIsDecimal) {
+  ASSERT_EQ(run({"render", "-q", "--size", "8x8", "--seed", "010"}).exit_code, 0);
+  EXPECT_NE(software_and_description(dir_ / "test.tif").second.find(" seed=10 "),
+            std::string::npos);
+  ASSERT_EQ(run({"render", "-q", "--size", "8x8", "--seed", "0018446744073709551615"}).exit_code,
+            0);
+  EXPECT_NE(software_and_description(dir_ / "test.tif").second.find(" seed=18446744073709551615 "),
+            std::string::npos);
+}
+
+TEST_F(CommandTest, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
+  const Outcome outcome = run({"bogus"});
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_EQ(outcome.err.rfind("pygmy: unknown command 'bogus'; the commands are: ", 0), 0U)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("render"), std::string::npos) << outcome.err;
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+}
+
+TEST_F(CommandTest, VersionPrintsTheVersionAndExitsZero) {
+  const Outcome outcome = run({"--version"});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "pygmy " PYGMY_VERSION "\n");
+  EXPECT_EQ(outcome.err, "");
+}
+
 TEST_F(CommandTest, AnOutputThatIsADirectoryIsRefusedAsOne) {
   const Outcome outcome = run({"render", "-o", "."});
   EXPECT_EQ(outcome.exit_code, 2);
@@ -424,6 +523,50 @@ TEST_F(CommandTest, TheLargestSideAndTheWholeSeedRangeAreAccepted) {
   ASSERT_EQ(seeded.exit_code, 0) << seeded.err;
   EXPECT_NE(software_and_description(dir_ / "seed.tif").second.find("seed=18446744073709551615"),
             std::string::npos);
+}
+
+TEST_F(CommandTest, ABadSourceDateEpochIsAUsageErrorFoundBeforeRendering) {
+  // 2^63 - 1 seconds is past year 9999, the last a TIFF DateTime can hold.
+  for (const std::string value : {"9223372036854775807", "253402300800", "-1", "1e9", "soon"}) {
+    // Rendering 10000x10000 would take minutes: the command must fail first.
+    Command command(dir_, {"render", "--size", "10000x10000", "-j", "2"},
+                    {.environment = {"SOURCE_DATE_EPOCH=" + value}});
+    const Outcome outcome = command.wait(std::chrono::seconds(5));
+    EXPECT_EQ(outcome.exit_code, 2) << value;
+    EXPECT_EQ(outcome.err.rfind("pygmy: SOURCE_DATE_EPOCH: ", 0), 0U) << value << outcome.err;
+    EXPECT_NE(outcome.err.find("'" + value + "'"), std::string::npos) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{}) << value;
+  }
+}
+
+TEST_F(CommandTest, SourceDateEpochUpToTheEndOfYear9999SetsTheDateTime) {
+  const Outcome outcome =
+      run({"render", "-q", "--size", "8x8"}, {.environment = {"SOURCE_DATE_EPOCH=253402300799"}});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  TIFF* tiff = TIFFOpen((dir_ / "test.tif").c_str(), "r");
+  ASSERT_NE(tiff, nullptr);
+  char* date_time = nullptr;
+  TIFFGetField(tiff, TIFFTAG_DATETIME, &date_time);
+  EXPECT_STREQ(date_time, "9999:12:31 23:59:59");
+  TIFFClose(tiff);
+}
+
+TEST_F(CommandTest, AnImageTooLargeForTheMemoryLimitIsRefusedBeforeRendering) {
+  if (kSanitized) {
+    GTEST_SKIP() << "a sanitizer's shadow memory needs an unlimited address space";
+  }
+  // 1 GiB of address space: plenty to start, too little for 30000x30000 pixels (2.7 GB).
+  Command command(dir_, {"render", "--size", "30000x30000", "-j", "2"},
+                  {.address_space = rlim_t{1} << 30});
+  const Outcome outcome = command.wait(std::chrono::seconds(10));
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err.rfind("pygmy: error: a 30000x30000 image needs 2.7 GB of memory; ", 0), 0U)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("(ulimit -v)"), std::string::npos) << outcome.err;
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  EXPECT_EQ(outcome.out, "");
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
 TEST_F(CommandTest, ABrokenSceneFileExitsOneNamingTheFileAndThePlace) {
@@ -465,6 +608,170 @@ TEST_F(CommandTest, AnOutputInAMissingDirectoryFailsBeforeRendering) {
   EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
+// Reads what a command writes into the FIFO `reader` (opened without waiting for a writer) until
+// the command closes it; nullopt when it never did, within a minute and two seconds after the
+// command ended.
+std::optional<std::string> read_to_the_end(int reader, Command& command) {
+  std::string data;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd ready{reader, POLLIN, 0};
+    if (::poll(&ready, 1, 100) > 0) {
+      char buffer[1 << 16];
+      const ssize_t got = ::read(reader, buffer, sizeof buffer);
+      if (got == 0) {
+        return data;  // the writer closed it
+      }
+      if (got > 0) {
+        data.append(buffer, static_cast<std::size_t>(got));
+      }
+    } else if (!command.running()) {
+      deadline = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(2));
+    }
+  }
+  return std::nullopt;
+}
+
+TEST_F(CommandTest, AFifoAsTheOutputIsWrittenInPlaceForItsReader) {
+  ASSERT_EQ(::mkfifo((dir_ / "pipe").c_str(), 0600), 0);
+  const int reader = ::open((dir_ / "pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  Command command(dir_, {"render", "-q", "--size", "16x8", "-o", "pipe"});
+  const std::optional<std::string> tiff = read_to_the_end(reader, command);
+  ::close(reader);
+  const Outcome outcome = command.wait();
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  ASSERT_TRUE(tiff) << "nothing came through the FIFO";
+  struct stat status {};
+  ASSERT_EQ(::lstat((dir_ / "pipe").c_str(), &status), 0);
+  EXPECT_TRUE(S_ISFIFO(status.st_mode));
+  std::ofstream(dir_ / "copy.tif", std::ios::binary) << *tiff;
+  EXPECT_TRUE(pygmy::read_tiff(dir_ / "copy.tif") ==
+              pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 16, 8)));
+  std::vector<std::string> left = left_behind();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"copy.tif", "pipe"}));
+}
+
+TEST_F(CommandTest, CtrlCEndsACommandWritingToAFifoNobodyReads) {
+  ASSERT_EQ(::mkfifo((dir_ / "pipe").c_str(), 0600), 0);
+  const int reader = ::open((dir_ / "pipe").c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(reader, 0);
+  // 300x200 pixels are more than a pipe holds: the command blocks, writing.
+  Command command(dir_, {"render", "-q", "-o", "pipe"});
+  pollfd ready{reader, POLLIN, 0};
+  for (int i = 0; i < 600 && command.running() && ::poll(&ready, 1, 100) == 0; ++i) {
+  }
+  ASSERT_TRUE(ready.revents & POLLIN) << "nothing was written";
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(command.pid(), SIGINT);
+  EXPECT_EQ(command.wait(std::chrono::seconds(2)).signal, SIGINT);
+  ::close(reader);
+}
+
+TEST_F(CommandTest, ASymbolicLinkIsWrittenThroughToItsTargetInAnotherDirectory) {
+  fs::create_directory(dir_ / "images");
+  std::ofstream(dir_ / "images" / "real.tif") << "old";
+  fs::create_symlink("images/real.tif", dir_ / "link.tif");
+  fs::create_symlink("link.tif", dir_ / "link-to-link.tif");
+  fs::create_symlink("images/new.tif", dir_ / "dangling.tif");
+  for (const std::string output : {"link.tif", "link-to-link.tif", "dangling.tif"}) {
+    const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", output});
+    EXPECT_EQ(outcome.exit_code, 0) << output << outcome.err;
+    EXPECT_TRUE(fs::is_symlink(dir_ / output)) << output;
+  }
+  EXPECT_EQ(fs::read_symlink(dir_ / "link.tif"), "images/real.tif");
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "images" / "real.tif").width(), 8);
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "images" / "new.tif").width(), 8);
+  std::vector<std::string> left = left_behind();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left,
+            (std::vector<std::string>{"dangling.tif", "images", "link-to-link.tif", "link.tif"}));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "images"), fs::directory_iterator()), 2);
+}
+
+TEST_F(CommandTest, ACharacterDeviceIsWrittenInPlace) {
+  // As root the command could replace /dev/null, and the whole machine would lose it if it did:
+  // root tests a device node of its own, the same device as /dev/null.
+  fs::path device = "/dev/null";
+  if (::geteuid() == 0) {
+    device = dir_ / "null";
+    if (::mknod(device.c_str(), S_IFCHR | 0666, ::makedev(1, 3)) != 0) {
+      GTEST_SKIP() << "cannot make a device node: " << std::strerror(errno);
+    }
+    const int probe = ::open(device.c_str(), O_WRONLY | O_CLOEXEC);
+    if (probe < 0) {
+      GTEST_SKIP() << "device nodes cannot be opened here: " << std::strerror(errno);
+    }
+    ::close(probe);
+  }
+  const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", device});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  struct stat status {};
+  ASSERT_EQ(::lstat(device.c_str(), &status), 0);
+  EXPECT_TRUE(S_ISCHR(status.st_mode));
+  EXPECT_EQ(status.st_rdev, ::makedev(1, 3));
+  if (::geteuid() == 0) {
+    EXPECT_EQ(left_behind(), std::vector<std::string>{"null"});
+  }
+}
+
+TEST_F(CommandTest, ReplacingAFileKeepsItsPermissionBits) {
+  std::ofstream(dir_ / "test.tif") << "old";
+  fs::permissions(dir_ / "test.tif", fs::perms(0640));
+  const Outcome outcome = run({"render", "-q", "--size", "8x8"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(fs::status(dir_ / "test.tif").permissions(), fs::perms(0640));
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "test.tif").width(), 8);
+}
+
+TEST_F(CommandTest, AReadOnlyOutputIsRefusedBeforeRenderingAndLeftAlone) {
+  std::ofstream(dir_ / "test.tif") << "precious";
+  fs::permissions(dir_ / "test.tif", fs::perms(0444));
+  // Rendering 10000x10000 would take minutes: the command must fail first.
+  Command command(dir_, {"render", "--size", "10000x10000", "-j", "2"});
+  const Outcome outcome = command.wait(std::chrono::seconds(5));
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err.rfind("pygmy: error: test.tif: ", 0), 0U) << outcome.err;
+  EXPECT_NE(outcome.err.find("read-only"), std::string::npos) << outcome.err;
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  EXPECT_EQ(slurp(dir_ / "test.tif"), "precious");
+  EXPECT_EQ(fs::status(dir_ / "test.tif").permissions(), fs::perms(0444));
+  EXPECT_EQ(left_behind(), std::vector<std::string>{"test.tif"});
+}
+
+TEST_F(CommandTest, AnOutputNameOf255BytesIsWritten) {
+  const std::string name = std::string(251, 'n') + ".tif";
+  const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", name});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(left_behind(), std::vector<std::string>{name});
+  EXPECT_EQ(pygmy::read_tiff(dir_ / name).width(), 8);
+}
+
+TEST_F(CommandTest, ATemporaryLeftByAKilledRenderIsRemovedByTheNextRenderOfTheSameFile) {
+  std::ofstream(dir_ / "even.json") << even_scene(200, 100, 10000);
+  std::set<pid_t> workers;
+  {
+    Command command(dir_, {"render", "even.json", "-j", "2", "--band-rows", "50"});
+    workers = workers_of(command, 2);
+    ASSERT_EQ(workers.size(), 2U) << "the two workers did not appear";
+    ::kill(command.pid(), SIGKILL);
+    EXPECT_EQ(command.wait().signal, SIGKILL);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (pid_t worker : workers) {
+    while (alive(worker) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  ASSERT_EQ(left_behind().size(), 2U) << "SIGKILL left no temporary to remove";
+  const Outcome outcome = run({"render", "-q", "--size", "8x8"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  std::vector<std::string> left = left_behind();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"even.json", "test.tif"}));
+}
+
 TEST_F(CommandTest, AWorkerKilledBeforeDeliveringHasItsBandRenderedAgain) {
   // Two bands of a fraction of a second each (far longer under a sanitizer).
   std::ofstream(dir_ / "even.json") << even_scene(64, 32, 5000);
@@ -494,6 +801,33 @@ TEST_F(CommandTest, CtrlCEndsTheCommandAndEveryWorkerAtOnceAndLeavesNoFile) {
 
 TEST_F(CommandTest, SigtermEndsTheCommandAndEveryWorkerAtOnceAndLeavesNoFile) {
   expect_signal_ends_the_render_cleanly(SIGTERM);
+}
+
+TEST_F(CommandTest, EverySignalThatStopsAJobEndsTheRenderAndLeavesNoTemporary) {
+  for (const int signal : {SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU}) {
+    SCOPED_TRACE(::strsignal(signal));
+    expect_signal_ends_the_render_cleanly(signal);
+  }
+}
+
+TEST_F(CommandTest, ASignalIgnoredWhenTheCommandStartsStaysIgnored) {
+  // Two bands of a fraction of a second each (far longer under a sanitizer), as under nohup or
+  // in the background of a shell without job control.
+  std::ofstream(dir_ / "even.json") << even_scene(64, 32, 5000);
+  Command command(dir_, {"render", "even.json", "-j", "2", "--band-rows", "16"},
+                  {.ignored = {SIGINT, SIGHUP}});
+  const std::set<pid_t> workers = workers_of(command);
+  ASSERT_FALSE(workers.empty()) << "no worker appeared";
+  for (const int signal : {SIGINT, SIGHUP}) {
+    ::kill(command.pid(), signal);
+    for (pid_t worker : workers) {
+      ::kill(worker, signal);
+    }
+  }
+  const Outcome outcome = command.wait();
+  ASSERT_EQ(outcome.exit_code, 0) << "signal " << outcome.signal << " " << outcome.err;
+  const pygmy::Image image = pygmy::read_tiff(dir_ / "test.tif");
+  EXPECT_TRUE(image == pygmy::render_sequential(pygmy::load_scene(dir_ / "even.json")));
 }
 
 }  // namespace

@@ -1,14 +1,22 @@
 // Tests of TIFF writing and reading: round trips, tags, atomic replacement and error messages.
 #include "pygmy/tiff.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -151,6 +159,47 @@ TEST_F(TiffTest, SixteenBitSamplesAreTheByteTimes257) {
   EXPECT_EQ(samples[2], 0);
 }
 
+TEST_F(TiffTest, BigTiffIsChosenOnlyWhereClassicTiffMightNotHoldTheFile) {
+  using Compression = TiffOptions::Compression;
+  EXPECT_FALSE(uses_bigtiff(300, 200, {}));
+  EXPECT_FALSE(uses_bigtiff(30000, 30000, {}));                      // 2.7 GB of pixels
+  EXPECT_TRUE(uses_bigtiff(30000, 30000, {.bits_per_sample = 16}));  // 5.4 GB
+  EXPECT_TRUE(uses_bigtiff(65536, 65536, {}));
+  // 196608 bytes of pixels short of 4 GiB: too few for the strip tables and tags.
+  EXPECT_TRUE(uses_bigtiff(65536, 21845, {}));
+  EXPECT_FALSE(uses_bigtiff(65536, 21000, {}));
+  // LZW may make incompressible pixels half as large again; deflate hardly any larger.
+  EXPECT_FALSE(uses_bigtiff(35000, 35000, {}));
+  EXPECT_TRUE(uses_bigtiff(35000, 35000, {.compression = Compression::lzw}));
+  EXPECT_FALSE(uses_bigtiff(35000, 35000, {.compression = Compression::deflate}));
+  EXPECT_TRUE(uses_bigtiff(37838, 37838, {.compression = Compression::deflate}));
+  // Asked for.
+  EXPECT_TRUE(uses_bigtiff(8, 8, {.variant = TiffOptions::Variant::big}));
+  EXPECT_FALSE(uses_bigtiff(65536, 65536, {.variant = TiffOptions::Variant::classic}));
+}
+
+TEST_F(TiffTest, ABigTiffRoundTripsExactly) {
+  const Image image = gradient(37, 23);
+  for (const auto compression : {TiffOptions::Compression::none, TiffOptions::Compression::lzw}) {
+    for (const int bits : {8, 16}) {
+      write_tiff(dir_ / "big.tif", image,
+                 {.compression = compression,
+                  .bits_per_sample = bits,
+                  .variant = TiffOptions::Variant::big});
+      EXPECT_EQ(read_tiff(dir_ / "big.tif"), image) << bits;
+      TIFF* tiff = TIFFOpen((dir_ / "big.tif").c_str(), "r");
+      ASSERT_NE(tiff, nullptr);
+      EXPECT_EQ(TIFFIsBigTIFF(tiff), 1);
+      TIFFClose(tiff);
+    }
+  }
+  write_tiff(dir_ / "classic.tif", image);
+  TIFF* tiff = TIFFOpen((dir_ / "classic.tif").c_str(), "r");
+  ASSERT_NE(tiff, nullptr);
+  EXPECT_EQ(TIFFIsBigTIFF(tiff), 0);
+  TIFFClose(tiff);
+}
+
 TEST_F(TiffTest, TagsDescribeTheImage) {
   write_tiff(dir_ / "out.tif", gradient(8, 8),
              {.software = "pygmy 0.1", .description = "scene pygmy, seed 1"});
@@ -184,6 +233,36 @@ TEST_F(TiffTest, MalformedSourceDateEpochIsAnError) {
   ::setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
   EXPECT_THROW(write_tiff(dir_ / "out.tif", gradient(4, 4)), std::runtime_error);
   EXPECT_TRUE(entries().empty());
+}
+
+TEST_F(TiffTest, SourceDateEpochFromZeroToTheEndOfYear9999IsAccepted) {
+  ::setenv("SOURCE_DATE_EPOCH", "253402300799", 1);
+  EXPECT_EQ(source_date_epoch(), 253402300799);
+  write_tiff(dir_ / "out.tif", gradient(4, 4));
+  EXPECT_EQ(read_tags(dir_ / "out.tif").date_time, "9999:12:31 23:59:59");
+  ::setenv("SOURCE_DATE_EPOCH", "0", 1);
+  EXPECT_EQ(source_date_epoch(), 0);
+  ::setenv("SOURCE_DATE_EPOCH", "", 1);
+  EXPECT_EQ(source_date_epoch(), std::nullopt);
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_EQ(source_date_epoch(), std::nullopt);
+}
+
+TEST_F(TiffTest, SourceDateEpochOutOfRangeOrNotADecimalIntegerFailsBeforeAnyFileExists) {
+  for (const std::string value : {"253402300800", "9223372036854775807", "99999999999999999999",
+                                  "-1", "+1", " 1", "1 ", "0x10", "1e3", "1.5"}) {
+    ::setenv("SOURCE_DATE_EPOCH", value.c_str(), 1);
+    try {
+      static_cast<void>(source_date_epoch());
+      ADD_FAILURE() << "no error for '" << value << "'";
+    } catch (const std::runtime_error& error) {
+      EXPECT_EQ(std::string(error.what()).rfind("SOURCE_DATE_EPOCH: ", 0), 0U) << error.what();
+      EXPECT_NE(std::string(error.what()).find("'" + value + "'"), std::string::npos)
+          << error.what();
+    }
+    EXPECT_THROW(TiffOutput(dir_ / "out.tif"), std::runtime_error) << value;
+    EXPECT_TRUE(entries().empty()) << value;
+  }
 }
 
 TEST_F(TiffTest, SuccessfulWriteLeavesOnlyTheFinishedFile) {
@@ -229,6 +308,144 @@ TEST_F(TiffTest, AnOutputHoldsOnlyATemporaryBesideTheFileUntilCommitted) {
   output.commit(image);
   EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
   EXPECT_EQ(read_tiff(dir_ / "out.tif"), image);
+}
+
+TEST_F(TiffTest, TheTemporaryIsAHiddenFileNamedAfterTheFileAndThisProcess) {
+  const TiffOutput output(dir_ / "out.tif");
+  EXPECT_EQ(output.temporary_path(),
+            dir_ / (".out.tif.pygmy-" + std::to_string(::getpid()) + ".tmp"));
+}
+
+TEST_F(TiffTest, AFileNameOf255BytesHasAShorterTemporaryInTheSameDirectory) {
+  const std::string name = std::string(251, 'n') + ".tif";
+  TiffOutput output(dir_ / name);
+  const std::string temporary = output.temporary_path().filename();
+  EXPECT_EQ(output.temporary_path().parent_path(), dir_);
+  EXPECT_LE(temporary.size(), 255U);
+  EXPECT_EQ(temporary.rfind("." + name.substr(0, 200), 0), 0U) << temporary;
+  EXPECT_NE(temporary.find(".pygmy-" + std::to_string(::getpid())), std::string::npos) << temporary;
+  const Image image = gradient(4, 3);
+  output.commit(image);
+  EXPECT_EQ(entries(), std::vector<std::string>{name});
+  EXPECT_EQ(read_tiff(dir_ / name), image);
+}
+
+TEST_F(TiffTest, TemporariesNoProcessHoldsAreRemovedButOnesInUseAndOtherFilesAreKept) {
+  const std::string own = ".out.tif.pygmy-" + std::to_string(::getpid()) + ".tmp";
+  // Left by a process that is gone, one of them by an earlier process with this very pid.
+  std::ofstream(dir_ / ".out.tif.pygmy-4000001.tmp") << "abandoned";
+  std::ofstream(dir_ / own) << "abandoned";
+  // Being written: its writer holds a lock on it.
+  std::ofstream(dir_ / ".out.tif.pygmy-4000002.tmp") << "in use";
+  const int in_use = ::open((dir_ / ".out.tif.pygmy-4000002.tmp").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(in_use, 0);
+  ASSERT_EQ(::flock(in_use, LOCK_EX), 0);
+  // Another file's temporary, and names that only look like temporaries.
+  std::ofstream(dir_ / ".other.tif.pygmy-4000001.tmp") << "other";
+  std::ofstream(dir_ / ".out.tif.pygmy-x.tmp") << "other";
+  std::ofstream(dir_ / "out.tif.pygmy-4000001.tmp") << "other";
+
+  const TiffOutput output(dir_ / "out.tif");
+  ::close(in_use);
+  std::vector<std::string> left = entries();
+  std::vector<std::string> kept = {".other.tif.pygmy-4000001.tmp", ".out.tif.pygmy-4000002.tmp",
+                                   own, ".out.tif.pygmy-x.tmp", "out.tif.pygmy-4000001.tmp"};
+  std::sort(left.begin(), left.end());
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(left, kept);
+  EXPECT_EQ(output.temporary_path().filename(), own);
+  EXPECT_EQ(fs::file_size(output.temporary_path()), 0U);
+}
+
+TEST_F(TiffTest, TwoOutputsOfOneFileInOneProcessHaveTemporariesOfTheirOwn) {
+  TiffOutput first(dir_ / "out.tif");
+  TiffOutput second(dir_ / "out.tif");
+  EXPECT_NE(first.temporary_path(), second.temporary_path());
+  first.commit(gradient(4, 4));
+  second.commit(gradient(3, 2));
+  EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), gradient(3, 2));
+}
+
+TEST_F(TiffTest, ASymbolicLinkIsWrittenThroughAndStaysALink) {
+  fs::create_directory(dir_ / "images");
+  std::ofstream(dir_ / "images" / "real.tif") << "old";
+  fs::create_symlink("images/real.tif", dir_ / "link.tif");
+  fs::create_symlink(dir_ / "images" / "new.tif", dir_ / "dangling.tif");
+  {
+    TiffOutput output(dir_ / "link.tif");
+    EXPECT_EQ(output.temporary_path().parent_path(), dir_ / "images");
+    output.commit(gradient(4, 3));
+  }
+  write_tiff(dir_ / "dangling.tif", gradient(5, 2));
+  EXPECT_EQ(fs::read_symlink(dir_ / "link.tif"), "images/real.tif");
+  EXPECT_EQ(fs::read_symlink(dir_ / "dangling.tif"), dir_ / "images" / "new.tif");
+  EXPECT_EQ(read_tiff(dir_ / "images" / "real.tif"), gradient(4, 3));
+  EXPECT_EQ(read_tiff(dir_ / "images" / "new.tif"), gradient(5, 2));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "images"), fs::directory_iterator()), 2);
+}
+
+TEST_F(TiffTest, ADeviceIsWrittenInPlaceWithNoTemporary) {
+  // Root could replace /dev/null for the whole machine if this failed: it uses a node of its own.
+  fs::path device = "/dev/null";
+  if (::geteuid() == 0) {
+    device = dir_ / "null";
+    if (::mknod(device.c_str(), S_IFCHR | 0666, ::makedev(1, 3)) != 0) {
+      GTEST_SKIP() << "cannot make a device node: " << std::strerror(errno);
+    }
+  }
+  TiffOutput output(device);
+  EXPECT_TRUE(output.in_place());
+  EXPECT_TRUE(output.temporary_path().empty());
+  output.commit(gradient(4, 3));
+  struct stat status {};
+  ASSERT_EQ(::lstat(device.c_str(), &status), 0);
+  EXPECT_TRUE(S_ISCHR(status.st_mode));
+  EXPECT_FALSE(TiffOutput(dir_ / "out.tif").in_place());
+}
+
+TEST_F(TiffTest, ADirectoryAsTheFileIsRefusedAtOnce) {
+  fs::create_directory(dir_ / "out.tif");
+  EXPECT_THROW(TiffOutput(dir_ / "out.tif"), std::system_error);
+  EXPECT_EQ(entries(), std::vector<std::string>{"out.tif"});
+}
+
+TEST_F(TiffTest, ReplacingAFileKeepsItsPermissionBitsAndOwner) {
+  std::ofstream(dir_ / "out.tif") << "old";
+  fs::permissions(dir_ / "out.tif", fs::perms(0604));
+  // Root may give a file away, and keeps the owner of the file it replaces.
+  const bool root = ::geteuid() == 0;
+  if (root) {
+    ASSERT_EQ(::chown((dir_ / "out.tif").c_str(), 65534, 65534), 0);
+  }
+  write_tiff(dir_ / "out.tif", gradient(4, 3));
+  struct stat status {};
+  ASSERT_EQ(::stat((dir_ / "out.tif").c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777, 0604U);
+  if (root) {
+    EXPECT_EQ(status.st_uid, 65534U);
+    EXPECT_EQ(status.st_gid, 65534U);
+  }
+  EXPECT_EQ(read_tiff(dir_ / "out.tif"), gradient(4, 3));
+}
+
+TEST_F(TiffTest, AReadOnlyFileIsNotReplacedEvenByRootOrThroughALink) {
+  std::ofstream(dir_ / "out.tif") << "precious";
+  fs::permissions(dir_ / "out.tif", fs::perms(0444));
+  fs::create_symlink("out.tif", dir_ / "link.tif");
+  for (const char* name : {"out.tif", "link.tif"}) {
+    try {
+      const TiffOutput output(dir_ / name);
+      ADD_FAILURE() << name << ": no error";
+    } catch (const std::system_error& error) {
+      EXPECT_EQ(error.code(), std::errc::permission_denied);
+      EXPECT_EQ(std::string(error.what()).rfind((dir_ / name).string() + ": ", 0), 0U)
+          << error.what();
+      EXPECT_NE(std::string(error.what()).find("read-only"), std::string::npos) << error.what();
+    }
+  }
+  EXPECT_EQ(file_contents(dir_ / "out.tif"), "precious");
+  EXPECT_EQ(entries().size(), 2U);
 }
 
 TEST_F(TiffTest, AnOutputNeverCommittedLeavesTheFileUntouchedAndNoTemporary) {

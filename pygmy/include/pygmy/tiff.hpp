@@ -1,12 +1,17 @@
 // Writing and reading RGB TIFF files; writes are atomic, so a failure never leaves a torn file.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "pygmy/image.hpp"
 
 namespace pygmy {
+
+class OutputFile;  // private: the temporary and its atomic rename
 
 // How write_tiff() encodes an image.
 //   TiffOptions options{.compression = TiffOptions::Compression::deflate};
@@ -14,25 +19,33 @@ namespace pygmy {
 struct TiffOptions {
   // Lossless compression; deflate and lzw use the horizontal-differencing predictor.
   enum class Compression { none, deflate, lzw };
+  // Classic TIFF's 32-bit offsets reach 4 GiB; BigTIFF's 64-bit ones reach any size, but older
+  // readers cannot open it.
+  enum class Variant { automatic, classic, big };
 
   Compression compression = Compression::none;  // how strips are compressed
   int bits_per_sample = 8;                      // 8, or 16 (each byte value × 257)
   std::string software = "pygmy";               // the Software tag
   std::string description{};                    // the ImageDescription tag; empty leaves it out
+  Variant variant = Variant::automatic;         // automatic: see uses_bigtiff()
 };
 
 // A TIFF file in two steps: the constructor creates a temporary file beside `file`, so an
 // unusable path fails at once, before the image is even rendered; commit() writes the image
 // into it, syncs it to disk and renames it over `file`. Until then `file` is untouched, and a
-// TiffOutput destroyed without a successful commit removes its temporary.
+// TiffOutput destroyed without a successful commit removes its temporary. A symbolic link is
+// written through to its target (the temporary goes beside the target, and the link stays); a
+// device or FIFO such as /dev/null is never replaced but written in place by commit().
 //   TiffOutput output("test.tif", {.compression = TiffOptions::Compression::deflate});
 //   output.commit(render_sequential(builtin_scene()));  // a missing directory threw above
 class TiffOutput {
  public:
-  // Creates the temporary. Throws std::system_error naming `file` when it cannot (a missing or
-  // read-only directory); std::invalid_argument for bits_per_sample other than 8 or 16.
+  // Creates the temporary, or opens the device or FIFO (which waits for a reader). Throws
+  // std::system_error naming `file` when it cannot (a missing or read-only directory, a
+  // directory as `file`); std::invalid_argument for bits_per_sample other than 8 or 16;
+  // std::runtime_error for a bad SOURCE_DATE_EPOCH (see source_date_epoch()).
   //   TiffOutput output("out/test.tif");
-  //   std::filesystem::path temporary = output.temporary_path();  // out/test.tif.tmp.<...>
+  //   std::filesystem::path temporary = output.temporary_path();  // out/.test.tif.pygmy-<pid>.tmp
   explicit TiffOutput(std::filesystem::path file, TiffOptions options = {});
   TiffOutput(const TiffOutput&) = delete;
   TiffOutput& operator=(const TiffOutput&) = delete;
@@ -40,15 +53,22 @@ class TiffOutput {
   TiffOutput& operator=(TiffOutput&&) = delete;
   ~TiffOutput();
 
-  // Where the image goes until commit() renames it: `file` plus ".tmp.<pid>.<random>".
+  // Where the image goes until commit() renames it: ".<file's name>.pygmy-<pid>.tmp" beside it
+  // (a long name is shortened to fit); empty when the output is written in place. Temporaries
+  // of the same file left by processes that were killed are removed when a TiffOutput is made.
   //   std::filesystem::path temporary = output.temporary_path();
   //   bool beside = temporary.parent_path() == std::filesystem::path("test.tif").parent_path();
-  [[nodiscard]] const std::filesystem::path& temporary_path() const { return temporary_; }
+  [[nodiscard]] const std::filesystem::path& temporary_path() const;
+
+  // Whether the output is a device or FIFO, which commit() writes in place, with no temporary.
+  //   TiffOutput output("/dev/null");
+  //   bool nothing_to_remove = output.in_place() && output.temporary_path().empty();
+  [[nodiscard]] bool in_place() const;
 
   // Writes `image` as an RGB TIFF (contiguous, top-left origin) with Software, ImageDescription
   // and DateTime tags; DateTime is SOURCE_DATE_EPOCH (UTC) when that is set, else the local time
-  // now. Then syncs the temporary and renames it over the file. Throws std::runtime_error naming
-  // the file; std::logic_error when called a second time.
+  // now. Then syncs the temporary and renames it over the file (or copies it into the device).
+  // Throws std::runtime_error naming the file; std::logic_error when called a second time.
   //   TiffOutput output("test.tif");
   //   output.commit(image);
   void commit(const Image& image);
@@ -56,10 +76,24 @@ class TiffOutput {
  private:
   std::filesystem::path file_;
   TiffOptions options_;
-  std::filesystem::path temporary_;
-  int fd_ = -1;  // the temporary, until commit() hands it to libtiff
-  bool committed_ = false;
+  std::unique_ptr<OutputFile> output_;
+  bool commit_called_ = false;
 };
+
+// Whether a width × height image is written as BigTIFF with `options`: when options.variant asks
+// for it, or, for Variant::automatic, when the file might pass the 4 GiB classic TIFF reaches.
+// That is reckoned from the pixels' bytes (twice as many for 16-bit samples) at their largest
+// once compressed (LZW may make them half as large again, deflate barely larger), plus the
+// strip tables and tags; the smaller files stay classic, for every reader to open.
+//   bool big = uses_bigtiff(65536, 65536, {});  // true: 12.9 GB of pixels
+[[nodiscard]] bool uses_bigtiff(int width, int height, const TiffOptions& options);
+
+// The moment SOURCE_DATE_EPOCH names (for reproducible files), in seconds since 1970 UTC;
+// nullopt when it is unset or empty. Throws std::runtime_error naming the variable unless it is a
+// decimal integer from 0 to 253402300799, the last second of year 9999 (a TIFF DateTime has four
+// digits for the year).
+//   std::optional<std::int64_t> epoch = source_date_epoch();  // 1700000000 from "1700000000"
+[[nodiscard]] std::optional<std::int64_t> source_date_epoch();
 
 // Writes `image` to `file` in one go: TiffOutput(file, options).commit(image). On failure `file`
 // is untouched and nothing is left behind.
