@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
-#include <set>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -26,6 +25,9 @@ using Json = nlohmann::json;
 // Reflections recurse into every object hit, so the cost grows quickly with depth.
 constexpr int kMaxTraceDepth = 16;
 constexpr int kMaxOcclusionSamples = 10000;
+// A scene nests four deep (/shaders/ball/occlusion/samples); the limit keeps a file of nothing but
+// '[' from costing a level of bookkeeping per byte.
+constexpr std::size_t kMaxNesting = 32;
 
 // A JSON pointer token: '~' and '/' escaped as RFC 6901 says.
 std::string pointer_token(std::string_view key) {
@@ -173,68 +175,109 @@ class Reader {
   std::string source_;
 };
 
-// nlohmann's parser callback that rejects a key given twice in one object: left alone, the last
-// one would quietly win, and a repeated key is as likely a mistake as an unknown one. It follows
-// the parser through objects and arrays to name the repeated key by its JSON pointer.
-class DuplicateKeyCheck {
+// Builds the document from nlohmann's SAX events (its callback parser rescans an array after
+// each object in it, which makes long arrays quadratic). On the way it rejects a key given twice
+// in one object (left alone, the last one would quietly win, and a repeated key is as likely a
+// mistake as an unknown one) and nesting no scene needs, naming each by its JSON pointer.
+class DocumentBuilder {
  public:
-  explicit DuplicateKeyCheck(const Reader& reader) : reader_(reader) {}
+  explicit DocumentBuilder(const Reader& reader) : reader_(reader) {}
 
-  bool operator()(Json::parse_event_t event, const Json& parsed) {
-    using Event = Json::parse_event_t;
-    switch (event) {
-      case Event::object_start:
-        open_.push_back(Level{.is_object = true});
-        break;
-      case Event::array_start:
-        open_.push_back(Level{.is_object = false});
-        break;
-      case Event::key: {
-        Level& object = open_.back();
-        object.key = parsed.get<std::string>();
-        if (!object.keys.insert(object.key).second) {
-          reader_.fail(pointer(), "duplicate key \"" + object.key + "\"; expected each key once");
-        }
-        break;
-      }
-      case Event::object_end:
-      case Event::array_end:
-        open_.pop_back();
-        value_done();
-        break;
-      case Event::value:
-        value_done();
-        break;
+  // The document, once nlohmann's sax_parse has returned true.
+  [[nodiscard]] Json take() { return std::move(root_); }
+
+  bool null() { return add(Json(nullptr)); }
+  bool boolean(bool value) { return add(Json(value)); }
+  bool number_integer(Json::number_integer_t value) { return add(Json(value)); }
+  bool number_unsigned(Json::number_unsigned_t value) { return add(Json(value)); }
+  bool number_float(Json::number_float_t value, const Json::string_t&) { return add(Json(value)); }
+  bool string(Json::string_t& value) { return add(Json(std::move(value))); }
+  bool binary(Json::binary_t& value) { return add(Json::binary(std::move(value))); }
+
+  bool start_object(std::size_t) { return open(Json::object()); }
+  bool start_array(std::size_t) { return open(Json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+
+  bool key(Json::string_t& key) {
+    Level& object = open_.back();
+    object.key = std::move(key);
+    if (object.value->contains(object.key)) {
+      reader_.fail(pointer(), "duplicate key \"" + object.key + "\"; expected each key once");
     }
-    return true;  // keep every value: this check only looks
+    return true;
+  }
+
+  // Malformed JSON: nlohmann's exception says what and where; the caller words it.
+  template <class Exception>
+  bool parse_error(std::size_t, const std::string&, const Exception& error) {
+    throw error;
   }
 
  private:
-  // An object or array the parser is inside, and where in it the parser is.
+  // An array or object the parser is inside, and the key of the member being read.
   struct Level {
-    bool is_object = true;
-    std::set<std::string> keys{};  // an object's keys so far
-    std::string key{};             // an object's current key
-    std::size_t index = 0;         // an array's current element
+    Json* value = nullptr;
+    std::string key{};
   };
 
-  // A value has ended; inside an array, the next one has the next index.
-  void value_done() {
-    if (!open_.empty() && !open_.back().is_object) {
-      ++open_.back().index;
+  // Puts `value` where the parser is: the document itself, the end of an array or the current
+  // key of an object. Arrays only grow at their end, so a Json* into one stays valid while the
+  // parser is inside that element.
+  Json& place(Json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return root_;
     }
+    Level& level = open_.back();
+    if (level.value->is_array()) {
+      auto& array = level.value->get_ref<Json::array_t&>();
+      array.push_back(std::move(value));
+      return array.back();
+    }
+    return level.value->get_ref<Json::object_t&>()
+        .emplace(level.key, std::move(value))
+        .first->second;
   }
 
-  // The JSON pointer of the current key or element, e.g. /objects/0/radius.
+  bool add(Json value) {
+    place(std::move(value));
+    return true;
+  }
+
+  bool open(Json container) {
+    if (open_.size() >= kMaxNesting) {
+      reader_.fail(pointer(), "expected at most " + std::to_string(kMaxNesting) +
+                                  " nested arrays and objects");
+    }
+    Json& placed = place(std::move(container));
+    open_.push_back(Level{.value = &placed});
+    return true;
+  }
+
+  bool close() {
+    open_.pop_back();
+    return true;
+  }
+
+  // The JSON pointer of the value being read, e.g. /objects/0/radius. Every enclosing array
+  // already holds the element the parser is inside; the innermost one is about to get another.
   std::string pointer() const {
     std::string text;
-    for (const Level& level : open_) {
-      text += "/" + (level.is_object ? pointer_token(level.key) : std::to_string(level.index));
+    for (std::size_t i = 0; i < open_.size(); ++i) {
+      const Level& level = open_[i];
+      if (level.value->is_object()) {
+        text += "/" + pointer_token(level.key);
+      } else {
+        const std::size_t size = level.value->size();
+        text += "/" + std::to_string(i + 1 < open_.size() ? size - 1 : size);
+      }
     }
     return text;
   }
 
   const Reader& reader_;
+  Json root_;
   std::vector<Level> open_;
 };
 
@@ -454,18 +497,15 @@ SceneError::SceneError(std::string_view source, std::string_view place, std::str
 
 Scene parse_scene(std::string_view json_text, std::string_view source_name) {
   const std::string source(source_name);
-  Json json;
   const Reader reader(source);
-  DuplicateKeyCheck duplicates(reader);
+  DocumentBuilder builder(reader);
   try {
-    json = Json::parse(json_text, [&duplicates](int, Json::parse_event_t event, Json& parsed) {
-      return duplicates(event, parsed);
-    });
+    Json::sax_parse(json_text, &builder);
   } catch (const nlohmann::json::parse_error& error) {
     throw SceneError(source, line_column(json_text, error.byte),
                      "expected valid JSON (" + parse_problem(error) + ")");
   }
-  Scene scene = read_scene(reader, json);
+  Scene scene = read_scene(reader, builder.take());
   scene.name = std::filesystem::path(source).stem().string();
   return scene;
 }

@@ -152,6 +152,31 @@ TEST(SceneFileTest, TheSameKeyInDifferentObjectsIsNoDuplicate) {
       "test.json")));
 }
 
+TEST(SceneFileTest, AnArrayOfAMillionObjectsIsReadToItsEnd) {
+  // Each object used to make the parser rescan the whole array, so a million took minutes: far
+  // past the test's timeout. Read once, they take a fraction of a second.
+  std::string objects;
+  objects.reserve(3'000'000);
+  for (int i = 0; i < 1'000'000; ++i) {
+    objects += i == 0 ? "{}" : ", {}";
+  }
+  const std::string text = example_with(R"("objects": [)", R"("objects": [)" + objects + ", ");
+  // The whole document is parsed before any of it is read as a scene.
+  EXPECT_EQ(error_of(text), "test.json:/objects/0/type: missing; expected \"sphere\" or \"plane\"");
+}
+
+TEST(SceneFileTest, NestingDeeperThan32IsAnErrorAtTheFirstValueTooDeep) {
+  // A scene nests 4 deep; a file of nothing but '[' would otherwise hold one level per byte.
+  std::string pointer = "/image";  // the top-level object is level 1, this array level 2
+  for (int level = 3; level <= 33; ++level) {
+    pointer += "/0";
+  }
+  EXPECT_EQ(error_of(example_with(
+                R"("image":   {"width": 300, "height": 200})",
+                R"("image": )" + std::string(1000, '[') + "1" + std::string(1000, ']'))),
+            "test.json:" + pointer + ": expected at most 32 nested arrays and objects");
+}
+
 TEST(SceneFileTest, MissingFieldIsAnError) {
   EXPECT_EQ(error_of(example_with(R"("radius": 2, )", "")),
             "test.json:/objects/0/radius: missing; expected a positive number");
