@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -489,6 +488,13 @@ std::string parse_problem(const nlohmann::json::parse_error& error) {
   return colon == std::string::npos ? text : text.substr(colon + 2);
 }
 
+// The error for a scene of more than kMaxSceneFileBytes; `got` says how much more.
+SceneError too_large(const std::string& source, const std::string& got) {
+  return SceneError(source, "1:1",
+                    "expected a scene file of at most 16 MiB (" +
+                        std::to_string(kMaxSceneFileBytes) + " bytes), got " + got);
+}
+
 }  // namespace
 
 SceneError::SceneError(std::string_view source, std::string_view place, std::string_view expected)
@@ -497,6 +503,9 @@ SceneError::SceneError(std::string_view source, std::string_view place, std::str
 
 Scene parse_scene(std::string_view json_text, std::string_view source_name) {
   const std::string source(source_name);
+  if (json_text.size() > kMaxSceneFileBytes) {
+    throw too_large(source, std::to_string(json_text.size()) + " bytes");
+  }
   const Reader reader(source);
   DocumentBuilder builder(reader);
   try {
@@ -511,22 +520,40 @@ Scene parse_scene(std::string_view json_text, std::string_view source_name) {
 }
 
 Scene load_scene(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(file, error);
   // A directory opens as a stream that reads nothing, which would be reported as empty JSON.
-  std::error_code ignored;
-  if (std::filesystem::is_directory(file, ignored)) {
-    throw SceneError(file.string(), "1:1", "expected a scene file, got a directory");
+  if (std::filesystem::is_directory(status)) {
+    throw SceneError(name, "1:1", "expected a scene file, got a directory");
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     const std::string reason = std::strerror(errno);
-    throw SceneError(file.string(), "1:1", "expected a readable scene file (" + reason + ")");
+    throw SceneError(name, "1:1", "expected a readable scene file (" + reason + ")");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // A regular file says its size; anything else (a device, a FIFO) may never end, so it is read
+  // a block at a time, no further than the limit. A regular file replaced after this check is
+  // bounded the same way.
+  if (std::filesystem::is_regular_file(status)) {
+    const std::uintmax_t size = std::filesystem::file_size(file, error);
+    if (!error && size > kMaxSceneFileBytes) {
+      throw too_large(name, std::to_string(size) + " bytes");
+    }
+  }
+  std::string text;
+  std::vector<char> block(std::size_t{1} << 16);
+  do {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    text.append(block.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSceneFileBytes) {
+      throw too_large(name, "more");
+    }
+  } while (in);
   if (in.bad()) {
-    throw SceneError(file.string(), "1:1", "expected a readable scene file");
+    throw SceneError(name, "1:1", "expected a readable scene file");
   }
-  return parse_scene(text.str(), file.string());
+  return parse_scene(text, name);
 }
 
 }  // namespace pygmy

@@ -1,8 +1,20 @@
 // Tests of scene file parsing: the bundled scenes, and one test per kind of bad scene.
 #include "pygmy/scene_file.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -41,6 +53,56 @@ std::string error_of(const std::string& text) {
     return error.what();
   }
   return "no error";
+}
+
+// The message of the SceneError that loading `file` throws.
+std::string load_error_of(const std::filesystem::path& file) {
+  try {
+    static_cast<void>(load_scene(file));
+  } catch (const SceneError& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+// A scratch path for this test, unique to this run of the binary.
+std::filesystem::path scratch_path(const std::string& name) {
+  return std::filesystem::path(::testing::TempDir()) /
+         (name + "_" + std::to_string(::getpid()) + ".json");
+}
+
+// Writes `bytes` spaces into the FIFO at `path` once a reader opens it (giving up after 20 s
+// without one), stopping early when the reader leaves. The reader leaving raises SIGPIPE for
+// this thread: blocked here, it is taken back before the thread ends.
+void feed_fifo(const std::filesystem::path& path, std::size_t bytes) {
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
+  int fd = -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (fd < 0 && std::chrono::steady_clock::now() < deadline) {
+    fd = ::open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);  // ENXIO until a reader opens
+    if (fd < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  if (fd < 0) {
+    return;
+  }
+  ::fcntl(fd, F_SETFL, 0);
+  const std::string chunk(1 << 16, ' ');
+  std::size_t written = 0;
+  while (written < bytes) {
+    const ssize_t n = ::write(fd, chunk.data(), chunk.size());
+    if (n < 0 && errno != EINTR) {
+      break;
+    }
+    written += n < 0 ? 0 : static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  const timespec now{};
+  static_cast<void>(sigtimedwait(&pipe_signal, nullptr, &now));
 }
 
 TEST(SceneFileTest, ParsesTheDesignExample) {
@@ -101,6 +163,49 @@ TEST(SceneFileTest, ADirectoryIsNamedAsNotASceneFile) {
     EXPECT_EQ(std::string(error.what()),
               kScenesDir.string() + ":1:1: expected a scene file, got a directory");
   }
+}
+
+TEST(SceneFileTest, ADeviceThatNeverEndsIsReadOnlyUpToTheSizeLimit) {
+  EXPECT_EQ(load_error_of("/dev/zero"),
+            "/dev/zero:1:1: expected a scene file of at most 16 MiB (16777216 bytes), got more");
+}
+
+TEST(SceneFileTest, AFifoIsReadOnlyUpToTheSizeLimit) {
+  const std::filesystem::path fifo = scratch_path("scene_fifo");
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer(feed_fifo, fifo, kMaxSceneFileBytes + (1 << 20));
+  const std::string message = load_error_of(fifo);
+  writer.join();
+  std::filesystem::remove(fifo);
+  EXPECT_EQ(
+      message,
+      fifo.string() + ":1:1: expected a scene file of at most 16 MiB (16777216 bytes), got more");
+}
+
+TEST(SceneFileTest, AHugeRegularFileIsRefusedBeforeItIsRead) {
+  // A sparse terabyte: reading it would take hours and all the memory there is.
+  const std::filesystem::path huge = scratch_path("scene_huge");
+  std::ofstream(huge).close();
+  std::error_code error;
+  std::filesystem::resize_file(huge, std::uintmax_t{1} << 40, error);
+  if (error) {
+    std::filesystem::remove(huge);
+    GTEST_SKIP() << "no sparse file of a terabyte here: " << error.message();
+  }
+  const std::string message = load_error_of(huge);
+  std::filesystem::remove(huge);
+  EXPECT_EQ(message, huge.string() +
+                         ":1:1: expected a scene file of at most 16 MiB (16777216 "
+                         "bytes), got 1099511627776 bytes");
+}
+
+TEST(SceneFileTest, SceneTextOverTheSizeLimitIsRefusedUnparsed) {
+  EXPECT_EQ(error_of(std::string(kMaxSceneFileBytes + 1, ' ')),
+            "test.json:1:1: expected a scene file of at most 16 MiB (16777216 bytes), got "
+            "16777217 bytes");
+  // At the limit, the text is parsed (and found to hold no JSON).
+  EXPECT_EQ(error_of(std::string(kMaxSceneFileBytes, ' ')).rfind("test.json:1:16777217: ", 0), 0U);
 }
 
 TEST(SceneFileTest, MalformedJsonIsReportedByLineAndColumn) {
