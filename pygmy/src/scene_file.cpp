@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,10 @@ using Json = nlohmann::json;
 // Reflections recurse into every object hit, so the cost grows quickly with depth.
 constexpr int kMaxTraceDepth = 16;
 constexpr int kMaxOcclusionSamples = 10000;
+// The largest magnitude of any number in a scene. Doubles still tell apart positions an eighth of
+// a unit apart there, and the squares and products of a bounce (up to about 1e90) stay far from
+// overflowing into infinities, which would end as NaN: a sphere of radius 1e300 would vanish.
+constexpr double kMaxMagnitude = 1e15;
 // A scene nests four deep (/shaders/ball/occlusion/samples); the limit keeps a file of nothing but
 // '[' from costing a level of bookkeeping per byte.
 constexpr std::size_t kMaxNesting = 32;
@@ -43,6 +49,14 @@ std::string pointer_token(std::string_view key) {
   return token;
 }
 
+// `text` cut to 40 characters for a message.
+std::string shortened(std::string text) {
+  if (text.size() > 40) {
+    text = text.substr(0, 37) + "...";
+  }
+  return text;
+}
+
 // A short rendering of a value for messages ("-2", "\"cube\"", "an object").
 std::string describe(const Json& value) {
   if (value.is_object()) {
@@ -51,11 +65,7 @@ std::string describe(const Json& value) {
   if (value.is_array()) {
     return "an array";
   }
-  std::string text = value.dump();
-  if (text.size() > 40) {
-    text = text.substr(0, 37) + "...";
-  }
-  return text;
+  return shortened(value.dump());
 }
 
 std::string join(std::initializer_list<std::string_view> words) {
@@ -104,10 +114,15 @@ class Reader {
 
   double number(const Json& value, const std::string& pointer,
                 std::string_view what = "a number") const {
-    if (!value.is_number() || !std::isfinite(value.get<double>())) {
+    if (!value.is_number()) {
       fail(pointer, "expected " + std::string(what) + ", got " + describe(value));
     }
-    return value.get<double>();
+    const double x = value.get<double>();
+    if (!(std::abs(x) <= kMaxMagnitude)) {
+      fail(pointer,
+           "expected " + std::string(what) + " of magnitude at most 1e15, got " + describe(value));
+    }
+    return x;
   }
 
   double positive(const Json& value, const std::string& pointer) const {
@@ -136,6 +151,10 @@ class Reader {
   }
 
   std::uint64_t unsigned_integer(const Json& value, const std::string& pointer) const {
+    // nlohmann keeps "-0" as a signed integer, every other non-negative one as unsigned.
+    if (value.is_number_integer() && value.get<std::int64_t>() == 0) {
+      return 0;
+    }
     if (!value.is_number_unsigned()) {
       fail(pointer, "expected a non-negative integer, got " + describe(value));
     }
@@ -207,9 +226,14 @@ class DocumentBuilder {
     return true;
   }
 
-  // Malformed JSON: nlohmann's exception says what and where; the caller words it.
+  // A number too large for a double is named by its pointer. Anything else is malformed JSON:
+  // nlohmann's exception says what and where, and the caller words it.
   template <class Exception>
-  bool parse_error(std::size_t, const std::string&, const Exception& error) {
+  bool parse_error(std::size_t, const std::string& token, const Exception& error) {
+    if constexpr (std::is_same_v<Exception, Json::out_of_range>) {
+      reader_.fail(pointer(),
+                   "expected a number within the range of a double, got " + shortened(token));
+    }
     throw error;
   }
 
@@ -328,13 +352,11 @@ Shader read_shader(const Reader& r, const Json& json, const std::string& at, std
   const std::string type = r.string(r.member(json, at, "type", "\"everything\" or \"spot\""),
                                     at + "/type", "\"everything\" or \"spot\"");
   auto reflect = [&] {
-    const std::string place = at + "/reflect";
     const Json& member = r.member(json, at, "reflect", "a number from 0 to 1");
-    const double value = r.number(member, place, "a number from 0 to 1");
-    if (value < 0 || value > 1) {
-      r.fail(place, "expected a number from 0 to 1, got " + describe(member));
+    if (!member.is_number() || !(member.get<double>() >= 0 && member.get<double>() <= 1)) {
+      r.fail(at + "/reflect", "expected a number from 0 to 1, got " + describe(member));
     }
-    return value;
+    return member.get<double>();
   };
   if (type == "everything") {
     r.object(json, at, {"type", "reflect", "occlusion"});
@@ -416,9 +438,15 @@ Light read_light(const Reader& r, const Json& json, const std::string& at) {
                                     at + "/type", "\"parallel\" or \"point\"");
   if (type == "parallel") {
     r.object(json, at, {"type", "direction", "colour"});
-    const Vec3 direction =
-        r.nonzero_vec3(r.member(json, at, "direction", "the direction [x, y, z] towards the light"),
-                       at + "/direction", "the direction [x, y, z] towards the light");
+    const std::string what = "the direction [x, y, z] towards the light";
+    const Json& member = r.member(json, at, "direction", what);
+    const Vec3 direction = r.nonzero_vec3(member, at + "/direction", what);
+    // A squared length that underflows leaves the direction as it is instead of unit length.
+    if (!(glm::dot(direction, direction) >= std::numeric_limits<double>::min())) {
+      r.fail(at + "/direction", "expected " + what + " of a length that can be normalised, got [" +
+                                    member[0].dump() + ", " + member[1].dump() + ", " +
+                                    member[2].dump() + "]");
+    }
     const Colour colour = r.vec3(r.member(json, at, "colour", "the colour [r, g, b]"),
                                  at + "/colour", "the colour [r, g, b]");
     return ParallelLight{direction, colour};

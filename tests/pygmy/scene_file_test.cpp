@@ -387,6 +387,79 @@ TEST(SceneFileTest, NegativeSeedIsAnError) {
             "test.json:/seed: expected a non-negative integer, got -1");
 }
 
+TEST(SceneFileTest, ANumberBeyondTheRangeOfADoubleIsAnErrorAtItsPointer) {
+  EXPECT_EQ(error_of(example_with(R"("radius": 2)", R"("radius": 1e999)")),
+            "test.json:/objects/0/radius: expected a number within the range of a double, got "
+            "1e999");
+  EXPECT_EQ(error_of(example_with("[0.3, 0.9, 0.1]", "[0.3, -1e999, 0.1]")),
+            "test.json:/lights/0/colour/1: expected a number within the range of a double, got "
+            "-1e999");
+  EXPECT_EQ(error_of(example_with(R"("seed": 1)", R"("seed": 1)" + std::string(400, '0'))),
+            "test.json:/seed: expected a number within the range of a double, got "
+            "1000000000000000000000000000000000000...");
+  // Anywhere: in a value no scene has, and as the whole document.
+  EXPECT_EQ(error_of(example_with(R"("seed": 1,)", R"("seed": 1, "colour": [[2e308]],)")),
+            "test.json:/colour/0/0: expected a number within the range of a double, got 2e308");
+  EXPECT_EQ(error_of("1e999"),
+            "test.json:/: expected a number within the range of a double, got "
+            "1e999");
+}
+
+TEST(SceneFileTest, NumbersOfMagnitudeAbove1e15AreErrors) {
+  // Beyond 1e15 the tracer's squares and sums overflow to infinity, and infinities make NaN:
+  // a sphere of radius 1e300 would vanish, two opposite lights of 1e308 would sum to NaN.
+  EXPECT_EQ(error_of(example_with(R"("radius": 2)", R"("radius": 1e300)")),
+            "test.json:/objects/0/radius: expected a positive number of magnitude at most 1e15, "
+            "got 1e+300");
+  EXPECT_EQ(error_of(example_with("[0.3, 0.9, 0.1]", "[1e308, 0.9, 0.1]")),
+            "test.json:/lights/0/colour/0: expected a number of magnitude at most 1e15, got "
+            "1e+308");
+  EXPECT_EQ(error_of(example_with(R"("distance": 7)", R"("distance": -18446744073709551615)")),
+            "test.json:/objects/1/distance: expected a number of magnitude at most 1e15, got "
+            "-1.8446744073709552e+19");
+  EXPECT_EQ(
+      error_of(example_with(R"("back_plane": 2000.0)", R"("back_plane": 1.000000000000001e15)")),
+      "test.json:/camera/back_plane: expected a positive number of magnitude at most 1e15, "
+      "got 1.000000000000001e+15");
+  EXPECT_NO_THROW(static_cast<void>(
+      parse_scene(example_with(R"("back_plane": 2000.0)", R"("back_plane": 1e15)"), "test.json")));
+}
+
+TEST(SceneFileTest, ALightDirectionTooShortToNormaliseIsAnError) {
+  // Its squared length underflows to zero, so it would stay as it is instead of becoming unit.
+  EXPECT_EQ(error_of(example_with("[1, 1, -1]", "[1e-200, 0, 0]")),
+            "test.json:/lights/0/direction: expected the direction [x, y, z] towards the light of "
+            "a length that can be normalised, got [1e-200, 0, 0]");
+  const Scene scene = parse_scene(example_with("[1, 1, -1]", "[1e-150, 0, 0]"), "test.json");
+  EXPECT_DOUBLE_EQ(std::get<ParallelLight>(scene.lights[0]).direction().x, 1.0);
+}
+
+TEST(SceneFileTest, IntegersOutOfRangeOrWithFractionsAreErrorsAtTheirPointer) {
+  EXPECT_EQ(error_of(example_with(R"("width": 300)", R"("width": 65537)")),
+            "test.json:/image/width: expected an integer from 1 to 65536, got 65537");
+  EXPECT_EQ(error_of(example_with(R"("width": 300)", R"("width": 18446744073709551616)")),
+            "test.json:/image/width: expected an integer from 1 to 65536, got "
+            "1.8446744073709552e+19");
+  EXPECT_EQ(error_of(example_with(R"("trace_depth": 2)", R"("trace_depth": 9223372036854775808)")),
+            "test.json:/trace_depth: expected an integer from 0 to 16, got 9223372036854775808");
+  EXPECT_EQ(error_of(example_with(R"("trace_depth": 2)", R"("trace_depth": -9223372036854775809)")),
+            "test.json:/trace_depth: expected an integer from 0 to 16, got "
+            "-9.223372036854776e+18");
+  EXPECT_EQ(error_of(example_with(R"("samples": 10)", R"("samples": 1e1)")),
+            "test.json:/shaders/ball/occlusion/samples: expected an integer from 0 to 10000, got "
+            "10.0");
+  EXPECT_EQ(error_of(example_with(R"("seed": 1)", R"("seed": 1.5)")),
+            "test.json:/seed: expected a non-negative integer, got 1.5");
+  EXPECT_EQ(error_of(example_with(R"("seed": 1)", R"("seed": 18446744073709551616)")),
+            "test.json:/seed: expected a non-negative integer, got 1.8446744073709552e+19");
+  EXPECT_EQ(error_of(example_with(R"("seed": 1)", R"("seed": -9223372036854775808)")),
+            "test.json:/seed: expected a non-negative integer, got -9223372036854775808");
+}
+
+TEST(SceneFileTest, MinusZeroIsZeroForAnUnsignedSeed) {
+  EXPECT_EQ(parse_scene(example_with(R"("seed": 1)", R"("seed": -0)"), "test.json").seed, 0U);
+}
+
 TEST(SceneFileTest, ShaderKeysWithSlashesAreEscapedInThePointer) {
   EXPECT_EQ(error_of(example_with(R"("ball":  {"type": "everything")",
                                   R"("a/b~c":  {"type": "everything")")),
