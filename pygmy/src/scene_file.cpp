@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pygmy/render.hpp"
+
 namespace pygmy {
 namespace {
 
@@ -492,6 +494,47 @@ Scene read_scene(const Reader& r, const Json& json) {
   return scene;
 }
 
+// "3 objects", "1 light".
+std::string counted(std::uint64_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
+// Refuses a scene whose pixels could cost more than kMaxPixelTests: at /trace_depth when a
+// shallower depth is affordable, else at /objects.
+void check_pixel_cost(const Reader& r, const Scene& scene) {
+  if (worst_case_pixel_tests(scene) <= kMaxPixelTests) {
+    return;
+  }
+  int samples = 0;
+  for (const Object& object : scene.objects) {
+    samples = std::max(samples, occlusion_of(scene.shaders[object.shader]).samples);
+  }
+  const std::string budget = std::to_string(kMaxPixelTests);
+  const std::string lights_and_samples =
+      counted(scene.lights.size(), "light") + " and up to " +
+      counted(static_cast<std::uint64_t>(samples), "occlusion sample");
+  Scene shallower = scene;
+  shallower.trace_depth = 0;
+  const std::uint64_t flat = worst_case_pixel_tests(shallower);
+  if (flat > kMaxPixelTests) {
+    r.fail("/objects", "expected at most " + budget + " intersection tests a pixel, got up to " +
+                           std::to_string(flat) + " from " +
+                           counted(scene.objects.size(), "object") + " with " + lights_and_samples +
+                           ", even without reflections");
+  }
+  for (;;) {
+    ++shallower.trace_depth;
+    if (worst_case_pixel_tests(shallower) > kMaxPixelTests) {
+      break;
+    }
+  }
+  r.fail("/trace_depth", "expected at most " + std::to_string(shallower.trace_depth - 1) + " for " +
+                             counted(scene.objects.size(), "object") + ", " + lights_and_samples +
+                             ", got " + std::to_string(scene.trace_depth) +
+                             " (deeper, a pixel could take more than " + budget +
+                             " intersection tests)");
+}
+
 // "line:column" of the 1-based byte offset nlohmann reports.
 std::string line_column(std::string_view text, std::size_t byte) {
   const std::size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
@@ -543,6 +586,7 @@ Scene parse_scene(std::string_view json_text, std::string_view source_name) {
                      "expected valid JSON (" + parse_problem(error) + ")");
   }
   Scene scene = read_scene(reader, builder.take());
+  check_pixel_cost(reader, scene);
   scene.name = std::filesystem::path(source).stem().string();
   return scene;
 }

@@ -460,6 +460,46 @@ TEST(SceneFileTest, MinusZeroIsZeroForAnUnsignedSeed) {
   EXPECT_EQ(parse_scene(example_with(R"("seed": 1)", R"("seed": -0)"), "test.json").seed, 0U);
 }
 
+// kExample with `planes` planes for objects, one behind the other, reflecting `depth` deep, and
+// `samples` occlusion samples for them.
+std::string mirrors(int planes, int depth, int samples = 10) {
+  std::string objects;
+  for (int i = 0; i < planes; ++i) {
+    objects += std::string(i == 0 ? "" : ", ") + R"({"type": "plane", "normal": [0, 0, 1], )" +
+               R"("distance": )" + std::to_string(-50 - i) + R"(, "shader": "ball"})";
+  }
+  std::string text =
+      example_with(R"("trace_depth": 2)", R"("trace_depth": )" + std::to_string(depth));
+  const std::size_t samples_at = text.find(R"("samples": 10,)");
+  text.replace(samples_at, 14, R"("samples": )" + std::to_string(samples) + ",");
+  const std::size_t from = text.find(R"("objects": [)");
+  const std::size_t to = text.find(R"("lights")");
+  return text.replace(from, to - from, R"("objects": [)" + objects + "],\n  ");
+}
+
+TEST(SceneFileTest, FifteenMirrorsFifteenDeepAreRefusedAtTraceDepth) {
+  // Every reflection shades every other object it meets, so a pixel could take about 14^15
+  // shadings: hours. Four levels stay within the budget of 2^24 intersection tests.
+  EXPECT_EQ(error_of(mirrors(15, 15)),
+            "test.json:/trace_depth: expected at most 4 for 15 objects, 2 lights and up to 10 "
+            "occlusion samples, got 15 (deeper, a pixel could take more than 16777216 "
+            "intersection tests)");
+  EXPECT_EQ(error_of(mirrors(15, 5)),
+            "test.json:/trace_depth: expected at most 4 for 15 objects, 2 lights and up to 10 "
+            "occlusion samples, got 5 (deeper, a pixel could take more than 16777216 "
+            "intersection tests)");
+  EXPECT_EQ(parse_scene(mirrors(15, 4), "test.json").trace_depth, 4);
+}
+
+TEST(SceneFileTest, TooManyObjectsForAnAffordablePixelEvenWithoutReflectionsAreRefused) {
+  // With 2 lights and 10,000 occlusion samples each object costs 10,005 tests a shading.
+  EXPECT_EQ(error_of(mirrors(1677, 0, 10000)),
+            "test.json:/objects: expected at most 16777216 intersection tests a pixel, got up to "
+            "16778385 from 1677 objects with 2 lights and up to 10000 occlusion samples, even "
+            "without reflections");
+  EXPECT_EQ(parse_scene(mirrors(1676, 0, 10000), "test.json").objects.size(), 1676U);
+}
+
 TEST(SceneFileTest, ShaderKeysWithSlashesAreEscapedInThePointer) {
   EXPECT_EQ(error_of(example_with(R"("ball":  {"type": "everything")",
                                   R"("a/b~c":  {"type": "everything")")),
