@@ -10,6 +10,7 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -391,23 +392,33 @@ void read_shaders(const Reader& r, const Json& json, Scene& scene) {
   }
 }
 
+// Shader name → index in Scene::shaders, so that each object finds its shader without a search
+// through them all.
+using ShaderIndex = std::map<std::string, std::size_t, std::less<>>;
+
 std::size_t shader_index(const Reader& r, const Json& json, const std::string& at,
-                         const Scene& scene) {
+                         const ShaderIndex& shaders) {
   const std::string name = r.string(r.member(json, at, "shader", "the name of a shader"),
                                     at + "/shader", "the name of a shader");
-  for (std::size_t i = 0; i < scene.shaders.size(); ++i) {
-    if (scene.shaders[i].name == name) {
-      return i;
-    }
+  const auto found = shaders.find(name);
+  if (found != shaders.end()) {
+    return found->second;
   }
+  // The first few names: a message is no place for thousands.
+  constexpr std::size_t kNamesShown = 10;
   std::string known;
-  for (const Shader& shader : scene.shaders) {
-    known += (known.empty() ? "" : ", ") + shader.name;
+  std::size_t shown = 0;
+  for (auto it = shaders.begin(); it != shaders.end() && shown < kNamesShown; ++it, ++shown) {
+    known += (known.empty() ? "" : ", ") + it->first;
+  }
+  if (shaders.size() > kNamesShown) {
+    known += " (and " + std::to_string(shaders.size() - kNamesShown) + " more)";
   }
   r.fail(at + "/shader", "unknown shader \"" + name + "\"; expected one of " + known);
 }
 
-Object read_object(const Reader& r, const Json& json, const std::string& at, const Scene& scene) {
+Object read_object(const Reader& r, const Json& json, const std::string& at,
+                   const ShaderIndex& shaders) {
   if (!json.is_object()) {
     r.object(json, at, {"type"});
   }
@@ -419,7 +430,7 @@ Object read_object(const Reader& r, const Json& json, const std::string& at, con
     sphere.centre = r.vec3(r.member(json, at, "centre", "the centre [x, y, z]"), at + "/centre",
                            "the centre [x, y, z]");
     sphere.radius = r.positive(r.member(json, at, "radius", "a positive number"), at + "/radius");
-    return Object{sphere, shader_index(r, json, at, scene)};
+    return Object{sphere, shader_index(r, json, at, shaders)};
   }
   if (type == "plane") {
     r.object(json, at, {"type", "normal", "distance", "shader"});
@@ -427,7 +438,7 @@ Object read_object(const Reader& r, const Json& json, const std::string& at, con
     plane.normal = r.nonzero_vec3(r.member(json, at, "normal", "the normal [x, y, z]"),
                                   at + "/normal", "the normal [x, y, z]");
     plane.distance = r.number(r.member(json, at, "distance", "a number"), at + "/distance");
-    return Object{plane, shader_index(r, json, at, scene)};
+    return Object{plane, shader_index(r, json, at, shaders)};
   }
   r.fail(at + "/type", "unknown object type \"" + type + "\"; expected \"sphere\" or \"plane\"");
 }
@@ -475,13 +486,17 @@ Scene read_scene(const Reader& r, const Json& json) {
                                  "/trace_depth", 0, kMaxTraceDepth));
   scene.seed = r.unsigned_integer(r.member(json, "", "seed", "a non-negative integer"), "/seed");
   read_shaders(r, r.member(json, "", "shaders", "an object of named shaders"), scene);
+  ShaderIndex shaders;
+  for (std::size_t i = 0; i < scene.shaders.size(); ++i) {
+    shaders.emplace(scene.shaders[i].name, i);
+  }
 
   const Json& objects = r.member(json, "", "objects", "an array of objects");
   if (!objects.is_array()) {
     r.fail("/objects", "expected an array of objects, got " + describe(objects));
   }
   for (std::size_t i = 0; i < objects.size(); ++i) {
-    scene.objects.push_back(read_object(r, objects[i], "/objects/" + std::to_string(i), scene));
+    scene.objects.push_back(read_object(r, objects[i], "/objects/" + std::to_string(i), shaders));
   }
 
   const Json& lights = r.member(json, "", "lights", "an array of lights");

@@ -317,6 +317,20 @@ TEST(SceneFileTest, UnknownShaderNameIsAnError) {
             "test.json:/objects/0/shader: unknown shader \"glass\"; expected one of ball, floor");
 }
 
+TEST(SceneFileTest, UnknownShaderAmongManyNamesTheFirstTenAndCountsTheRest) {
+  std::string shaders;
+  for (int i = 0; i < 12; ++i) {
+    shaders += R"("s)" + std::to_string(10 + i) + R"(": {"type": "everything", "reflect": 0.5, )" +
+               R"("occlusion": {"samples": 10, "distance": 2.5}}, )";
+  }
+  std::string text = example_with(R"("shaders": {)", R"("shaders": {)" + shaders);
+  const std::string ball = R"("shader": "ball")";
+  text.replace(text.find(ball), ball.size(), R"("shader": "glass")");
+  EXPECT_EQ(error_of(text),
+            "test.json:/objects/0/shader: unknown shader \"glass\"; expected one of ball, floor, "
+            "s10, s11, s12, s13, s14, s15, s16, s17 (and 4 more)");
+}
+
 TEST(SceneFileTest, WrongTypeIsAnError) {
   EXPECT_EQ(error_of(example_with(R"("radius": 2)", R"("radius": "2")")),
             "test.json:/objects/0/radius: expected a positive number, got \"2\"");
