@@ -37,10 +37,25 @@ constexpr double kMaxMagnitude = 1e15;
 // '[' from costing a level of bookkeeping per byte.
 constexpr std::size_t kMaxNesting = 32;
 
-// A JSON pointer token: '~' and '/' escaped as RFC 6901 says.
+// `text` cut to at most `limit` bytes for a message, never inside a UTF-8 character.
+std::string shortened(std::string_view text, std::size_t limit = 40) {
+  if (text.size() <= limit) {
+    return std::string(text);
+  }
+  std::size_t cut = limit - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;  // a continuation byte: the character began before it
+  }
+  return std::string(text.substr(0, cut)) + "...";
+}
+
+// A name from the file (a key, a type, a shader) in quotes, shortened for a message.
+std::string in_quotes(std::string_view name) { return "\"" + shortened(name, 80) + "\""; }
+
+// A JSON pointer token: '~' and '/' escaped as RFC 6901 says; a long key is shortened.
 std::string pointer_token(std::string_view key) {
   std::string token;
-  for (const char c : key) {
+  for (const char c : shortened(key, 80)) {
     if (c == '~') {
       token += "~0";
     } else if (c == '/') {
@@ -50,14 +65,6 @@ std::string pointer_token(std::string_view key) {
     }
   }
   return token;
-}
-
-// `text` cut to 40 characters for a message.
-std::string shortened(std::string text) {
-  if (text.size() > 40) {
-    text = text.substr(0, 37) + "...";
-  }
-  return text;
 }
 
 // A short rendering of a value for messages ("-2", "\"cube\"", "an object").
@@ -100,7 +107,7 @@ class Reader {
     for (const auto& [key, member] : value.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         fail(pointer + "/" + pointer_token(key),
-             "unknown key \"" + key + "\"; expected one of " + join(allowed));
+             "unknown key " + in_quotes(key) + "; expected one of " + join(allowed));
       }
     }
   }
@@ -224,7 +231,8 @@ class DocumentBuilder {
     Level& object = open_.back();
     object.key = std::move(key);
     if (object.value->contains(object.key)) {
-      reader_.fail(pointer(), "duplicate key \"" + object.key + "\"; expected each key once");
+      reader_.fail(pointer(),
+                   "duplicate key " + in_quotes(object.key) + "; expected each key once");
     }
     return true;
   }
@@ -328,8 +336,8 @@ void read_camera(const Reader& r, const Json& json, Scene& scene) {
   } else if (type == "orthographic") {
     scene.camera.projection = Camera::Projection::orthographic;
   } else {
-    r.fail(at + "/type",
-           "unknown camera type \"" + type + "\"; expected \"perspective\" or \"orthographic\"");
+    r.fail(at + "/type", "unknown camera type " + in_quotes(type) +
+                             "; expected \"perspective\" or \"orthographic\"");
   }
   scene.camera.image_plane =
       r.positive(r.member(json, at, "image_plane", "a positive number"), at + "/image_plane");
@@ -378,7 +386,8 @@ Shader read_shader(const Reader& r, const Json& json, const std::string& at, std
         r, r.member(json, at, "occlusion", "an object with samples, distance"), at + "/occlusion");
     return Shader{std::move(name), shader};
   }
-  r.fail(at + "/type", "unknown shader type \"" + type + "\"; expected \"everything\" or \"spot\"");
+  r.fail(at + "/type",
+         "unknown shader type " + in_quotes(type) + "; expected \"everything\" or \"spot\"");
 }
 
 void read_shaders(const Reader& r, const Json& json, Scene& scene) {
@@ -409,12 +418,12 @@ std::size_t shader_index(const Reader& r, const Json& json, const std::string& a
   std::string known;
   std::size_t shown = 0;
   for (auto it = shaders.begin(); it != shaders.end() && shown < kNamesShown; ++it, ++shown) {
-    known += (known.empty() ? "" : ", ") + it->first;
+    known += (known.empty() ? "" : ", ") + shortened(it->first, 80);
   }
   if (shaders.size() > kNamesShown) {
     known += " (and " + std::to_string(shaders.size() - kNamesShown) + " more)";
   }
-  r.fail(at + "/shader", "unknown shader \"" + name + "\"; expected one of " + known);
+  r.fail(at + "/shader", "unknown shader " + in_quotes(name) + "; expected one of " + known);
 }
 
 Object read_object(const Reader& r, const Json& json, const std::string& at,
@@ -440,7 +449,8 @@ Object read_object(const Reader& r, const Json& json, const std::string& at,
     plane.distance = r.number(r.member(json, at, "distance", "a number"), at + "/distance");
     return Object{plane, shader_index(r, json, at, shaders)};
   }
-  r.fail(at + "/type", "unknown object type \"" + type + "\"; expected \"sphere\" or \"plane\"");
+  r.fail(at + "/type",
+         "unknown object type " + in_quotes(type) + "; expected \"sphere\" or \"plane\"");
 }
 
 Light read_light(const Reader& r, const Json& json, const std::string& at) {
@@ -472,7 +482,8 @@ Light read_light(const Reader& r, const Json& json, const std::string& at) {
                                  at + "/colour", "the colour [r, g, b]");
     return PointLight{position, colour};
   }
-  r.fail(at + "/type", "unknown light type \"" + type + "\"; expected \"parallel\" or \"point\"");
+  r.fail(at + "/type",
+         "unknown light type " + in_quotes(type) + "; expected \"parallel\" or \"point\"");
 }
 
 Scene read_scene(const Reader& r, const Json& json) {
@@ -574,6 +585,25 @@ std::string parse_problem(const nlohmann::json::parse_error& error) {
   return colon == std::string::npos ? text : text.substr(colon + 2);
 }
 
+// `text` with its control characters written \u001b, as JSON would: names from a file may hold
+// them, and a message must not steer the terminal that shows it.
+std::string printable(const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // The error for a scene of more than kMaxSceneFileBytes; `got` says how much more.
 SceneError too_large(const std::string& source, const std::string& got) {
   return SceneError(source, "1:1",
@@ -584,8 +614,8 @@ SceneError too_large(const std::string& source, const std::string& got) {
 }  // namespace
 
 SceneError::SceneError(std::string_view source, std::string_view place, std::string_view expected)
-    : std::runtime_error(std::string(source) + ":" + std::string(place) + ": " +
-                         std::string(expected)) {}
+    : std::runtime_error(printable(std::string(source) + ":" + std::string(place) + ": " +
+                                   std::string(expected))) {}
 
 Scene parse_scene(std::string_view json_text, std::string_view source_name) {
   const std::string source(source_name);

@@ -523,6 +523,34 @@ TEST(SceneFileTest, ShaderKeysWithSlashesAreEscapedInThePointer) {
             "test.json:/shaders/a~1b~0c/reflect: expected a number from 0 to 1, got 2");
 }
 
+TEST(SceneFileTest, ControlCharactersInAMessageAreEscaped) {
+  // Unescaped, a name holding ESC would steer the terminal that shows the message.
+  EXPECT_EQ(error_of(example_with(R"("shader": "ball")", R"("shader": "\u001b]0;title\u0007")")),
+            "test.json:/objects/0/shader: unknown shader \"\\u001b]0;title\\u0007\"; expected one "
+            "of ball, floor");
+  EXPECT_EQ(error_of(example_with(R"("seed": 1,)", R"("seed": 1, "\u001b[2J\n": 0,)")),
+            "test.json:/\\u001b[2J\\u000a: unknown key \"\\u001b[2J\\u000a\"; expected one of "
+            "image, camera, trace_depth, seed, shaders, objects, lights");
+}
+
+TEST(SceneFileTest, LongNamesAreShortenedInAMessage) {
+  const std::string name(1000, 'n');
+  const std::string shown = std::string(77, 'n') + "...";
+  EXPECT_EQ(error_of(example_with(R"("seed": 1,)", R"("seed": 1, ")" + name + R"(": 0,)")),
+            "test.json:/" + shown + ": unknown key \"" + shown +
+                "\"; expected one of image, camera, trace_depth, seed, shaders, objects, lights");
+  // A cut never splits a character: é takes two bytes, and 77 bytes would end inside one.
+  std::string escaped;  // 100 × é as the scene writes it
+  std::string cut;      // 38 × é, what the message keeps
+  for (int i = 0; i < 100; ++i) {
+    escaped += "\\u00e9";
+    cut += i < 38 ? "\xc3\xa9" : "";
+  }
+  EXPECT_EQ(error_of(example_with(R"("shader": "ball")", R"("shader": ")" + escaped + R"(")")),
+            "test.json:/objects/0/shader: unknown shader \"" + cut +
+                "...\"; expected one of ball, floor");
+}
+
 TEST(SceneFileTest, TopLevelMustBeAnObject) {
   EXPECT_EQ(error_of("[1, 2]"),
             "test.json:/: expected an object with image, camera, trace_depth, seed, shaders, "
