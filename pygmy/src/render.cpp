@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -168,6 +169,34 @@ std::vector<Band> split_rows(int height, int band_rows) {
 Colour trace_pixel(const Scene& scene, int x, int y) {
   Tracer tracer(scene);
   return tracer.pixel(x, y);
+}
+
+std::uint64_t worst_case_pixel_tests(const Scene& scene) {
+  constexpr std::uint64_t kMost = std::numeric_limits<std::uint64_t>::max();
+  const auto plus = [](std::uint64_t a, std::uint64_t b) { return a > kMost - b ? kMost : a + b; };
+  const auto times = [](std::uint64_t a, std::uint64_t b) {
+    return b != 0 && a > kMost / b ? kMost : a * b;
+  };
+  const std::uint64_t objects = scene.objects.size();
+  if (objects == 0) {
+    return 0;
+  }
+  int samples = 0;
+  for (const Object& object : scene.objects) {
+    if (object.shader < scene.shaders.size()) {
+      samples = std::max(samples, occlusion_of(scene.shaders[object.shader]).samples);
+    }
+  }
+  const std::uint64_t per_shading = times(
+      objects, plus(scene.lights.size(), static_cast<std::uint64_t>(std::max(samples, 0)) + 2));
+  // Shadings: one at the primary hit, then up to (N − 1)^k at reflection level k.
+  std::uint64_t shadings = 1;
+  std::uint64_t at_level = 1;
+  for (int level = 1; level <= scene.trace_depth; ++level) {
+    at_level = times(at_level, objects - 1);
+    shadings = plus(shadings, at_level);
+  }
+  return plus(objects, times(per_shading, shadings));
 }
 
 std::uint8_t to_byte(double channel) {

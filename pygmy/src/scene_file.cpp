@@ -9,14 +9,17 @@
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
-#include <set>
-#include <sstream>
+#include <limits>
+#include <map>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "pygmy/render.hpp"
 
 namespace pygmy {
 namespace {
@@ -26,11 +29,33 @@ using Json = nlohmann::json;
 // Reflections recurse into every object hit, so the cost grows quickly with depth.
 constexpr int kMaxTraceDepth = 16;
 constexpr int kMaxOcclusionSamples = 10000;
+// The largest magnitude of any number in a scene. Doubles still tell apart positions an eighth of
+// a unit apart there, and the squares and products of a bounce (up to about 1e90) stay far from
+// overflowing into infinities, which would end as NaN: a sphere of radius 1e300 would vanish.
+constexpr double kMaxMagnitude = 1e15;
+// A scene nests four deep (/shaders/ball/occlusion/samples); the limit keeps a file of nothing but
+// '[' from costing a level of bookkeeping per byte.
+constexpr std::size_t kMaxNesting = 32;
 
-// A JSON pointer token: '~' and '/' escaped as RFC 6901 says.
+// `text` cut to at most `limit` bytes for a message, never inside a UTF-8 character.
+std::string shortened(std::string_view text, std::size_t limit = 40) {
+  if (text.size() <= limit) {
+    return std::string(text);
+  }
+  std::size_t cut = limit - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+    --cut;  // a continuation byte: the character began before it
+  }
+  return std::string(text.substr(0, cut)) + "...";
+}
+
+// A name from the file (a key, a type, a shader) in quotes, shortened for a message.
+std::string in_quotes(std::string_view name) { return "\"" + shortened(name, 80) + "\""; }
+
+// A JSON pointer token: '~' and '/' escaped as RFC 6901 says; a long key is shortened.
 std::string pointer_token(std::string_view key) {
   std::string token;
-  for (const char c : key) {
+  for (const char c : shortened(key, 80)) {
     if (c == '~') {
       token += "~0";
     } else if (c == '/') {
@@ -50,11 +75,7 @@ std::string describe(const Json& value) {
   if (value.is_array()) {
     return "an array";
   }
-  std::string text = value.dump();
-  if (text.size() > 40) {
-    text = text.substr(0, 37) + "...";
-  }
-  return text;
+  return shortened(value.dump());
 }
 
 std::string join(std::initializer_list<std::string_view> words) {
@@ -86,7 +107,7 @@ class Reader {
     for (const auto& [key, member] : value.items()) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         fail(pointer + "/" + pointer_token(key),
-             "unknown key \"" + key + "\"; expected one of " + join(allowed));
+             "unknown key " + in_quotes(key) + "; expected one of " + join(allowed));
       }
     }
   }
@@ -103,10 +124,15 @@ class Reader {
 
   double number(const Json& value, const std::string& pointer,
                 std::string_view what = "a number") const {
-    if (!value.is_number() || !std::isfinite(value.get<double>())) {
+    if (!value.is_number()) {
       fail(pointer, "expected " + std::string(what) + ", got " + describe(value));
     }
-    return value.get<double>();
+    const double x = value.get<double>();
+    if (!(std::abs(x) <= kMaxMagnitude)) {
+      fail(pointer,
+           "expected " + std::string(what) + " of magnitude at most 1e15, got " + describe(value));
+    }
+    return x;
   }
 
   double positive(const Json& value, const std::string& pointer) const {
@@ -135,6 +161,10 @@ class Reader {
   }
 
   std::uint64_t unsigned_integer(const Json& value, const std::string& pointer) const {
+    // nlohmann keeps "-0" as a signed integer, every other non-negative one as unsigned.
+    if (value.is_number_integer() && value.get<std::int64_t>() == 0) {
+      return 0;
+    }
     if (!value.is_number_unsigned()) {
       fail(pointer, "expected a non-negative integer, got " + describe(value));
     }
@@ -173,68 +203,115 @@ class Reader {
   std::string source_;
 };
 
-// nlohmann's parser callback that rejects a key given twice in one object: left alone, the last
-// one would quietly win, and a repeated key is as likely a mistake as an unknown one. It follows
-// the parser through objects and arrays to name the repeated key by its JSON pointer.
-class DuplicateKeyCheck {
+// Builds the document from nlohmann's SAX events (its callback parser rescans an array after
+// each object in it, which makes long arrays quadratic). On the way it rejects a key given twice
+// in one object (left alone, the last one would quietly win, and a repeated key is as likely a
+// mistake as an unknown one) and nesting no scene needs, naming each by its JSON pointer.
+class DocumentBuilder {
  public:
-  explicit DuplicateKeyCheck(const Reader& reader) : reader_(reader) {}
+  explicit DocumentBuilder(const Reader& reader) : reader_(reader) {}
 
-  bool operator()(Json::parse_event_t event, const Json& parsed) {
-    using Event = Json::parse_event_t;
-    switch (event) {
-      case Event::object_start:
-        open_.push_back(Level{.is_object = true});
-        break;
-      case Event::array_start:
-        open_.push_back(Level{.is_object = false});
-        break;
-      case Event::key: {
-        Level& object = open_.back();
-        object.key = parsed.get<std::string>();
-        if (!object.keys.insert(object.key).second) {
-          reader_.fail(pointer(), "duplicate key \"" + object.key + "\"; expected each key once");
-        }
-        break;
-      }
-      case Event::object_end:
-      case Event::array_end:
-        open_.pop_back();
-        value_done();
-        break;
-      case Event::value:
-        value_done();
-        break;
+  // The document, once nlohmann's sax_parse has returned true.
+  [[nodiscard]] Json take() { return std::move(root_); }
+
+  bool null() { return add(Json(nullptr)); }
+  bool boolean(bool value) { return add(Json(value)); }
+  bool number_integer(Json::number_integer_t value) { return add(Json(value)); }
+  bool number_unsigned(Json::number_unsigned_t value) { return add(Json(value)); }
+  bool number_float(Json::number_float_t value, const Json::string_t&) { return add(Json(value)); }
+  bool string(Json::string_t& value) { return add(Json(std::move(value))); }
+  bool binary(Json::binary_t& value) { return add(Json::binary(std::move(value))); }
+
+  bool start_object(std::size_t) { return open(Json::object()); }
+  bool start_array(std::size_t) { return open(Json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+
+  bool key(Json::string_t& key) {
+    Level& object = open_.back();
+    object.key = std::move(key);
+    if (object.value->contains(object.key)) {
+      reader_.fail(pointer(),
+                   "duplicate key " + in_quotes(object.key) + "; expected each key once");
     }
-    return true;  // keep every value: this check only looks
+    return true;
+  }
+
+  // A number too large for a double is named by its pointer. Anything else is malformed JSON:
+  // nlohmann's exception says what and where, and the caller words it.
+  template <class Exception>
+  bool parse_error(std::size_t, const std::string& token, const Exception& error) {
+    if constexpr (std::is_same_v<Exception, Json::out_of_range>) {
+      reader_.fail(pointer(),
+                   "expected a number within the range of a double, got " + shortened(token));
+    }
+    throw error;
   }
 
  private:
-  // An object or array the parser is inside, and where in it the parser is.
+  // An array or object the parser is inside, and the key of the member being read.
   struct Level {
-    bool is_object = true;
-    std::set<std::string> keys{};  // an object's keys so far
-    std::string key{};             // an object's current key
-    std::size_t index = 0;         // an array's current element
+    Json* value = nullptr;
+    std::string key{};
   };
 
-  // A value has ended; inside an array, the next one has the next index.
-  void value_done() {
-    if (!open_.empty() && !open_.back().is_object) {
-      ++open_.back().index;
+  // Puts `value` where the parser is: the document itself, the end of an array or the current
+  // key of an object. Arrays only grow at their end, so a Json* into one stays valid while the
+  // parser is inside that element.
+  Json& place(Json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return root_;
     }
+    Level& level = open_.back();
+    if (level.value->is_array()) {
+      auto& array = level.value->get_ref<Json::array_t&>();
+      array.push_back(std::move(value));
+      return array.back();
+    }
+    return level.value->get_ref<Json::object_t&>()
+        .emplace(level.key, std::move(value))
+        .first->second;
   }
 
-  // The JSON pointer of the current key or element, e.g. /objects/0/radius.
+  bool add(Json value) {
+    place(std::move(value));
+    return true;
+  }
+
+  bool open(Json container) {
+    if (open_.size() >= kMaxNesting) {
+      reader_.fail(pointer(), "expected at most " + std::to_string(kMaxNesting) +
+                                  " nested arrays and objects");
+    }
+    Json& placed = place(std::move(container));
+    open_.push_back(Level{.value = &placed});
+    return true;
+  }
+
+  bool close() {
+    open_.pop_back();
+    return true;
+  }
+
+  // The JSON pointer of the value being read, e.g. /objects/0/radius. Every enclosing array
+  // already holds the element the parser is inside; the innermost one is about to get another.
   std::string pointer() const {
     std::string text;
-    for (const Level& level : open_) {
-      text += "/" + (level.is_object ? pointer_token(level.key) : std::to_string(level.index));
+    for (std::size_t i = 0; i < open_.size(); ++i) {
+      const Level& level = open_[i];
+      if (level.value->is_object()) {
+        text += "/" + pointer_token(level.key);
+      } else {
+        const std::size_t size = level.value->size();
+        text += "/" + std::to_string(i + 1 < open_.size() ? size - 1 : size);
+      }
     }
     return text;
   }
 
   const Reader& reader_;
+  Json root_;
   std::vector<Level> open_;
 };
 
@@ -259,8 +336,8 @@ void read_camera(const Reader& r, const Json& json, Scene& scene) {
   } else if (type == "orthographic") {
     scene.camera.projection = Camera::Projection::orthographic;
   } else {
-    r.fail(at + "/type",
-           "unknown camera type \"" + type + "\"; expected \"perspective\" or \"orthographic\"");
+    r.fail(at + "/type", "unknown camera type " + in_quotes(type) +
+                             "; expected \"perspective\" or \"orthographic\"");
   }
   scene.camera.image_plane =
       r.positive(r.member(json, at, "image_plane", "a positive number"), at + "/image_plane");
@@ -286,13 +363,11 @@ Shader read_shader(const Reader& r, const Json& json, const std::string& at, std
   const std::string type = r.string(r.member(json, at, "type", "\"everything\" or \"spot\""),
                                     at + "/type", "\"everything\" or \"spot\"");
   auto reflect = [&] {
-    const std::string place = at + "/reflect";
     const Json& member = r.member(json, at, "reflect", "a number from 0 to 1");
-    const double value = r.number(member, place, "a number from 0 to 1");
-    if (value < 0 || value > 1) {
-      r.fail(place, "expected a number from 0 to 1, got " + describe(member));
+    if (!member.is_number() || !(member.get<double>() >= 0 && member.get<double>() <= 1)) {
+      r.fail(at + "/reflect", "expected a number from 0 to 1, got " + describe(member));
     }
-    return value;
+    return member.get<double>();
   };
   if (type == "everything") {
     r.object(json, at, {"type", "reflect", "occlusion"});
@@ -311,7 +386,8 @@ Shader read_shader(const Reader& r, const Json& json, const std::string& at, std
         r, r.member(json, at, "occlusion", "an object with samples, distance"), at + "/occlusion");
     return Shader{std::move(name), shader};
   }
-  r.fail(at + "/type", "unknown shader type \"" + type + "\"; expected \"everything\" or \"spot\"");
+  r.fail(at + "/type",
+         "unknown shader type " + in_quotes(type) + "; expected \"everything\" or \"spot\"");
 }
 
 void read_shaders(const Reader& r, const Json& json, Scene& scene) {
@@ -325,23 +401,33 @@ void read_shaders(const Reader& r, const Json& json, Scene& scene) {
   }
 }
 
+// Shader name → index in Scene::shaders, so that each object finds its shader without a search
+// through them all.
+using ShaderIndex = std::map<std::string, std::size_t, std::less<>>;
+
 std::size_t shader_index(const Reader& r, const Json& json, const std::string& at,
-                         const Scene& scene) {
+                         const ShaderIndex& shaders) {
   const std::string name = r.string(r.member(json, at, "shader", "the name of a shader"),
                                     at + "/shader", "the name of a shader");
-  for (std::size_t i = 0; i < scene.shaders.size(); ++i) {
-    if (scene.shaders[i].name == name) {
-      return i;
-    }
+  const auto found = shaders.find(name);
+  if (found != shaders.end()) {
+    return found->second;
   }
+  // The first few names: a message is no place for thousands.
+  constexpr std::size_t kNamesShown = 10;
   std::string known;
-  for (const Shader& shader : scene.shaders) {
-    known += (known.empty() ? "" : ", ") + shader.name;
+  std::size_t shown = 0;
+  for (auto it = shaders.begin(); it != shaders.end() && shown < kNamesShown; ++it, ++shown) {
+    known += (known.empty() ? "" : ", ") + shortened(it->first, 80);
   }
-  r.fail(at + "/shader", "unknown shader \"" + name + "\"; expected one of " + known);
+  if (shaders.size() > kNamesShown) {
+    known += " (and " + std::to_string(shaders.size() - kNamesShown) + " more)";
+  }
+  r.fail(at + "/shader", "unknown shader " + in_quotes(name) + "; expected one of " + known);
 }
 
-Object read_object(const Reader& r, const Json& json, const std::string& at, const Scene& scene) {
+Object read_object(const Reader& r, const Json& json, const std::string& at,
+                   const ShaderIndex& shaders) {
   if (!json.is_object()) {
     r.object(json, at, {"type"});
   }
@@ -353,7 +439,7 @@ Object read_object(const Reader& r, const Json& json, const std::string& at, con
     sphere.centre = r.vec3(r.member(json, at, "centre", "the centre [x, y, z]"), at + "/centre",
                            "the centre [x, y, z]");
     sphere.radius = r.positive(r.member(json, at, "radius", "a positive number"), at + "/radius");
-    return Object{sphere, shader_index(r, json, at, scene)};
+    return Object{sphere, shader_index(r, json, at, shaders)};
   }
   if (type == "plane") {
     r.object(json, at, {"type", "normal", "distance", "shader"});
@@ -361,9 +447,10 @@ Object read_object(const Reader& r, const Json& json, const std::string& at, con
     plane.normal = r.nonzero_vec3(r.member(json, at, "normal", "the normal [x, y, z]"),
                                   at + "/normal", "the normal [x, y, z]");
     plane.distance = r.number(r.member(json, at, "distance", "a number"), at + "/distance");
-    return Object{plane, shader_index(r, json, at, scene)};
+    return Object{plane, shader_index(r, json, at, shaders)};
   }
-  r.fail(at + "/type", "unknown object type \"" + type + "\"; expected \"sphere\" or \"plane\"");
+  r.fail(at + "/type",
+         "unknown object type " + in_quotes(type) + "; expected \"sphere\" or \"plane\"");
 }
 
 Light read_light(const Reader& r, const Json& json, const std::string& at) {
@@ -374,9 +461,15 @@ Light read_light(const Reader& r, const Json& json, const std::string& at) {
                                     at + "/type", "\"parallel\" or \"point\"");
   if (type == "parallel") {
     r.object(json, at, {"type", "direction", "colour"});
-    const Vec3 direction =
-        r.nonzero_vec3(r.member(json, at, "direction", "the direction [x, y, z] towards the light"),
-                       at + "/direction", "the direction [x, y, z] towards the light");
+    const std::string what = "the direction [x, y, z] towards the light";
+    const Json& member = r.member(json, at, "direction", what);
+    const Vec3 direction = r.nonzero_vec3(member, at + "/direction", what);
+    // A squared length that underflows leaves the direction as it is instead of unit length.
+    if (!(glm::dot(direction, direction) >= std::numeric_limits<double>::min())) {
+      r.fail(at + "/direction", "expected " + what + " of a length that can be normalised, got [" +
+                                    member[0].dump() + ", " + member[1].dump() + ", " +
+                                    member[2].dump() + "]");
+    }
     const Colour colour = r.vec3(r.member(json, at, "colour", "the colour [r, g, b]"),
                                  at + "/colour", "the colour [r, g, b]");
     return ParallelLight{direction, colour};
@@ -389,7 +482,8 @@ Light read_light(const Reader& r, const Json& json, const std::string& at) {
                                  at + "/colour", "the colour [r, g, b]");
     return PointLight{position, colour};
   }
-  r.fail(at + "/type", "unknown light type \"" + type + "\"; expected \"parallel\" or \"point\"");
+  r.fail(at + "/type",
+         "unknown light type " + in_quotes(type) + "; expected \"parallel\" or \"point\"");
 }
 
 Scene read_scene(const Reader& r, const Json& json) {
@@ -403,13 +497,17 @@ Scene read_scene(const Reader& r, const Json& json) {
                                  "/trace_depth", 0, kMaxTraceDepth));
   scene.seed = r.unsigned_integer(r.member(json, "", "seed", "a non-negative integer"), "/seed");
   read_shaders(r, r.member(json, "", "shaders", "an object of named shaders"), scene);
+  ShaderIndex shaders;
+  for (std::size_t i = 0; i < scene.shaders.size(); ++i) {
+    shaders.emplace(scene.shaders[i].name, i);
+  }
 
   const Json& objects = r.member(json, "", "objects", "an array of objects");
   if (!objects.is_array()) {
     r.fail("/objects", "expected an array of objects, got " + describe(objects));
   }
   for (std::size_t i = 0; i < objects.size(); ++i) {
-    scene.objects.push_back(read_object(r, objects[i], "/objects/" + std::to_string(i), scene));
+    scene.objects.push_back(read_object(r, objects[i], "/objects/" + std::to_string(i), shaders));
   }
 
   const Json& lights = r.member(json, "", "lights", "an array of lights");
@@ -420,6 +518,47 @@ Scene read_scene(const Reader& r, const Json& json) {
     scene.lights.push_back(read_light(r, lights[i], "/lights/" + std::to_string(i)));
   }
   return scene;
+}
+
+// "3 objects", "1 light".
+std::string counted(std::uint64_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
+// Refuses a scene whose pixels could cost more than kMaxPixelTests: at /trace_depth when a
+// shallower depth is affordable, else at /objects.
+void check_pixel_cost(const Reader& r, const Scene& scene) {
+  if (worst_case_pixel_tests(scene) <= kMaxPixelTests) {
+    return;
+  }
+  int samples = 0;
+  for (const Object& object : scene.objects) {
+    samples = std::max(samples, occlusion_of(scene.shaders[object.shader]).samples);
+  }
+  const std::string budget = std::to_string(kMaxPixelTests);
+  const std::string lights_and_samples =
+      counted(scene.lights.size(), "light") + " and up to " +
+      counted(static_cast<std::uint64_t>(samples), "occlusion sample");
+  Scene shallower = scene;
+  shallower.trace_depth = 0;
+  const std::uint64_t flat = worst_case_pixel_tests(shallower);
+  if (flat > kMaxPixelTests) {
+    r.fail("/objects", "expected at most " + budget + " intersection tests a pixel, got up to " +
+                           std::to_string(flat) + " from " +
+                           counted(scene.objects.size(), "object") + " with " + lights_and_samples +
+                           ", even without reflections");
+  }
+  for (;;) {
+    ++shallower.trace_depth;
+    if (worst_case_pixel_tests(shallower) > kMaxPixelTests) {
+      break;
+    }
+  }
+  r.fail("/trace_depth", "expected at most " + std::to_string(shallower.trace_depth - 1) + " for " +
+                             counted(scene.objects.size(), "object") + ", " + lights_and_samples +
+                             ", got " + std::to_string(scene.trace_depth) +
+                             " (deeper, a pixel could take more than " + budget +
+                             " intersection tests)");
 }
 
 // "line:column" of the 1-based byte offset nlohmann reports.
@@ -446,47 +585,92 @@ std::string parse_problem(const nlohmann::json::parse_error& error) {
   return colon == std::string::npos ? text : text.substr(colon + 2);
 }
 
+// `text` with its control characters written \u001b, as JSON would: names from a file may hold
+// them, and a message must not steer the terminal that shows it.
+std::string printable(const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The error for a scene of more than kMaxSceneFileBytes; `got` says how much more.
+SceneError too_large(const std::string& source, const std::string& got) {
+  return SceneError(source, "1:1",
+                    "expected a scene file of at most 16 MiB (" +
+                        std::to_string(kMaxSceneFileBytes) + " bytes), got " + got);
+}
+
 }  // namespace
 
 SceneError::SceneError(std::string_view source, std::string_view place, std::string_view expected)
-    : std::runtime_error(std::string(source) + ":" + std::string(place) + ": " +
-                         std::string(expected)) {}
+    : std::runtime_error(printable(std::string(source) + ":" + std::string(place) + ": " +
+                                   std::string(expected))) {}
 
 Scene parse_scene(std::string_view json_text, std::string_view source_name) {
   const std::string source(source_name);
-  Json json;
+  if (json_text.size() > kMaxSceneFileBytes) {
+    throw too_large(source, std::to_string(json_text.size()) + " bytes");
+  }
   const Reader reader(source);
-  DuplicateKeyCheck duplicates(reader);
+  DocumentBuilder builder(reader);
   try {
-    json = Json::parse(json_text, [&duplicates](int, Json::parse_event_t event, Json& parsed) {
-      return duplicates(event, parsed);
-    });
+    Json::sax_parse(json_text, &builder);
   } catch (const nlohmann::json::parse_error& error) {
     throw SceneError(source, line_column(json_text, error.byte),
                      "expected valid JSON (" + parse_problem(error) + ")");
   }
-  Scene scene = read_scene(reader, json);
+  Scene scene = read_scene(reader, builder.take());
+  check_pixel_cost(reader, scene);
   scene.name = std::filesystem::path(source).stem().string();
   return scene;
 }
 
 Scene load_scene(const std::filesystem::path& file) {
+  const std::string name = file.string();
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(file, error);
   // A directory opens as a stream that reads nothing, which would be reported as empty JSON.
-  std::error_code ignored;
-  if (std::filesystem::is_directory(file, ignored)) {
-    throw SceneError(file.string(), "1:1", "expected a scene file, got a directory");
+  if (std::filesystem::is_directory(status)) {
+    throw SceneError(name, "1:1", "expected a scene file, got a directory");
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     const std::string reason = std::strerror(errno);
-    throw SceneError(file.string(), "1:1", "expected a readable scene file (" + reason + ")");
+    throw SceneError(name, "1:1", "expected a readable scene file (" + reason + ")");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // A regular file says its size; anything else (a device, a FIFO) may never end, so it is read
+  // a block at a time, no further than the limit. A regular file replaced after this check is
+  // bounded the same way.
+  if (std::filesystem::is_regular_file(status)) {
+    const std::uintmax_t size = std::filesystem::file_size(file, error);
+    if (!error && size > kMaxSceneFileBytes) {
+      throw too_large(name, std::to_string(size) + " bytes");
+    }
+  }
+  std::string text;
+  std::vector<char> block(std::size_t{1} << 16);
+  do {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    text.append(block.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSceneFileBytes) {
+      throw too_large(name, "more");
+    }
+  } while (in);
   if (in.bad()) {
-    throw SceneError(file.string(), "1:1", "expected a readable scene file");
+    throw SceneError(name, "1:1", "expected a readable scene file");
   }
-  return parse_scene(text.str(), file.string());
+  return parse_scene(text, name);
 }
 
 }  // namespace pygmy

@@ -227,5 +227,30 @@ TEST(RenderTest, NegativeLightSubtractsAndClampsToBlack) {
   EXPECT_EQ(row[5], 255);
 }
 
+TEST(RenderTest, WorstCasePixelTestsOfTheBuiltinSceneFollowTheFormula) {
+  // 12 objects, 2 lights, 10 samples, depth 2: 12 + 12·(2 + 10 + 2)·(1 + 11 + 11²).
+  EXPECT_EQ(worst_case_pixel_tests(builtin_scene()), 22356U);
+  EXPECT_LE(worst_case_pixel_tests(builtin_scene()), kMaxPixelTests);
+}
+
+TEST(RenderTest, WorstCasePixelTestsGrowWithEachTerm) {
+  Scene scene = builtin_scene();
+  scene.trace_depth = 0;
+  EXPECT_EQ(worst_case_pixel_tests(scene), 12U + 12U * 14U);
+  scene.lights.push_back(scene.lights[0]);
+  EXPECT_EQ(worst_case_pixel_tests(scene), 12U + 12U * 15U);
+  std::get<EverythingShader>(scene.shaders[0].kind).occlusion.samples = 100;
+  EXPECT_EQ(worst_case_pixel_tests(scene), 12U + 12U * 105U);
+  scene.objects.clear();
+  EXPECT_EQ(worst_case_pixel_tests(scene), 0U);
+}
+
+TEST(RenderTest, WorstCasePixelTestsSaturateInsteadOfOverflowing) {
+  Scene scene = builtin_scene();
+  scene.objects.resize(100000, scene.objects[0]);
+  scene.trace_depth = 16;
+  EXPECT_EQ(worst_case_pixel_tests(scene), std::numeric_limits<std::uint64_t>::max());
+}
+
 }  // namespace
 }  // namespace pygmy

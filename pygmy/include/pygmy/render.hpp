@@ -32,6 +32,24 @@ struct Band {
 //   std::uint8_t red = to_byte(c.r);
 [[nodiscard]] Colour trace_pixel(const Scene& scene, int x, int y);
 
+// The most intersection tests one pixel of `scene` can take, whatever its geometry. The primary
+// segment tests every object; shading a hit tests, for each light, the other objects on its
+// shadow segment, every object for occlusion reach, the other objects for each occlusion sample,
+// and the other objects against the reflected segment; and each of them the reflection hits is
+// shaded in turn, one level less deep, down to trace_depth. With N objects, L lights, S the most
+// occlusion samples of any object's shader and D the trace depth, that is at most
+//   N + N·(L + S + 2)·(1 + (N − 1) + (N − 1)² + … + (N − 1)^D),
+// here saturated at the largest std::uint64_t.
+//   std::uint64_t tests = worst_case_pixel_tests(builtin_scene());  // 22356
+//   bool affordable = tests <= kMaxPixelTests;
+[[nodiscard]] std::uint64_t worst_case_pixel_tests(const Scene& scene);
+
+// The most intersection tests a pixel of a scene file may take in the worst case (2^24, about
+// 16.8 million: a few tens of milliseconds of one core); load_scene() and parse_scene() refuse
+// a scene whose worst_case_pixel_tests() exceed it.
+//   bool affordable = worst_case_pixel_tests(scene) <= kMaxPixelTests;
+inline constexpr std::uint64_t kMaxPixelTests = std::uint64_t{1} << 24;
+
 // One colour channel as a byte: trunc(255·c) clamped to [0, 255] (no rounding; negative and
 // NaN give 0), as PyGmy's image library stored it.
 //   std::uint8_t half = to_byte(0.5);   // 127
