@@ -45,7 +45,7 @@ std::vector<Channel*> Exchange::ready(std::optional<milliseconds> timeout) {
       }
     }
     poll_workers(with_data, until);
-    expire_deadlines();
+    expire_deadlines(with_data);
     const bool settled_now = settle_ended();
     if (settled || settled_now || !with_data.empty() || workers_.empty() ||
         Clock::now() >= deadline) {
@@ -79,10 +79,14 @@ void Exchange::poll_workers(std::vector<Channel*>& with_data,
   }
 }
 
-void Exchange::expire_deadlines() {
+void Exchange::expire_deadlines(const std::vector<Channel*>& with_data) {
   const Clock::time_point now = Clock::now();
   for (const auto& worker : workers_) {
     if (!worker->deadline || *worker->deadline > now || worker->exited) continue;
+    // What it sent in time (while another's value held the exchange up) is taken, not refused.
+    const bool has_data =
+        std::find(with_data.begin(), with_data.end(), &worker->channel) != with_data.end();
+    if (has_data && worker->stopping == Worker::Stopping::no) continue;
     Process* process = worker->process();
     switch (worker->stopping) {
       case Worker::Stopping::no: {

@@ -224,7 +224,7 @@ class Exchange {
   bool fork_refused(const std::system_error& error);
   // The poll loop (exchange_poll.cpp).
   void poll_workers(std::vector<Channel*>& with_data, std::optional<Clock::time_point> until);
-  void expire_deadlines();
+  void expire_deadlines(const std::vector<Channel*>& with_data);
   // Reuse (exchange_reuse.cpp): results in, the next tasks out.
   void after_delivery(Worker& worker, std::size_t frames_before);
   void hand_over(Worker& worker);
