@@ -119,6 +119,29 @@ std::optional<std::size_t> Exchange::task_of(const Channel& channel) const {
   return std::nullopt;
 }
 
+std::optional<Exchange::milliseconds> Exchange::task_elapsed(const Channel& channel) const {
+  for (const auto& worker : workers_) {
+    if (&worker->channel == &channel && !worker->tasks.empty()) {
+      return std::chrono::duration_cast<milliseconds>(Clock::now() - worker->started);
+    }
+  }
+  return std::nullopt;
+}
+
+void Exchange::set_task_timeout(std::optional<milliseconds> timeout) {
+  if (timeout && timeout->count() <= 0) {
+    throw std::invalid_argument("pprocess::Exchange: a task timeout must be positive");
+  }
+  options_.task_timeout = timeout;
+  for (const auto& worker : workers_) {
+    // Tasks being ended keep their grace period; those that delivered have no deadline.
+    const bool on_time = worker->delivered && !options_.continuous;
+    if (worker->stopping != Worker::Stopping::no || worker->tasks.empty() || on_time) continue;
+    worker->deadline.reset();
+    if (timeout) worker->deadline = worker->started + *timeout;
+  }
+}
+
 void Exchange::deliver(Channel& channel) {
   Worker& worker = *worker_of(channel);
   const std::size_t before = detail::ChannelAccess::frames_received(channel);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -38,7 +39,8 @@ struct Command {
   std::string scene_file;  // empty: the built-in PyGmy scene
   std::string output = "test.tif";
   unsigned jobs = pprocess::available_cpus();
-  std::optional<int> band_rows;  // unset: the scheduler's default
+  std::optional<int> band_rows;        // unset: the scheduler's default
+  std::optional<double> band_timeout;  // seconds; unset: the rule of band_deadline()
   std::string scheduler{pygmy::schedulers::kDefaultScheduler};
   std::optional<std::uint64_t> seed;
   std::string size;  // "WxH"
@@ -161,6 +163,10 @@ int run_render(const Command& command) {
   plan.scheduler = command.scheduler;
   plan.processes = command.jobs;
   plan.band_rows = command.band_rows;
+  if (command.band_timeout) {
+    plan.band_timeout = std::chrono::milliseconds(
+        std::max<long long>(1, std::llround(*command.band_timeout * 1000)));
+  }
   plan.progress = [&bar](int done, int total) { bar.update(done, total); };
   const unsigned processes = schedulers::workers_for(plan);
   const int band_rows = schedulers::band_rows_for(scene, plan);
@@ -198,6 +204,12 @@ int run_render(const Command& command) {
       held.emplace();
     }
     output.commit(rendered.image);
+  }
+  if (const std::optional<unsigned> allowed = rendered.stats.processes_allowed) {
+    std::fprintf(stderr,
+                 "pygmy: warning: the system allowed %u of the %u processes asked for (out of "
+                 "processes or descriptors); the render went on with those\n",
+                 *allowed, processes);
   }
   if (!command.quiet) {
     const schedulers::RenderStats& stats = rendered.stats;
@@ -261,6 +273,11 @@ int main(int argc, char** argv) {
   render->add_option("--bits", command.bits, "Bits per sample")
       ->capture_default_str()
       ->check(CLI::IsMember({8, 16}));
+  render
+      ->add_option("--band-timeout", command.band_timeout,
+                   "Seconds after which a band still running is ended and rendered again "
+                   "(default: 20 times the median band so far, at least 30)")
+      ->check(CLI::PositiveNumber);
   render->add_flag("-q,--quiet", command.quiet, "No progress bar and no summary line");
   render->footer(
       "Examples:\n"

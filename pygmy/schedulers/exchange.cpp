@@ -13,7 +13,7 @@ namespace pygmy::schedulers {
 
 Failures run_exchange(Pass& pass, const std::vector<int>& todo) {
   BandExchange exchange(pass, todo, /*reuse=*/false, [&pass](int band, pprocess::Channel& channel) {
-    pass.receive_piece(band, channel);
+    return pass.receive_piece(band, channel);
   });
   // Each process sends its band a piece at a time, as it renders it.
   auto render_band_task = exchange.manage([&pass](pprocess::Channel& channel, int index) {
@@ -22,7 +22,7 @@ Failures run_exchange(Pass& pass, const std::vector<int>& todo) {
   });
   for (int index : todo) render_band_task(index);
   exchange.finish();
-  pass.forked(exchange.forks());
+  pass.ran(exchange);
   pass.add_incomplete(todo, exchange.failures);
   return std::move(exchange.failures);
 }
@@ -60,6 +60,7 @@ Failures run_shared(Pass& pass, const std::vector<int>& todo) {
   BandExchange exchange(pass, todo, /*reuse=*/false, [&](int band, pprocess::Channel& channel) {
     static_cast<void>(channel.receive<bool>());
     pass.deliver(band, framebuffer.rows(pass.band(band), row_bytes), channel.pid());
+    return true;
   });
   auto render_band_task =
       exchange.manage([&pass, &framebuffer, row_bytes](pprocess::Channel& channel, int index) {
@@ -68,7 +69,7 @@ Failures run_shared(Pass& pass, const std::vector<int>& todo) {
       });
   for (int index : todo) render_band_task(index);
   exchange.finish();
-  pass.forked(exchange.forks());
+  pass.ran(exchange);
   return std::move(exchange.failures);
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 Failures run_map_of(Pass& pass, const std::vector<int>& todo, bool reuse) {
   using Result = std::pair<long, Pixels>;  // the worker, its band's pixels
-  pprocess::Map<Result> results({.limit = pass.processes(), .reuse = reuse});
+  TimedBands<pprocess::Map<Result>> results(pass, reuse);
   results([&pass](int index) { return Result(::getpid(), pass.render(index)); }, todo);
   Failures failures;
   for (std::size_t k = 0; k < todo.size(); ++k) {
@@ -26,7 +26,7 @@ Failures run_map_of(Pass& pass, const std::vector<int>& todo, bool reuse) {
       failures.add(todo[k], late);
     }
   }
-  pass.forked(results.forks());
+  pass.ran(results);
   return failures;
 }
 

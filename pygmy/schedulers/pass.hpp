@@ -4,10 +4,12 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -37,6 +39,26 @@ struct Tally {
   std::size_t forks = 0;
   std::vector<long> band_worker;   // the worker (a pid, or a thread's number) of each band
   std::vector<int> rows_received;  // of each band streamed in pieces, in this pass
+  std::optional<unsigned> processes_allowed;  // when the system refused some processes
+};
+
+// The deadline of bands: the plan's, or band_deadline() of the bands timed so far.
+class BandTimer {
+ public:
+  explicit BandTimer(std::optional<std::chrono::milliseconds> fixed) : fixed_(fixed) {}
+  // The deadline of bands now.
+  [[nodiscard]] std::optional<std::chrono::milliseconds> deadline() const {
+    return fixed_ ? fixed_ : band_deadline(finished_);
+  }
+  // Records a band that took `elapsed`; returns the deadline from now on.
+  std::optional<std::chrono::milliseconds> finished(std::chrono::milliseconds elapsed) {
+    finished_.push_back(elapsed);
+    return deadline();
+  }
+
+ private:
+  std::optional<std::chrono::milliseconds> fixed_;
+  std::vector<std::chrono::milliseconds> finished_;
 };
 
 // One pass over some bands: the image being filled and what the pass reports.
@@ -56,23 +78,27 @@ class Pass {
   // Renders band `index` straight into `rows` (the image's, or a shared framebuffer's).
   void render_into(int index, std::span<std::uint8_t> rows) const;
 
-  // Receives band `index` from `channel` straight into its rows of the image.
-  void receive(int index, pprocess::Channel& channel);
+  // Receives band `index` from `channel` straight into its rows of the image. True: it is done.
+  bool receive(int index, pprocess::Channel& channel);
 
   // Renders band `index` a piece of about 32 KiB of rows at a time, each passed to `send`: a
   // fresh process writes to a few pages of its own, not to as many as the band has.
   void render_in_pieces(int index,
                         const std::function<void(std::span<const std::uint8_t>)>& send) const;
-  // Receives the next piece of band `index` straight into its rows; the last one completes it.
-  void receive_piece(int index, pprocess::Channel& channel);
+  // Receives the next piece of band `index` straight into its rows. True: that was the last.
+  bool receive_piece(int index, pprocess::Channel& channel);
   // The bands of `todo` not received whole (their process ended part way), as failures.
   void add_incomplete(const std::vector<int>& todo, Failures& failures) const;
   // Copies a rendered band into the image.
   void deliver(int index, std::span<const std::uint8_t> pixels, long worker);
   // Counts a band as done (its pixels are already in place).
   void mark_done(int index, long worker);
-  // Counts processes forked.
-  void forked(std::size_t count) { tally_.forks += count; }
+  // Counts what an exchange did: processes forked, and how many it could run at once.
+  void ran(const pprocess::Exchange& exchange) {
+    tally_.forks += exchange.forks();
+    if (exchange.limit() < processes())
+      tally_.processes_allowed = static_cast<unsigned>(exchange.limit());
+  }
 
   [[nodiscard]] const RenderPlan& plan() const { return plan_; }
   [[nodiscard]] unsigned processes() const { return std::max(plan_.processes, 1U); }
@@ -94,29 +120,51 @@ class Pass {
   Tally& tally_;
 };
 
-// An Exchange whose results are bands: `store` takes each as it arrives, and a task that fails
-// (its process died, or sent no band) is kept in `failures` for the next pass. A task's id is
-// its position in `todo`.
+// The options of a scheduler's exchange: its workers, and the bands' deadline as planned.
+pprocess::Options exchange_options(const Pass& pass, bool reuse);
+
+// An Exchange whose results are bands: `store` takes each as it arrives (saying whether its band
+// is complete), a task that fails (its process died, ran past its deadline, or sent no band) is
+// kept in `failures` for the next pass, and the deadline follows the bands timed so far. A
+// task's id is its position in `todo`.
 class BandExchange : public pprocess::Exchange {
  public:
-  using Store = std::function<void(int band, pprocess::Channel&)>;
+  using Store = std::function<bool(int band, pprocess::Channel&)>;
 
   BandExchange(const Pass& pass, const std::vector<int>& todo, bool reuse, Store store)
-      : Exchange({.limit = pass.processes(), .reuse = reuse}),
+      : Exchange(exchange_options(pass, reuse)),
+        timer_(pass.plan().band_timeout),
         todo_(todo),
         store_(std::move(store)) {}
 
   Failures failures;
 
  protected:
-  void store_data(pprocess::Channel& channel) override {
-    store_(todo_[task_of(channel).value()], channel);
-  }
+  void store_data(pprocess::Channel& channel) override;
   void task_failed(std::size_t task, std::exception_ptr reason) override;
 
  private:
+  BandTimer timer_;
   const std::vector<int>& todo_;
   Store store_;
+};
+
+// A Map or Queue of bands whose deadline follows the bands timed so far.
+template <class Base>
+class TimedBands : public Base {
+ public:
+  TimedBands(const Pass& pass, bool reuse)
+      : Base(exchange_options(pass, reuse)), timer_(pass.plan().band_timeout) {}
+
+ protected:
+  void store_data(pprocess::Channel& channel) override {
+    const auto elapsed = this->task_elapsed(channel);
+    Base::store_data(channel);
+    if (elapsed) this->set_task_timeout(timer_.finished(*elapsed));
+  }
+
+ private:
+  BandTimer timer_;
 };
 
 // The schedulers, one file each; the table in schedulers.cpp lists them.

@@ -7,13 +7,13 @@ namespace pygmy::schedulers {
 
 Failures run_pool(Pass& pass, const std::vector<int>& todo) {
   BandExchange exchange(pass, todo, /*reuse=*/true, [&pass](int band, pprocess::Channel& channel) {
-    pass.receive(band, channel);
+    return pass.receive(band, channel);
   });
   auto render_band_task =
       exchange.manage(pprocess::MakeReusable([&pass](int index) { return pass.render(index); }));
   for (int index : todo) render_band_task(index);
   exchange.finish();
-  pass.forked(exchange.forks());
+  pass.ran(exchange);
   return std::move(exchange.failures);
 }
 

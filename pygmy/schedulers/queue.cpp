@@ -13,7 +13,7 @@ namespace pygmy::schedulers {
 
 Failures run_queue(Pass& pass, const std::vector<int>& todo) {
   using Result = std::tuple<int, long, Pixels>;  // the band, the worker, its pixels
-  pprocess::Queue<Result> queue({.limit = pass.processes()});
+  TimedBands<pprocess::Queue<Result>> queue(pass, false);
   auto render_band_task = queue.manage(pprocess::MakeParallel(
       [&pass](int index) { return Result(index, ::getpid(), pass.render(index)); }));
   for (int index : todo) render_band_task(index);
@@ -35,7 +35,7 @@ Failures run_queue(Pass& pass, const std::vector<int>& todo) {
   for (int index : todo) {
     if (!delivered.count(index)) failures.bands.push_back(index);
   }
-  pass.forked(queue.forks());
+  pass.ran(queue);
   return failures;
 }
 

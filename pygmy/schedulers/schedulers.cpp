@@ -82,9 +82,10 @@ void Pass::render_into(int index, std::span<std::uint8_t> rows) const {
   render_band_into(scene_, b.y0, b.y1, rows);
 }
 
-void Pass::receive(int index, pprocess::Channel& channel) {
+bool Pass::receive(int index, pprocess::Channel& channel) {
   channel.receive_into(rows_of(index));
   mark_done(index, channel.pid());
+  return true;
 }
 
 namespace {
@@ -111,14 +112,16 @@ void Pass::render_in_pieces(int index,
   }
 }
 
-void Pass::receive_piece(int index, pprocess::Channel& channel) {
+bool Pass::receive_piece(int index, pprocess::Channel& channel) {
   const Band& b = band(index);
   int& received = tally_.rows_received[static_cast<std::size_t>(index)];
   const int y = b.y0 + received;
   const int y1 = std::min(y + piece_rows(image_), b.y1);
   channel.receive_into(image_.rows(y, y1));
   received += y1 - y;
-  if (y1 == b.y1) mark_done(index, channel.pid());
+  if (y1 < b.y1) return false;
+  mark_done(index, channel.pid());
+  return true;
 }
 
 void Pass::add_incomplete(const std::vector<int>& todo, Failures& failures) const {
@@ -145,6 +148,25 @@ void Pass::mark_done(int index, long worker) {
   tally_.rows_done += b.y1 - b.y0;
   tally_.band_worker[static_cast<std::size_t>(index)] = worker;
   if (plan_.progress) plan_.progress(tally_.rows_done, image_.height());
+}
+
+std::optional<std::chrono::milliseconds> band_deadline(
+    std::vector<std::chrono::milliseconds> finished) {
+  using std::chrono::milliseconds;
+  if (finished.empty()) return std::nullopt;
+  const auto middle = finished.begin() + static_cast<std::ptrdiff_t>(finished.size() / 2);
+  std::nth_element(finished.begin(), middle, finished.end());
+  return std::max(milliseconds(30'000), 20 * *middle);
+}
+
+pprocess::Options exchange_options(const Pass& pass, bool reuse) {
+  return {.limit = pass.processes(), .reuse = reuse, .task_timeout = pass.plan().band_timeout};
+}
+
+void BandExchange::store_data(pprocess::Channel& channel) {
+  const std::size_t task = task_of(channel).value();
+  const auto elapsed = task_elapsed(channel);
+  if (store_(todo_[task], channel) && elapsed) set_task_timeout(timer_.finished(*elapsed));
 }
 
 void BandExchange::task_failed(std::size_t task, std::exception_ptr reason) {
@@ -215,6 +237,7 @@ Rendered render(const Scene& scene, const RenderPlan& plan) {
       stats.bands = bands.size();
       stats.processes = processes;
       stats.forks = tally.forks;
+      stats.processes_allowed = tally.processes_allowed;
       stats.band_worker = number_workers(tally.band_worker, stats.workers);
       return result;
     }

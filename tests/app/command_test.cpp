@@ -72,6 +72,7 @@ struct Launch {
   std::vector<std::string> environment{};  // "NAME=value", over this process's own
   std::vector<int> ignored{};              // signals it starts ignoring (SIG_IGN), as nohup
   std::optional<rlim_t> address_space{};   // its RLIMIT_AS (ulimit -v), in bytes
+  std::optional<rlim_t> open_files{};      // its RLIMIT_NOFILE (ulimit -n)
 };
 
 // A running `pygmy` with its output captured in files of its own scratch directory; killed and
@@ -128,6 +129,10 @@ class Command {
       if (launch.address_space) {
         const rlimit limit{*launch.address_space, *launch.address_space};
         ::setrlimit(RLIMIT_AS, &limit);
+      }
+      if (launch.open_files) {
+        const rlimit limit{*launch.open_files, *launch.open_files};
+        ::setrlimit(RLIMIT_NOFILE, &limit);
       }
       ::execve(PYGMY_COMMAND, argv.data(), envp.data());
       ::_exit(127);
@@ -828,6 +833,25 @@ TEST_F(CommandTest, ASignalIgnoredWhenTheCommandStartsStaysIgnored) {
   ASSERT_EQ(outcome.exit_code, 0) << "signal " << outcome.signal << " " << outcome.err;
   const pygmy::Image image = pygmy::read_tiff(dir_ / "test.tif");
   EXPECT_TRUE(image == pygmy::render_sequential(pygmy::load_scene(dir_ / "even.json")));
+}
+
+TEST_F(CommandTest, WhenDescriptorsRunOutTheRenderGoesOnWithTheProcessesItCouldStartAndSaysSo) {
+  const Outcome outcome = run({"render", "--size", "64x40", "--band-rows", "1", "-j", "200",
+                               "--scheduler", "exchange", "-o", "out.tif"},
+                              {.open_files = 48});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(outcome.err.find("warning: the system allowed"), std::string::npos) << outcome.err;
+  EXPECT_TRUE(pygmy::read_tiff(dir_ / "out.tif") ==
+              pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 64, 40)));
+}
+
+TEST_F(CommandTest, ABandTimeoutThatIsNotAPositiveNumberIsAUsageError) {
+  for (const char* bad : {"0", "-1", "soon"}) {
+    const Outcome outcome =
+        run({"render", "--size", "8x8", "--band-timeout", bad, "-o", "out.tif"});
+    EXPECT_EQ(outcome.exit_code, 2) << bad << ": " << outcome.err;
+    EXPECT_NE(outcome.err.find("band-timeout"), std::string::npos) << outcome.err;
+  }
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <chrono>
 #include <set>
 #include <string>
 #include <tuple>
@@ -83,6 +84,21 @@ TEST_P(RetryTest, AWorkerKilledMidBandHasItsBandRenderedAgain) {
     if ((band.y0 == 16 || band.y0 == 48) && attempt == 1) ::raise(SIGKILL);
   };
   EXPECT_TRUE(render(small_scene(), plan).image == reference());
+  expect_no_child_left();
+}
+
+TEST_P(RetryTest, AStalledWorkerHasItsBandRenderedAgainAfterTheBandTimeout) {
+  RenderPlan plan;
+  plan.scheduler = GetParam();
+  plan.processes = 2;
+  plan.band_rows = 8;
+  plan.band_timeout = std::chrono::milliseconds(500);
+  plan.before_band = [](const Band& band, int attempt) {
+    if (band.y0 == 40 && attempt == 1) ::raise(SIGSTOP);
+  };
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_TRUE(rendered.image == reference());
+  EXPECT_EQ(rendered.stats.passes, 2U);
   expect_no_child_left();
 }
 
@@ -164,6 +180,15 @@ TEST(RenderStatsTest, ARetriedBandCountsItsForksAndPasses) {
   const Rendered rendered = render(small_scene(), plan);
   EXPECT_EQ(rendered.stats.passes, 2U);
   EXPECT_EQ(rendered.stats.forks, 11U);
+}
+
+TEST(BandDeadlineTest, NoneUntilABandFinishesThenTwentyMediansAndNeverUnderThirtySeconds) {
+  using std::chrono::milliseconds;
+  EXPECT_FALSE(band_deadline({}).has_value());
+  EXPECT_EQ(band_deadline({milliseconds(40), milliseconds(50), milliseconds(45)}),
+            milliseconds(30'000));
+  EXPECT_EQ(band_deadline({milliseconds(2'000), milliseconds(9'000), milliseconds(3'000)}),
+            milliseconds(60'000));
 }
 
 TEST(BandRowsTest, WithoutBandRowsEveryWorkerGetsSeveralBands) {

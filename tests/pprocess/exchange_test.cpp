@@ -403,5 +403,14 @@ TEST_F(ExchangeTest, TheDestructorAsksAProcessThatOwesWorkToEndBeforeKillingIt) 
   std::filesystem::remove(marker);
 }
 
+TEST_F(ExchangeTest, ANewTaskTimeoutAppliesToTasksAlreadyRunning) {
+  Exchange exchange({.limit = 2}, collect_);
+  exchange.start([](Channel&) { ::pause(); });
+  exchange.store(std::chrono::milliseconds(50));
+  exchange.set_task_timeout(std::chrono::milliseconds(100));
+  EXPECT_THROW(exchange.finish(), TimedOut);
+  EXPECT_FALSE(exchange.unfinished());
+}
+
 }  // namespace
 }  // namespace pprocess

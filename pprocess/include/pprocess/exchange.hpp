@@ -141,6 +141,10 @@ class Exchange {
   [[nodiscard]] bool busy() const noexcept { return workers_.size() >= limit_; }
   /// Processes forked so far (a measure of what reuse saves).
   [[nodiscard]] std::size_t forks() const noexcept { return forks_; }
+  /// Changes Options::task_timeout, for the tasks running now as for those to come (a deadline
+  /// that has already passed ends its task at the next store).
+  ///   ex.set_task_timeout(std::chrono::seconds(30));
+  void set_task_timeout(std::optional<milliseconds> timeout);
   /// Stores data until the exchange is no longer busy.
   void wait();
   /// Stores data until all work has finished.
@@ -179,6 +183,8 @@ class Exchange {
   virtual void task_failed(std::size_t task, std::exception_ptr reason);
   /// The task `channel` is working on, if it was started by this exchange.
   [[nodiscard]] std::optional<std::size_t> task_of(const Channel& channel) const;
+  /// How long the task `channel` is working on has been running.
+  [[nodiscard]] std::optional<milliseconds> task_elapsed(const Channel& channel) const;
   /// How many tasks have been submitted (started, queued or created); task ids are 0..n-1.
   [[nodiscard]] std::size_t tasks_submitted() const noexcept { return next_task_; }
   /// How many tasks have delivered or failed (continuous mode: failed).

@@ -65,6 +65,13 @@ struct RenderPlan;
 // The workers a render by `plan` runs at once: 1 for a scheduler without workers.
 [[nodiscard]] unsigned workers_for(const RenderPlan& plan);
 
+// How long a band may run when no band_timeout is given: no limit until a band has finished,
+// then 20 times the median band so far, and never less than 30 s. A stalled worker (stopped,
+// deadlocked, lost in an endless loop) is found without ending a slow but working one.
+//   auto limit = band_deadline({40ms, 50ms, 45ms});  // 30 s
+[[nodiscard]] std::optional<std::chrono::milliseconds> band_deadline(
+    std::vector<std::chrono::milliseconds> finished);
+
 // How to render: who, with how many workers, in bands of how many rows.
 //   RenderPlan plan{.scheduler = "map", .processes = 4};
 //   Rendered result = render(scene, plan);
@@ -73,6 +80,9 @@ struct RenderPlan {
   unsigned processes = 1;                          // processes (or threads) at once
   std::optional<int> band_rows{};  // rows per band (capped by most_band_rows); unset: the default
   int max_attempts = 3;            // renders of a band whose process died, at most
+  // A band still running this long is ended and rendered again (a failed attempt). Unset: the
+  // rule of band_deadline(), from the bands rendered so far.
+  std::optional<std::chrono::milliseconds> band_timeout{};
   // Called in this process as bands arrive: rows done so far, rows in all.
   std::function<void(int done, int total)> progress{};
   // Called in the worker before it renders a band (attempt 1, 2, ...): tests inject faults here.
@@ -87,6 +97,9 @@ struct RenderStats {
   unsigned processes = 0;  // processes (or threads) at once, as planned
   std::size_t forks = 0;   // processes forked, every pass included
   std::size_t passes = 0;  // 1, plus one for each round of bands rendered again
+  // The most processes that ran at once, when the system allowed fewer than planned (fork's
+  // EAGAIN, a descriptor limit); unset when every planned process could start.
+  std::optional<unsigned> processes_allowed;
   // Which worker rendered each band (in the last pass that rendered it), numbered from 0 in
   // the order they first delivered; `workers` of them took part.
   std::vector<int> band_worker;
