@@ -40,8 +40,9 @@ std::uint64_t fingerprint(std::string_view text) {
 // what the temporaries of `name` start with, short enough for any suffix.
 std::string temporary_stem(const std::string& name) {
   const std::size_t room = NAME_MAX - kLongestSuffix;
+  std::string stem(".");
   if (1 + name.size() <= room) {
-    return "." + name;
+    return stem.append(name);
   }
   char mark[18];
   std::snprintf(mark, sizeof mark, "~%016llx", static_cast<unsigned long long>(fingerprint(name)));
@@ -49,7 +50,7 @@ std::string temporary_stem(const std::string& name) {
   while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) {
     --keep;  // not inside a UTF-8 character
   }
-  return "." + name.substr(0, keep) + mark;
+  return stem.append(name, 0, keep).append(mark);
 }
 
 // Whether `name` is a temporary whose name starts with `stem`: "<stem>.pygmy-<pid>[-<n>].tmp".
@@ -106,8 +107,10 @@ void remove_abandoned_temporaries(const std::filesystem::path& file) {
 // The name of a temporary of the file called `name` written by process `pid`:
 // ".<name>.pygmy-<pid>.tmp", or ".<name>.pygmy-<pid>-<n>.tmp" for the n-th other one at once.
 std::string temporary_name(const std::string& name, pid_t pid, int n) {
-  return temporary_stem(name) + std::string(kTag) + std::to_string(pid) +
-         (n == 0 ? "" : "-" + std::to_string(n)) + std::string(kEnding);
+  std::string temporary = temporary_stem(name);
+  temporary.append(kTag).append(std::to_string(pid));
+  if (n != 0) temporary.append("-").append(std::to_string(n));
+  return temporary.append(kEnding);
 }
 
 // The file at the end of `file`'s chain of symbolic links (it need not exist), or `file` when it

@@ -50,7 +50,10 @@ std::string shortened(std::string_view text, std::size_t limit = 40) {
 }
 
 // A name from the file (a key, a type, a shader) in quotes, shortened for a message.
-std::string in_quotes(std::string_view name) { return "\"" + shortened(name, 80) + "\""; }
+std::string in_quotes(std::string_view name) {
+  std::string quoted(1, '"');
+  return quoted.append(shortened(name, 80)).append(1, '"');
+}
 
 // A JSON pointer token: '~' and '/' escaped as RFC 6901 says; a long key is shortened.
 std::string pointer_token(std::string_view key) {
@@ -300,11 +303,12 @@ class DocumentBuilder {
     std::string text;
     for (std::size_t i = 0; i < open_.size(); ++i) {
       const Level& level = open_[i];
+      text += '/';
       if (level.value->is_object()) {
-        text += "/" + pointer_token(level.key);
+        text += pointer_token(level.key);
       } else {
         const std::size_t size = level.value->size();
-        text += "/" + std::to_string(i + 1 < open_.size() ? size - 1 : size);
+        text += std::to_string(i + 1 < open_.size() ? size - 1 : size);
       }
     }
     return text;
