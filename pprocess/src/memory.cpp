@@ -1,6 +1,7 @@
-// Memory that created processes do not inherit: one populated mapping per allocation, in huge
-// pages when it is large enough.
+// Memory that created processes do not inherit (one populated mapping per allocation, in huge
+// pages when it is large enough), and memory they share with their creator.
 #include "pprocess/memory.hpp"
+#include "pprocess/shared.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -67,6 +68,18 @@ class NotInheritedMemory final : public std::pmr::memory_resource {
 };
 
 }  // namespace
+
+namespace detail {
+
+void* map_shared(std::size_t bytes) {
+  void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) throw std::bad_alloc();
+  return memory;
+}
+
+void unmap_shared(void* memory, std::size_t bytes) noexcept { ::munmap(memory, bytes); }
+
+}  // namespace detail
 
 std::pmr::memory_resource* not_inherited_memory() noexcept {
   static NotInheritedMemory resource;  // stateless: every allocation is its own mapping

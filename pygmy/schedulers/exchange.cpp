@@ -17,8 +17,8 @@ Failures run_exchange(Pass& pass, const std::vector<int>& todo) {
   });
   // Each process sends its band a piece at a time, as it renders it.
   auto render_band_task = exchange.manage([&pass](pprocess::Channel& channel, int index) {
-    pass.render_in_pieces(index,
-                          [&channel](std::span<const std::uint8_t> piece) { channel.post(piece); });
+    pass.render_in_pieces(
+        index, [&channel](int, std::span<const std::uint8_t> piece) { channel.post(piece); });
   });
   for (int index : todo) render_band_task(index);
   exchange.finish();

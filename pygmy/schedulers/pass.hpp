@@ -81,10 +81,13 @@ class Pass {
   // Receives band `index` from `channel` straight into its rows of the image. True: it is done.
   bool receive(int index, pprocess::Channel& channel);
 
-  // Renders band `index` a piece of about 32 KiB of rows at a time, each passed to `send`: a
-  // fresh process writes to a few pages of its own, not to as many as the band has.
-  void render_in_pieces(int index,
-                        const std::function<void(std::span<const std::uint8_t>)>& send) const;
+  // Renders band `index` a piece of about 32 KiB of rows at a time, each passed to `send` with
+  // its first row: a fresh process writes to a few pages of its own, not to as many as the band
+  // has.
+  void render_in_pieces(
+      int index, const std::function<void(int y0, std::span<const std::uint8_t>)>& send) const;
+  // The rows of a piece: about 32 KiB of pixels, at least one row.
+  [[nodiscard]] int piece_rows() const;
   // Receives the next piece of band `index` straight into its rows. True: that was the last.
   bool receive_piece(int index, pprocess::Channel& channel);
   // The bands of `todo` not received whole (their process ended part way), as failures.
@@ -93,6 +96,8 @@ class Pass {
   void deliver(int index, std::span<const std::uint8_t> pixels, long worker);
   // Counts a band as done (its pixels are already in place).
   void mark_done(int index, long worker);
+  // Rows [y0, y1) of the image, to render into.
+  [[nodiscard]] std::span<std::uint8_t> image_rows(int y0, int y1) { return image_.rows(y0, y1); }
   // Counts what an exchange did: processes forked, and how many it could run at once.
   void ran(const pprocess::Exchange& exchange) {
     tally_.forks += exchange.forks();

@@ -88,27 +88,22 @@ bool Pass::receive(int index, pprocess::Channel& channel) {
   return true;
 }
 
-namespace {
-
-// Rows in a piece of a band: about 32 KiB of pixels, at least one row.
-int piece_rows(const Image& image) {
-  return std::max(1, static_cast<int>(32 * 1024 / image.row_bytes()));
+int Pass::piece_rows() const {
+  return std::max(1, static_cast<int>(32 * 1024 / image_.row_bytes()));
 }
 
-}  // namespace
-
-void Pass::render_in_pieces(int index,
-                            const std::function<void(std::span<const std::uint8_t>)>& send) const {
+void Pass::render_in_pieces(
+    int index, const std::function<void(int y0, std::span<const std::uint8_t>)>& send) const {
   const Band& b = band(index);
   if (plan_.before_band) plan_.before_band(b, attempt_);
-  const int rows = piece_rows(image_);
+  const int rows = piece_rows();
   Pixels piece(static_cast<std::size_t>(std::min(rows, b.y1 - b.y0)) * image_.row_bytes());
   for (int y = b.y0; y < b.y1; y += rows) {
     const int y1 = std::min(y + rows, b.y1);
     const std::span<std::uint8_t> out(piece.data(),
                                       static_cast<std::size_t>(y1 - y) * image_.row_bytes());
     render_band_into(scene_, y, y1, out);
-    send(out);
+    send(y, out);
   }
 }
 
@@ -116,7 +111,7 @@ bool Pass::receive_piece(int index, pprocess::Channel& channel) {
   const Band& b = band(index);
   int& received = tally_.rows_received[static_cast<std::size_t>(index)];
   const int y = b.y0 + received;
-  const int y1 = std::min(y + piece_rows(image_), b.y1);
+  const int y1 = std::min(y + piece_rows(), b.y1);
   channel.receive_into(image_.rows(y, y1));
   received += y1 - y;
   if (y1 < b.y1) return false;

@@ -305,9 +305,11 @@ class CommandTest : public ::testing::Test {
   // Sends `signal` to a render of two bands that take seconds each, once both workers run: the
   // command and both workers must be gone within a second (far sooner than a band would end),
   // and neither test.tif nor its temporary may be left.
+  // A process per band (exchange), so that both workers are certain to be running.
   void expect_signal_ends_the_render_cleanly(int signal) {
     std::ofstream(dir_ / "even.json") << even_scene(200, 100, 10000);
-    Command command(dir_, {"render", "even.json", "-j", "2", "--band-rows", "50"});
+    Command command(
+        dir_, {"render", "even.json", "-j", "2", "--band-rows", "50", "--scheduler", "exchange"});
     const std::set<pid_t> workers = workers_of(command, 2);
     ASSERT_EQ(workers.size(), 2U) << "the two workers did not appear";
     ::kill(command.pid(), signal);
@@ -757,7 +759,8 @@ TEST_F(CommandTest, ATemporaryLeftByAKilledRenderIsRemovedByTheNextRenderOfTheSa
   std::ofstream(dir_ / "even.json") << even_scene(200, 100, 10000);
   std::set<pid_t> workers;
   {
-    Command command(dir_, {"render", "even.json", "-j", "2", "--band-rows", "50"});
+    Command command(
+        dir_, {"render", "even.json", "-j", "2", "--band-rows", "50", "--scheduler", "exchange"});
     workers = workers_of(command, 2);
     ASSERT_EQ(workers.size(), 2U) << "the two workers did not appear";
     ::kill(command.pid(), SIGKILL);

@@ -10,3 +10,4 @@
 #include "pprocess/parallel.hpp"
 #include "pprocess/process.hpp"
 #include "pprocess/queue.hpp"
+#include "pprocess/shared.hpp"
