@@ -7,5 +7,6 @@
 #include "pprocess/exchange.hpp"
 #include "pprocess/map.hpp"
 #include "pprocess/parallel.hpp"
+#include "pprocess/persistent.hpp"
 #include "pprocess/process.hpp"
 #include "pprocess/queue.hpp"
