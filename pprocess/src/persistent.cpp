@@ -501,6 +501,28 @@ Channel create_persistent(const std::string& address) {
   return finish_handshake(std::move(connection), address);
 }
 
+bool runs_short(const std::system_error& error) noexcept {
+  // As Exchange::fork_refused counts them.
+  const int code = error.code().value();
+  return code == EAGAIN || code == EMFILE || code == ENFILE || code == ENOMEM;
+}
+
+Channel failed_start(const std::system_error& error) {
+  RegisteredFd mine;
+  RegisteredFd theirs;
+  {
+    auto lock = ChannelRegistry::lock();
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) throw_errno("socketpair");
+    mine = RegisteredFd(Fd(ends[0]));
+    theirs = RegisteredFd(Fd(ends[1]));
+  }
+  Channel reporter = ChannelAccess::make(std::move(theirs.fd), nullptr, false);
+  reporter.send_error("std::system_error", error.what());
+  reporter.close();  // the report, then end-of-file
+  return ChannelAccess::make(std::move(mine.fd), nullptr, false);
+}
+
 }  // namespace detail
 
 Channel connect_persistent(const std::string& address) {

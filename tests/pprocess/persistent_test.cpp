@@ -702,6 +702,41 @@ TEST_F(PersistentTest, APersistentExchangeGoneBeforeItsTaskDeliveredLeavesTheRes
   EXPECT_FALSE(exists(where));
 }
 
+TEST_F(PersistentTest, AStartThatCannotBeMadeIsReportedAtItsTaskAndTheRestGoOn) {
+  const std::string taken = address("taken.socket");
+  const std::string file = address("file");
+  append_line(file, "not a socket");
+  PersistentQueue<int> queue({.limit = 2});
+  const auto send = [servers = servers_file_](Channel& channel, int x) {
+    note_server(servers);
+    channel.send(x);
+  };
+  queue.start(taken, send, 1);
+  queue.start(taken, send, 2);  // while the first still serves there
+  queue.start(file, send, 3);   // queued, and failing when its turn comes
+  queue.start(address("free.socket"), send, 4);
+  std::vector<int> values;
+  std::vector<std::string> failures;
+  for (;;) {
+    try {
+      const std::optional<int> value = queue.next();
+      if (!value) break;
+      values.push_back(*value);
+    } catch (const RemoteError& e) {
+      EXPECT_EQ(e.type_name(), "std::system_error");
+      failures.push_back(e.message());
+    }
+  }
+  std::sort(values.begin(), values.end());
+  EXPECT_EQ(values, (std::vector{1, 4}));
+  ASSERT_EQ(failures.size(), 2U);
+  std::sort(failures.begin(), failures.end());
+  EXPECT_NE(failures[0].find("'" + file + "' exists and is not a socket"), std::string::npos)
+      << failures[0];
+  EXPECT_NE(failures[1].find("a process listens at '" + taken + "'"), std::string::npos)
+      << failures[1];
+}
+
 TEST_F(PersistentTest, PersistentCreateForksBackgroundProcessesWithinTheLimit) {
   PersistentQueue<int> queue({.limit = 2});
   for (int i = 0; i < 3; ++i) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <typeinfo>
@@ -29,6 +30,11 @@ inline constexpr std::uint32_t kPersistentProtocolVersion = 1;
 namespace detail {
 /// Makes the background process serving at `address` (see create_persistent).
 Channel create_persistent(const std::string& address);
+/// Whether `error` says the system is out of processes, descriptors or memory for now.
+bool runs_short(const std::system_error& error) noexcept;
+/// A channel that delivers `error` as an error report, then ends: a start that failed, reported
+/// at its task as an exception in its function would be.
+Channel failed_start(const std::system_error& error);
 }  // namespace detail
 
 /// Starts a background process that serves at `address`, a UNIX socket path of at most 107
@@ -140,7 +146,9 @@ class Persistent : public Base {
       : Base(without_reuse(options), std::move(handler)) {}
 
   /// Starts `f(channel, args...)` in a background process serving at `address` now, or queues
-  /// it, with its address, while the exchange is busy. The exchange watches the connection.
+  /// it, with its address, while the exchange is busy. The exchange watches the connection. A
+  /// start that fails (the address is in use, say) is reported at its task as a RemoteError of
+  /// type std::system_error, whether it failed at once or when its turn came.
   ///   exchange.start("task.socket", pprocess::MakeParallel(task), 7);
   template <class F, class... Args>
   void start(std::string address, F&& f, Args&&... args) {
@@ -149,8 +157,14 @@ class Persistent : public Base {
     detail::Task task;
     task.key = this->unique_key(typeid(std::decay_t<F>));
     task.launch = [state, address = std::move(address)] {
-      return std::apply(
-          [&address](auto& fn, auto&... a) { return start_persistent(address, fn, a...); }, *state);
+      try {
+        return std::apply(
+            [&address](auto& fn, auto&... a) { return start_persistent(address, fn, a...); },
+            *state);
+      } catch (const std::system_error& e) {
+        if (detail::runs_short(e)) throw;  // the exchange waits for room and tries again
+        return detail::failed_start(e);
+      }
     };
     this->submit(std::move(task));
   }
