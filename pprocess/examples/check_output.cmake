@@ -9,7 +9,7 @@
 # two_way:     "Child: k" and "Child sent" for k = 20 down to 1 from the created process,
 #              "Parent: k" and "Parent sent" from its creator, each process's lines in its own
 #              order, "Child: k" and "Parent: k" taking turns, and nothing else.
-# help:        the usage on stdout and exit status 0.
+# help:        the usage on stdout and exit status 0 (a background example's names its flags).
 # usage_error: nothing on stdout, what is wrong and the usage on stderr, and exit status 2.
 separate_arguments(arguments UNIX_COMMAND "${ARGS}")
 execute_process(COMMAND ${PROGRAM} ${arguments}
@@ -84,7 +84,7 @@ elseif(EXPECT STREQUAL "two_way")
     message(FATAL_ERROR "expected the two processes counting down from 20 in turn, got:\n${out}")
   endif()
 elseif(EXPECT STREQUAL "help")
-  if(NOT out MATCHES "^usage: ${name} \\[--delay MS\\]")
+  if(NOT out MATCHES "^usage: ${name} (\\[--start \\| --reconnect\\] )?\\[--delay MS\\]")
     message(FATAL_ERROR "expected the usage, got:\n${out}")
   endif()
 else()

@@ -1,5 +1,6 @@
-// What every grid example shares: the grid's size, the command line (the delay per cell and the
-// process limit), and printing the grid and the time taken as the original examples do.
+// What every grid example shares: the grid's size, the command line (the delay per cell, the
+// process limit, and for the background examples which part to run), and printing the grid and
+// the time taken as the original examples do.
 #pragma once
 
 #include <charconv>
@@ -25,6 +26,10 @@ struct Settings {
   std::chrono::milliseconds delay{10};
   /// The most created processes alive at once: the original's 10.
   std::size_t limit = 10;
+  /// A background example: whether to start the work in the background (`--start` alone), and
+  /// whether to collect it (`--reconnect` alone). Without either flag it does both.
+  bool start = true;
+  bool reconnect = true;
 };
 
 namespace detail {
@@ -39,17 +44,35 @@ std::optional<Number> number_from(std::string_view text, Number least) {
   return value;
 }
 
-/// Reads `--delay MS`, `--limit N` (when `with_limit`) and `--help`. Help ends the program;
-/// so does a bad command line, with a message and exit status 2.
-inline Settings parse(int argc, char** argv, bool with_limit) {
+/// What an example's command line takes besides `--delay MS` and `--help`.
+struct Options {
+  /// `--limit N`, whose default is `limit`.
+  bool with_limit = false;
+  std::size_t limit = Settings{}.limit;
+  /// `--start` or `--reconnect`.
+  bool with_phases = false;
+};
+
+/// Reads the command line `options` describe. Help ends the program; so does a bad command line,
+/// with a message and exit status 2.
+inline Settings parse(int argc, char** argv, Options options) {
   const std::string program =
       argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "grid";
-  const Settings defaults;
-  std::string usage = "usage: " + program + " [--delay MS]" + (with_limit ? " [--limit N]" : "");
-  usage += "\n  --delay MS  pretend work per cell, in milliseconds (default " +
-           std::to_string(defaults.delay.count()) + ")\n";
-  if (with_limit) {
-    usage += "  --limit N   the most processes at once (default " + std::to_string(defaults.limit) +
+  Settings settings;
+  settings.limit = options.limit;
+  std::string usage = "usage: " + program +
+                      (options.with_phases ? " [--start | --reconnect]" : "") + " [--delay MS]" +
+                      (options.with_limit ? " [--limit N]" : "");
+  usage += "\n";
+  if (options.with_phases) {
+    usage +=
+        "  --start     only start the work, in the background, and return\n"
+        "  --reconnect only collect the work started earlier with --start\n";
+  }
+  usage += "  --delay MS  pretend work per cell, in milliseconds (default " +
+           std::to_string(settings.delay.count()) + ")\n";
+  if (options.with_limit) {
+    usage += "  --limit N   the most processes at once (default " + std::to_string(settings.limit) +
              ")\n";
   }
   const auto fail = [&](const std::string& message) {
@@ -57,14 +80,20 @@ inline Settings parse(int argc, char** argv, bool with_limit) {
     std::exit(2);
   };
 
-  Settings settings;
+  bool start_only = false;
+  bool reconnect_only = false;
   for (int k = 1; k < argc; ++k) {
     const std::string_view option = argv[k];
     if (option == "--help") {
       std::cout << usage;
       std::exit(0);
     }
-    if (option != "--delay" && !(with_limit && option == "--limit")) {
+    if (options.with_phases && (option == "--start" || option == "--reconnect")) {
+      (option == "--start" ? start_only : reconnect_only) = true;
+      if (start_only && reconnect_only) fail("--start and --reconnect exclude each other");
+      continue;
+    }
+    if (option != "--delay" && !(options.with_limit && option == "--limit")) {
       fail("unknown argument '" + std::string(option) + "'");
     }
     if (k + 1 == argc) fail(std::string(option) + " needs a value");
@@ -81,6 +110,8 @@ inline Settings parse(int argc, char** argv, bool with_limit) {
       settings.limit = *limit;
     }
   }
+  settings.start = !reconnect_only;
+  settings.reconnect = !start_only;
   return settings;
 }
 
@@ -90,13 +121,24 @@ inline Settings parse(int argc, char** argv, bool with_limit) {
 /// prints the usage and ends the program; a bad command line ends it with exit status 2.
 ///   const std::chrono::milliseconds delay = grid::delay_from(argc, argv);
 inline std::chrono::milliseconds delay_from(int argc, char** argv) {
-  return detail::parse(argc, argv, false).delay;
+  return detail::parse(argc, argv, {}).delay;
 }
 
 /// For a parallel example: the delay per cell and the process limit, from `--delay MS` and
 /// `--limit N` (see Settings); `--help` and bad command lines as for `delay_from`.
 ///   const grid::Settings settings = grid::settings_from(argc, argv);
-inline Settings settings_from(int argc, char** argv) { return detail::parse(argc, argv, true); }
+inline Settings settings_from(int argc, char** argv) {
+  return detail::parse(argc, argv, {.with_limit = true});
+}
+
+/// For a background example: as settings_from, with `limit` the example's own default, and
+/// `--start` (only start the work, in the background) or `--reconnect` (only collect it).
+///   const grid::Settings settings = grid::background_settings_from(argc, argv);
+///   if (settings.start) { ... }  if (settings.reconnect) { ... }
+inline Settings background_settings_from(int argc, char** argv,
+                                         std::size_t limit = Settings{}.limit) {
+  return detail::parse(argc, argv, {.with_limit = true, .limit = limit, .with_phases = true});
+}
 
 /// Prints kN * kN results as kN lines of kN values separated by single spaces.
 ///   grid::print(results);

@@ -399,6 +399,7 @@ std::optional<std::uint64_t> Channel::next_frame(bool stop_allowed) {
       ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
       return header->length;
     case detail::FrameKind::error:
+      ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
       throw_remote_error(header->length);
     case detail::FrameKind::control:
       if (stop_allowed) return std::nullopt;
@@ -428,6 +429,7 @@ void Channel::await_acknowledgement() {
           return true;
         case detail::FrameKind::error:
           inbox_.unread(early);
+          ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
           throw_remote_error(header->length);
         case detail::FrameKind::data:
         case detail::FrameKind::control: {
@@ -482,6 +484,9 @@ void Channel::throw_remote_error(std::uint64_t length) {
   } catch (const std::exception& e) {
     throw ProtocolError("pprocess: undecodable error report from " + peer_name() + ": " + e.what());
   }
+  // A report that asks for a receipt (a persistent process's server resends it otherwise) has
+  // arrived whole.
+  acknowledge();
   received_error_ = true;
   throw RemoteError(std::move(report.first), report.second, pid_);
 }

@@ -38,12 +38,14 @@ bool Exchange::launch(detail::Task& task) {
   task.posted_bytes = 0;  // it may have been handed to a worker that left: now it is forked for
   Channel channel;
   try {
-    channel = detail::create(options_.reuse);
+    channel = task.launch ? task.launch() : detail::create(options_.reuse);
   } catch (const std::system_error& e) {
     if (fork_refused(e)) return false;
     throw;
   }
-  if (channel.pid() == 0) detail::run_and_exit(channel, [&] { task.run(channel); });
+  if (!task.launch && channel.pid() == 0) {
+    detail::run_and_exit(channel, [&] { task.run(channel); });
+  }
   ++forks_;
   watch(std::move(channel), std::move(task));
   return true;

@@ -48,11 +48,15 @@ bool Exchange::settle_ended() {
     Worker& worker = *workers_[i];
     // A channel closed by its handler can no longer be polled: it has ended too.
     if (!worker.channel.is_open()) worker.ended = true;
-    const bool look = worker.exit_seen || worker.ended || worker.process()->fileno() < 0;
-    if (!worker.exited && look) worker.exited = worker.process()->try_wait().has_value();
+    Process* const process = worker.process();  // none for a persistent connection: exited
+    if (!worker.exited && (worker.exit_seen || worker.ended || process->fileno() < 0)) {
+      worker.exited = process->try_wait().has_value();
+    }
     // Ended, yet its channel stays open (a process it started holds the socket): once nothing
-    // is left to read, it has nothing more to say.
-    if (worker.exited && !worker.ended && !detail::ChannelAccess::has_buffered(worker.channel) &&
+    // is left to read, it has nothing more to say. A channel with no process of ours ends at
+    // end-of-file only.
+    if (process != nullptr && worker.exited && !worker.ended &&
+        !detail::ChannelAccess::has_buffered(worker.channel) &&
         detail::peek(worker.channel.fileno()) == detail::Pending::nothing) {
       worker.ended = true;
     }

@@ -54,8 +54,9 @@ class Channel {
   /// Closes the socket, then stops the created process as its Process says.
   ~Channel();
 
-  /// The created process, seen from its creator; 0 inside the created process, and for a
-  /// channel to a process this side did not create.
+  /// The created process, seen from its creator; for a persistent connection, the background
+  /// process at its other end (see persistent.hpp); 0 inside a created process, and for a
+  /// channel over a socket made elsewhere.
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   /// The descriptor to watch with poll; -1 once closed.
   [[nodiscard]] int fileno() const noexcept { return socket_.get(); }

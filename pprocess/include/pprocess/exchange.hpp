@@ -58,6 +58,9 @@ struct Task {
   CallableKey key;
   /// Runs in a fresh created process: f(channel, args...).
   std::function<void(Channel&)> run;
+  /// When set, starts the task's process some other way and returns the channel to watch (a
+  /// persistent process: see persistent.hpp); `run` is then not used.
+  std::function<Channel()> launch;
   /// Reuse mode: the arguments, encoded for a worker; empty when they cannot be serialised.
   std::function<std::string()> encode_args;
   /// Reuse mode: the encoded arguments while the task waits for a worker with room for them.
@@ -199,6 +202,9 @@ class Exchange {
     return {type, ++next_key_};
   }
 
+  /// Gives `task` the next task id and queues it; queued tasks start while there is room.
+  void submit(detail::Task task);
+
  private:
   template <class F>
   friend class ManagedCallable;
@@ -224,7 +230,6 @@ class Exchange {
 
   // The limit and the FIFO queue (exchange_launch.cpp).
   void watch(Channel channel, std::optional<detail::Task> task);
-  void submit(detail::Task task);
   void start_queued();
   bool launch(detail::Task& task);
   bool fork_refused(const std::system_error& error);

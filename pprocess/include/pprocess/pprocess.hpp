@@ -8,6 +8,7 @@
 #include "pprocess/map.hpp"
 #include "pprocess/memory.hpp"
 #include "pprocess/parallel.hpp"
+#include "pprocess/persistent.hpp"
 #include "pprocess/process.hpp"
 #include "pprocess/queue.hpp"
 #include "pprocess/shared.hpp"

@@ -1,10 +1,14 @@
 // ChannelAccess: the state of a Channel that only pprocess itself (and its tests) may touch.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "pprocess/channel.hpp"
 #include "pprocess/detail/fd.hpp"
@@ -15,6 +19,22 @@ struct ChannelAccess {
   /// A channel over a connected socket; `process` is the peer when this side created it.
   static Channel make(Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept {
     return Channel(std::move(socket), std::move(process), offers_reuse);
+  }
+  /// A channel over a connection to a process this side did not fork (a persistent
+  /// connection); `peer` is that process, for pid() and error messages.
+  static Channel connection(Fd socket, pid_t peer) noexcept {
+    Channel channel(std::move(socket), nullptr, false);
+    channel.pid_ = peer;
+    return channel;
+  }
+  /// Reports an exception to the peer and waits for its receipt, which a plain `send_error`
+  /// does not ask for: a persistent process's server keeps the report until a client has it.
+  static void report_error(Channel& channel, const std::string& type_name,
+                           const std::string& message) {
+    std::string payload;
+    encode(std::pair<std::string, std::string>(type_name, message), payload);
+    channel.send_frame(FrameKind::error, payload, true);
+    channel.await_acknowledgement();
   }
   /// Whether bytes already read from the socket wait in the channel, where poll cannot see them.
   static bool has_buffered(const Channel& channel) noexcept { return channel.inbox_.size() > 0; }
