@@ -141,7 +141,6 @@ void Channel::swap(Channel& other) noexcept {
   swap(broken_, other.broken_);
   swap(peer_closed_, other.peer_closed_);
   swap(frames_received_, other.frames_received_);
-  swap(deadline_, other.deadline_);
   swap(scratch_, other.scratch_);
   swap(inbox_, other.inbox_);
 }

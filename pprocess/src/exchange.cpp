@@ -5,8 +5,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <variant>
 
 #include "pprocess/cores.hpp"
 #include "pprocess/detail/channel_access.hpp"
@@ -79,14 +82,13 @@ void Exchange::store(std::optional<milliseconds> timeout) {
 std::optional<Channel> Exchange::create() {
   for (;;) {
     while (busy() || !queue_.empty()) store();  // queued work goes first
-    Channel channel;
-    try {
-      channel = detail::create(false);
-    } catch (const std::system_error& e) {
-      if (fork_refused(e)) continue;
-      throw;
+    std::variant<Channel, int> created = detail::try_create(false);
+    if (const int* error = std::get_if<int>(&created)) {
+      if (short_of_processes(*error)) continue;
+      throw std::system_error(*error, std::generic_category(), "pprocess: fork");
     }
-    if (channel.pid() == 0) return channel;
+    Channel& channel = std::get<Channel>(created);
+    if (channel.pid() == 0) return std::move(channel);
     ++forks_;
     detail::Task task;
     task.id = next_task_++;
@@ -119,6 +121,13 @@ std::optional<std::size_t> Exchange::task_of(const Channel& channel) const {
   return std::nullopt;
 }
 
+bool Exchange::delivered_all() const noexcept {
+  if (options_.continuous || !queue_.empty()) return false;
+  return std::all_of(workers_.begin(), workers_.end(), [](const auto& worker) {
+    return worker->tasks.size() == 1 && (worker->delivered || worker->failure);
+  });
+}
+
 std::optional<Exchange::milliseconds> Exchange::task_elapsed(const Channel& channel) const {
   for (const auto& worker : workers_) {
     if (&worker->channel == &channel && !worker->tasks.empty()) {
@@ -145,33 +154,39 @@ void Exchange::set_task_timeout(std::optional<milliseconds> timeout) {
 void Exchange::deliver(Channel& channel) {
   Worker& worker = *worker_of(channel);
   const std::size_t before = detail::ChannelAccess::frames_received(channel);
-  // A value cut off part way must not hold the exchange past the task's deadline.
+  // A value cut off part way must not hold the exchange past the task's deadline. The handler
+  // may remove the channel: afterwards it is looked up again, never used through `worker`.
   const bool timed = worker.stopping == Worker::Stopping::no;
-  const detail::ChannelAccess::DeadlineGuard guard(channel, timed ? worker.deadline : std::nullopt,
-                                                   worker.started);
+  detail::ChannelAccess::set_deadline(channel, timed ? worker.deadline : std::nullopt,
+                                      worker.started);
+  const auto still_watched = [this, &channel]() -> Worker* {
+    Worker* still = worker_of(channel);
+    if (still != nullptr) detail::ChannelAccess::set_deadline(still->channel, std::nullopt, {});
+    return still;
+  };
   try {
     store_data(channel);
   } catch (const ProtocolError&) {
     // Bytes that are no value of the expected type: the task failed, and its process, which
     // may go on sending anything, is ended.
-    if (Worker* still = worker_of(channel)) return fail(*still, std::current_exception());
+    if (Worker* still = still_watched()) return fail(*still, std::current_exception());
     throw;
   } catch (const TimedOut& e) {
     // The channel knows how long it waited; the exchange knows for which task.
-    if (Worker* still = worker_of(channel)) {
+    if (Worker* still = still_watched()) {
       const std::optional<std::size_t> task = task_of(channel);
       return fail(*still, std::make_exception_ptr(TimedOut(e.pid(), e.elapsed(), task)));
     }
     throw;
   } catch (const ChannelClosed&) {
     // It left at a frame boundary: how it ended is settled (and reported) once it is reaped.
-    if (Worker* still = worker_of(channel)) still->ended = true;
+    if (Worker* still = still_watched()) still->ended = true;
     return;
   } catch (...) {
-    if (Worker* still = worker_of(channel)) after_delivery(*still, before);
+    if (Worker* still = still_watched()) after_delivery(*still, before);
     throw;
   }
-  if (Worker* still = worker_of(channel)) after_delivery(*still, before);
+  if (Worker* still = still_watched()) after_delivery(*still, before);
 }
 
 Exchange::Worker* Exchange::worker_of(const Channel& channel) noexcept {

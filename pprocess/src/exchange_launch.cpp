@@ -1,6 +1,7 @@
 // Exchange, the limit and the FIFO queue: tasks wait their turn, then get a process of their own.
 #include <cerrno>
 #include <system_error>
+#include <variant>
 
 #include "pprocess/exchange.hpp"
 #include "pprocess/process.hpp"
@@ -29,20 +30,37 @@ void Exchange::submit(detail::Task task) {
 
 void Exchange::start_queued() {
   while (!busy() && !queue_.empty()) {
-    if (!launch(queue_.front())) return;  // no process to be had: the task stays first in line
+    std::exception_ptr failure;
+    const bool started = launch(queue_.front(), failure);
+    if (failure) {
+      // No process for it, and none running to wait for: the task fails where it stands.
+      const std::size_t task = queue_.front().id;
+      queue_.pop_front();
+      task_failed(task, failure);
+      continue;
+    }
+    if (!started) return;  // no process to be had now: the task stays first in line
     queue_.pop_front();
   }
 }
 
-bool Exchange::launch(detail::Task& task) {
+bool Exchange::launch(detail::Task& task, std::exception_ptr& failure) {
   task.posted_bytes = 0;  // it may have been handed to a worker that left: now it is forked for
-  Channel channel;
+  std::variant<Channel, int> created;
   try {
-    channel = task.launch ? task.launch() : detail::create(options_.reuse);
-  } catch (const std::system_error& e) {
-    if (fork_refused(e)) return false;
-    throw;
+    created = task.launch ? task.launch() : detail::try_create(options_.reuse);
+  } catch (const std::system_error&) {
+    failure = std::current_exception();
+    return false;
   }
+  if (const int* error = std::get_if<int>(&created)) {
+    if (!short_of_processes(*error)) {
+      failure = std::make_exception_ptr(
+          std::system_error(*error, std::generic_category(), "pprocess: fork"));
+    }
+    return false;
+  }
+  Channel& channel = std::get<Channel>(created);
   if (!task.launch && channel.pid() == 0) {
     detail::run_and_exit(channel, [&] { task.run(channel); });
   }
@@ -51,12 +69,10 @@ bool Exchange::launch(detail::Task& task) {
   return true;
 }
 
-bool Exchange::fork_refused(const std::system_error& error) {
+bool Exchange::short_of_processes(int error) {
   // Out of processes or descriptors while others run: go on with those, as many as the system
   // allows from now on. With none running there is nothing to wait for.
-  const int code = error.code().value();
-  const bool shortage = code == EAGAIN || code == EMFILE || code == ENFILE || code == ENOMEM;
-  if (!shortage || workers_.empty()) return false;
+  if (!detail::is_shortage(error) || workers_.empty()) return false;
   limit_ = workers_.size();
   return true;
 }

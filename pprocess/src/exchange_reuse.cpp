@@ -31,7 +31,6 @@ std::size_t pipeline_depth(const detail::Worker& worker) noexcept {
 
 void Exchange::after_delivery(Worker& worker, std::size_t frames_before) {
   if (detail::ChannelAccess::frames_received(worker.channel) == frames_before) return;
-  if (!worker.delivered && !worker.tasks.empty() && !options_.continuous) ++tasks_settled_;
   worker.delivered = true;
   if (!options_.continuous) worker.deadline.reset();  // a task that delivered is on time
   hand_over(worker);

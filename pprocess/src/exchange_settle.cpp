@@ -78,7 +78,6 @@ void Exchange::retire(std::size_t index) {
   keep_removed(std::move(worker->channel));
   start_queued();
   if (!reason) return;
-  ++tasks_settled_;
   if (failed) return task_failed(*failed, reason);
   std::rethrow_exception(reason);  // a channel added from elsewhere: its handler's problem
 }

@@ -502,7 +502,7 @@ Channel create_persistent(const std::string& address) {
 }
 
 bool runs_short(const std::system_error& error) noexcept {
-  // As Exchange::fork_refused counts them.
+  // As the Exchange counts them.
   const int code = error.code().value();
   return code == EAGAIN || code == EMFILE || code == ENFILE || code == ENOMEM;
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 #include <typeinfo>
+#include <variant>
 #include <vector>
 
 #include "pprocess/detail/channel_access.hpp"
@@ -133,11 +134,21 @@ std::string demangle(const char* name) {
 
 namespace detail {
 
-Channel create(bool offer_reuse) {
+bool is_shortage(int error) noexcept {
+  return error == EAGAIN || error == EMFILE || error == ENFILE || error == ENOMEM;
+}
+
+std::variant<Channel, int> try_create(bool offer_reuse) {
   flush_output();  // before the lock: a slow stdout must not hold up other threads' channels
   auto lock = ChannelRegistry::lock();
+  // A shortage is returned, not thrown: it is expected (the Exchange waits for a slot), and
+  // what would throw may itself need a descriptor that is not there.
+  const auto refused = [](const char* call) -> std::variant<Channel, int> {
+    if (is_shortage(errno)) return errno;
+    throw_errno(call);
+  };
   int ends[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) throw_errno("socketpair");
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) return refused("socketpair");
   Fd creator_end(ends[0]);
   Fd created_end(ends[1]);
   ChannelRegistry::add(creator_end.get());
@@ -149,7 +160,7 @@ Channel create(bool offer_reuse) {
     ChannelRegistry::remove(creator_end.get());
     ChannelRegistry::remove(created_end.get());
     errno = error;
-    throw_errno("fork");
+    return refused("fork");
   }
   if (pid == 0) {
     // The created process: die with the creator, and hold no descriptor of a sibling's channel
@@ -166,6 +177,15 @@ Channel create(bool offer_reuse) {
   lock.unlock();
   auto process = std::make_unique<Process>(pid);
   return ChannelAccess::make(std::move(creator_end), std::move(process), false);
+}
+
+Channel create(bool offer_reuse) {
+  std::variant<Channel, int> created = try_create(offer_reuse);
+  if (const int* error = std::get_if<int>(&created)) {
+    errno = *error;
+    throw_errno("fork");
+  }
+  return std::get<Channel>(std::move(created));
 }
 
 void run_and_exit(Channel& channel, const std::function<void()>& body) {

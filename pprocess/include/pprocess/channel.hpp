@@ -335,8 +335,8 @@ class Channel {
   bool broken_ = false;       // a framing error left the stream out of step
   bool peer_closed_ = false;  // end-of-file was read while draining during a send
   std::size_t frames_received_ = 0;
-  std::optional<Timing> deadline_;
-  std::string scratch_;  // encoded values and payloads to decode
+  std::optional<Timing> deadline_;  // of the receive under way: it does not move with the channel
+  std::string scratch_;             // encoded values and payloads to decode
   Inbox inbox_;
 };
 

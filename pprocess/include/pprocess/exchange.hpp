@@ -190,8 +190,9 @@ class Exchange {
   [[nodiscard]] std::optional<milliseconds> task_elapsed(const Channel& channel) const;
   /// How many tasks have been submitted (started, queued or created); task ids are 0..n-1.
   [[nodiscard]] std::size_t tasks_submitted() const noexcept { return next_task_; }
-  /// How many tasks have delivered or failed (continuous mode: failed).
-  [[nodiscard]] std::size_t tasks_settled() const noexcept { return tasks_settled_; }
+  /// Whether every task has delivered (or failed) and nothing else is watched: what is still
+  /// running only has to end.
+  [[nodiscard]] bool delivered_all() const noexcept;
 
   /// Starts a task whose callable is identified by `key` (tasks sharing a key share workers).
   template <class F, class... Args>
@@ -231,8 +232,8 @@ class Exchange {
   // The limit and the FIFO queue (exchange_launch.cpp).
   void watch(Channel channel, std::optional<detail::Task> task);
   void start_queued();
-  bool launch(detail::Task& task);
-  bool fork_refused(const std::system_error& error);
+  bool launch(detail::Task& task, std::exception_ptr& failure);
+  bool short_of_processes(int error);
   // The poll loop (exchange_poll.cpp).
   void poll_workers(std::vector<Channel*>& with_data, std::optional<Clock::time_point> until);
   void expire_deadlines(const std::vector<Channel*>& with_data);
@@ -260,7 +261,6 @@ class Exchange {
   // Removed channels: until the next ready() with autoclose, for good without it.
   std::vector<std::unique_ptr<Channel>> closed_;
   std::size_t next_task_ = 0;
-  std::size_t tasks_settled_ = 0;
   std::size_t forks_ = 0;
   std::uintptr_t next_key_ = 0;
   pid_t owner_;

@@ -66,7 +66,7 @@ class Map : public Exchange {
     }
     // Every result is in: the processes that delivered them are about to end, and are not left
     // waiting for finish().
-    if (tasks_settled() == size() && unfinished()) finish();
+    if (unfinished() && delivered_all()) finish();
     const Slot& s = slot(index);
     if (s.error) std::rethrow_exception(s.error);
     return *s.value;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <utility>
+#include <variant>
 
 #include "pprocess/channel.hpp"
 #include "pprocess/detail/fd.hpp"
@@ -78,8 +79,12 @@ class Process {
 };
 
 namespace detail {
+/// Whether the errno `error` says the system is out of processes or descriptors for now.
+bool is_shortage(int error) noexcept;
 /// Forks with a fresh channel; `offer_reuse` marks the created side's channel for reuse mode.
 Channel create(bool offer_reuse);
+/// Like create, but a shortage of processes or descriptors gives its errno instead of throwing.
+std::variant<Channel, int> try_create(bool offer_reuse);
 /// Runs `body` in a created process, reports an escaping exception, then ends the process.
 [[noreturn]] void run_and_exit(Channel& channel, const std::function<void()>& body);
 }  // namespace detail

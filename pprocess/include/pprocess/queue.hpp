@@ -31,10 +31,7 @@ class Queue : public Exchange {
     if (outcomes_.empty()) return std::nullopt;
     Outcome outcome = std::move(outcomes_.front());
     outcomes_.pop_front();
-    if (outcomes_.empty() && !options().continuous && tasks_settled() == tasks_submitted() &&
-        unfinished()) {
-      finish();
-    }
+    if (outcomes_.empty() && unfinished() && delivered_all()) finish();
     if (outcome.error) std::rethrow_exception(outcome.error);
     return std::move(outcome.value);
   }

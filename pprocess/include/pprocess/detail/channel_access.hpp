@@ -44,21 +44,14 @@ struct ChannelAccess {
   }
   /// Whether a framing error left the stream out of step (it is then shut both ways).
   static bool broken(const Channel& channel) noexcept { return channel.broken_; }
-  /// Receives on `channel` end in TimedOut after `deadline` while the guard lives.
-  class DeadlineGuard {
-   public:
-    DeadlineGuard(Channel& channel, std::optional<std::chrono::steady_clock::time_point> deadline,
-                  std::chrono::steady_clock::time_point started)
-        : channel_(channel) {
-      if (deadline) channel_.deadline_ = Channel::Timing{started, *deadline};
-    }
-    DeadlineGuard(const DeadlineGuard&) = delete;
-    DeadlineGuard& operator=(const DeadlineGuard&) = delete;
-    ~DeadlineGuard() { channel_.deadline_.reset(); }
-
-   private:
-    Channel& channel_;
-  };
+  /// Receives on `channel` end in TimedOut after `deadline` (a deadline that does not move with
+  /// the channel: it belongs to one receive); unset clears it.
+  static void set_deadline(Channel& channel,
+                           std::optional<std::chrono::steady_clock::time_point> deadline,
+                           std::chrono::steady_clock::time_point started) noexcept {
+    channel.deadline_.reset();
+    if (deadline) channel.deadline_ = Channel::Timing{started, *deadline};
+  }
 };
 
 }  // namespace pprocess::detail
