@@ -1,0 +1,182 @@
+// `pygmy render`: renders a scene to a TIFF, its row bands shared out to processes.
+#include "render_command.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "command_line.hpp"
+#include "memory.hpp"
+#include "progress.hpp"
+#include "pygmy/scene.hpp"
+#include "pygmy/tiff.hpp"
+#include "signals.hpp"
+
+namespace pygmy::app {
+
+namespace {
+
+TiffOptions::Compression compression_named(const std::string& name) {
+  if (name == "deflate") {
+    return TiffOptions::Compression::deflate;
+  }
+  if (name == "lzw") {
+    return TiffOptions::Compression::lzw;
+  }
+  return TiffOptions::Compression::none;
+}
+
+// Seconds of CPU this process and the children it has reaped have used so far.
+double cpu_seconds() {
+  double total = 0;
+  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage usage{};
+    ::getrusage(who, &usage);
+    for (const timeval& t : {usage.ru_utime, usage.ru_stime}) {
+      total += static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
+  std::string schedulers;
+  std::vector<std::string> scheduler_names;
+  for (const schedulers::Scheduler& s : schedulers::all_schedulers()) {
+    schedulers += "\n  " + std::string(s.name) + ": " + std::string(s.summary);
+    scheduler_names.emplace_back(s.name);
+  }
+
+  CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF file");
+  render->add_option(
+      "scene", options.scene_file,
+      "Scene file (JSON, see scenes/README.md); the built-in PyGmy scene if omitted");
+  render->add_option("-o,--output", options.output, "TIFF file to write")
+      ->capture_default_str()
+      ->check(output_problem);
+  render->add_option("-j,--jobs", options.jobs, "Processes (or threads) at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1U, 4096U));
+  render
+      ->add_option("--band-rows", options.band_rows,
+                   "Rows in each band of work (default: chosen from the image and -j)")
+      ->check(CLI::Range(1, 1 << 20));
+  render->add_option("--scheduler", options.scheduler, "Who renders which band:" + schedulers)
+      ->capture_default_str()
+      ->check(CLI::IsMember(scheduler_names));
+  render->add_option("--seed", options.seed, "Seed of the ambient occlusion noise")
+      ->check(seed_problem)
+      ->transform(without_leading_zeros);
+  render->add_option("--size", options.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
+      ->check(size_problem);
+  render->add_option("--compression", options.compression, "TIFF compression")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "deflate", "lzw"}));
+  render->add_option("--bits", options.bits, "Bits per sample")
+      ->capture_default_str()
+      ->check(CLI::IsMember({8, 16}));
+  render->add_flag("-q,--quiet", options.quiet, "No progress bar and no summary line");
+  render->footer(
+      "Examples:\n"
+      "  pygmy render                              the built-in scene to test.tif, all CPUs\n"
+      "  pygmy render scenes/showcase.json -j 4    a scene file with 4 processes\n"
+      "  pygmy render --scheduler threads -j 2     the thread-pool baseline\n"
+      "  pygmy render --size 1200x800 -o big.tif --compression deflate\n"
+      "Output: written to .NAME.pygmy-PID.tmp beside it, then renamed; a file replaced keeps its\n"
+      "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
+      "target; a device or FIFO (/dev/null) is written in place. Past 4 GiB it is a BigTIFF.\n"
+      "An image larger than the memory available is refused before rendering.\n"
+      "Signals: INT, TERM, HUP, QUIT, USR1, USR2, ALRM and XCPU remove the temporary and end the\n"
+      "command; one ignored at start (nohup) stays ignored. A killed render's temporary is\n"
+      "removed by the next render of the same file.\n"
+      "SOURCE_DATE_EPOCH: the TIFF's DateTime, in seconds from 0 to 253402300799.\n"
+      "Exit status: 0 rendered, 1 render or file error, 2 usage error.");
+  return render;
+}
+
+int run_render(const RenderOptions& options) {
+  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
+  // rendering rather than when the finished image is written.
+  try {
+    static_cast<void>(source_date_epoch());
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+
+  Scene scene = scene_for(options.scene_file, options.size);
+  if (options.seed) {
+    scene = with_seed(std::move(scene), *options.seed);
+  }
+
+  ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
+  schedulers::RenderPlan plan;
+  plan.scheduler = options.scheduler;
+  plan.processes = options.jobs;
+  plan.band_rows = options.band_rows;
+  plan.progress = [&bar](int done, int total) { bar.update(done, total); };
+  const unsigned processes = schedulers::workers_for(plan);
+  const int band_rows = schedulers::band_rows_for(scene, plan);
+  const std::size_t bands = split_rows(scene.height, band_rows).size();
+  std::ostringstream description;
+  description << "scene=" << scene.name << " seed=" << scene.seed << " bands=" << bands
+              << " band_rows=" << band_rows << " processes=" << processes
+              << " scheduler=" << options.scheduler;
+  // The shared scheduler's framebuffer is a second copy of the image.
+  const int copies = options.scheduler == "shared" ? 2 : 1;
+  if (const std::string problem =
+          memory_problem(scene.width, scene.height, copies, memory_limits());
+      !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
+  // Opened before rendering, so that an unusable output path fails at once, not after the render.
+  TiffOutput output(options.output, {.compression = compression_named(options.compression),
+                                     .bits_per_sample = options.bits,
+                                     .software = "pygmy " PYGMY_VERSION,
+                                     .description = description.str()});
+  const RemoveOnSignal remove_on_signal(output.temporary_path());
+
+  const double cpu_before = cpu_seconds();
+  const auto started = std::chrono::steady_clock::now();
+  const schedulers::Rendered rendered = schedulers::render(scene, plan);
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
+  const double cpu = cpu_seconds() - cpu_before;
+  bar.clear();
+
+  {
+    // Only a rename needs the signals held: a device or FIFO is written in place, and Ctrl-C
+    // must still end a command whose FIFO nobody reads.
+    std::optional<SignalsHeld> held;
+    if (!output.in_place()) {
+      held.emplace();
+    }
+    output.commit(rendered.image);
+  }
+  if (!options.quiet) {
+    const schedulers::RenderStats& stats = rendered.stats;
+    const bool threads =
+        schedulers::scheduler_named(options.scheduler).workers == schedulers::Workers::threads;
+    const std::string workers = threads ? count_of(processes, "thread", "threads")
+                                        : count_of(processes, "process", "processes");
+    std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s of %d rows, %.3f s, CPU %.3f s",
+                options.output.c_str(), scene.width, scene.height, scene.name.c_str(),
+                workers.c_str(), options.scheduler.c_str(),
+                count_of(bands, "band", "bands").c_str(), band_rows, seconds.count(), cpu);
+    std::printf(", %s, %.1f bands per %s\n", count_of(stats.forks, "fork", "forks").c_str(),
+                static_cast<double>(stats.bands) /
+                    static_cast<double>(std::max<std::size_t>(stats.workers, 1)),
+                threads ? "thread" : "process");
+  }
+  return 0;
+}
+
+}  // namespace pygmy::app
