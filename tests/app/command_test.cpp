@@ -5,7 +5,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +18,6 @@
 #include <iterator>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -29,12 +27,11 @@
 #include <gtest/gtest.h>
 #include <tiffio.h>
 
+#include "command_runner.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
 #include "pygmy/tiff.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -53,165 +50,10 @@ constexpr bool kSanitized = false;
 constexpr bool kSanitized = false;
 #endif
 
-struct Outcome {
-  int exit_code = -1;  // -1 when killed by a signal
-  int signal = 0;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// How the command is started beyond its arguments: what a shell, nohup or ulimit would set up.
-struct Launch {
-  std::vector<std::string> environment{};  // "NAME=value", over this process's own
-  std::vector<int> ignored{};              // signals it starts ignoring (SIG_IGN), as nohup
-  std::optional<rlim_t> address_space{};   // its RLIMIT_AS (ulimit -v), in bytes
-};
-
-// A running `pygmy` with its output captured in files of its own scratch directory; killed and
-// reaped on destruction if it is still running (a failed assertion may leave it so).
-class Command {
- public:
-  Command(const fs::path& dir, std::vector<std::string> args, const Launch& launch = {})
-      : dir_(dir) {
-    args.insert(args.begin(), PYGMY_COMMAND);
-    std::vector<char*> argv;
-    for (std::string& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    std::vector<std::string> environment;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      const std::string name = std::string(*entry).substr(0, std::string(*entry).find('=') + 1);
-      if (std::none_of(launch.environment.begin(), launch.environment.end(),
-                       [&name](const std::string& set) { return set.rfind(name, 0) == 0; })) {
-        environment.emplace_back(*entry);
-      }
-    }
-    environment.insert(environment.end(), launch.environment.begin(), launch.environment.end());
-    std::vector<char*> envp;
-    for (std::string& entry : environment) {
-      envp.push_back(entry.data());
-    }
-    envp.push_back(nullptr);
-    const std::string out = dir / "out.txt";
-    const std::string err = dir / "err.txt";
-    std::fflush(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      throw std::runtime_error("cannot start " + std::string(PYGMY_COMMAND));
-    }
-    if (pid_ == 0) {
-      // Only async-signal-safe calls from here on: the test may have other threads.
-      const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (in < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in, STDIN_FILENO) < 0 ||
-          ::dup2(out_fd, STDOUT_FILENO) < 0 || ::dup2(err_fd, STDERR_FILENO) < 0 ||
-          ::chdir(dir.c_str()) != 0) {
-        ::_exit(127);
-      }
-      struct sigaction ignore {};
-      ignore.sa_handler = SIG_IGN;
-      for (int signal : launch.ignored) {
-        ::sigaction(signal, &ignore, nullptr);
-      }
-      // No core file in the scratch directory from a test that sends SIGQUIT.
-      const rlimit no_core{0, 0};
-      ::setrlimit(RLIMIT_CORE, &no_core);
-      if (launch.address_space) {
-        const rlimit limit{*launch.address_space, *launch.address_space};
-        ::setrlimit(RLIMIT_AS, &limit);
-      }
-      ::execve(PYGMY_COMMAND, argv.data(), envp.data());
-      ::_exit(127);
-    }
-  }
-  Command(const Command&) = delete;
-  Command& operator=(const Command&) = delete;
-  ~Command() {
-    if (!status_) {
-      ::kill(pid_, SIGKILL);
-      static_cast<void>(reap(true));
-    }
-  }
-
-  [[nodiscard]] pid_t pid() const { return pid_; }
-
-  // The processes whose parent is this command: its workers.
-  [[nodiscard]] std::set<pid_t> children() const {
-    std::set<pid_t> found;
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename();
-      if (name.find_first_not_of("0123456789") != std::string::npos) {
-        continue;
-      }
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      if (!std::getline(stat, line)) {
-        continue;
-      }
-      // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
-      std::istringstream rest(line.substr(line.rfind(')') + 1));
-      std::string state;
-      pid_t parent = 0;
-      if (rest >> state >> parent && parent == pid_ && state != "Z") {
-        found.insert(std::stoi(name));
-      }
-    }
-    return found;
-  }
-
-  // Whether the command is still running (once it has ended, it is reaped).
-  [[nodiscard]] bool running() { return !status_ && !reap(false); }
-
-  // Waits for the command to end, at most `limit`; past it, fails the test and kills it.
-  Outcome wait(std::chrono::milliseconds limit = std::chrono::seconds(100)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (!status_) {
-      ADD_FAILURE() << "the command was still running after " << limit.count() << " ms";
-      ::kill(pid_, SIGKILL);
-      static_cast<void>(reap(true));
-    }
-    Outcome outcome;
-    if (WIFEXITED(*status_)) {
-      outcome.exit_code = WEXITSTATUS(*status_);
-    }
-    if (WIFSIGNALED(*status_)) {
-      outcome.signal = WTERMSIG(*status_);
-    }
-    outcome.out = slurp(dir_ / "out.txt");
-    outcome.err = slurp(dir_ / "err.txt");
-    return outcome;
-  }
-
- private:
-  // Collects the exit status if the command has ended (waiting for that when `block`).
-  bool reap(bool block) {
-    int status = 0;
-    pid_t reaped = 0;
-    do {
-      reaped = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
-    } while (reaped < 0 && errno == EINTR);
-    if (reaped == pid_) {
-      status_ = status;
-    }
-    return reaped == pid_;
-  }
-
-  fs::path dir_;
-  pid_t pid_ = 0;
-  std::optional<int> status_;  // the wait status, once reaped
-};
+using pygmy::app::test::Command;
+using pygmy::app::test::line_count;
+using pygmy::app::test::Outcome;
+using pygmy::app::test::slurp;
 
 // The state letter of process `pid` in /proc ('R', 'S', 'T' for stopped, 'Z', ...); '\0' when
 // there is no such process.
@@ -259,22 +101,8 @@ std::string even_scene(int width, int height, int samples) {
   "lights": [{"type": "point", "position": [0, 0, 0], "colour": [1, 1, 1]}]})";
 }
 
-class CommandTest : public ::testing::Test {
+class CommandTest : public pygmy::app::test::ScratchDirectoryTest {
  protected:
-  void SetUp() override {
-    // The pid keeps two runs of this binary at once (two builds' ctest) out of each other's way.
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) /
-           ("pygmy_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Outcome run(std::vector<std::string> args, const Launch& launch = {}) {
-    return Command(dir_, std::move(args), launch).wait();
-  }
-
   // Waits (at most 20 s) until the command has at least `count` workers; returns them.
   static std::set<pid_t> workers_of(const Command& command, std::size_t count = 1) {
     std::set<pid_t> children = command.children();
@@ -283,18 +111,6 @@ class CommandTest : public ::testing::Test {
       children = command.children();
     }
     return children;
-  }
-
-  // The names in the scratch directory other than the command's captured output.
-  [[nodiscard]] std::vector<std::string> left_behind() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir_)) {
-      const std::string name = entry.path().filename();
-      if (name != "out.txt" && name != "err.txt") {
-        names.push_back(name);
-      }
-    }
-    return names;
   }
 
   // Sends `signal` to a render of two bands that take seconds each, once both workers run: the
@@ -318,13 +134,7 @@ class CommandTest : public ::testing::Test {
     }
     EXPECT_EQ(left_behind(), std::vector<std::string>{"even.json"});
   }
-
-  fs::path dir_;
 };
-
-std::size_t line_count(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
 
 // The TIFF tags the command sets beyond the pixels: Software and ImageDescription.
 std::pair<std::string, std::string> software_and_description(const fs::path& file) {
