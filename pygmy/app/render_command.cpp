@@ -1,8 +1,6 @@
 // `pygmy render`: renders a scene to a TIFF, its row bands shared out to processes.
 #include "render_command.hpp"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +16,7 @@
 #include "progress.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
+#include "resource_usage.hpp"
 #include "signals.hpp"
 
 namespace pygmy::app {
@@ -34,17 +33,18 @@ TiffOptions::Compression compression_named(const std::string& name) {
   return TiffOptions::Compression::none;
 }
 
-// Seconds of CPU this process and the children it has reaped have used so far.
-double cpu_seconds() {
-  double total = 0;
-  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
-    rusage usage{};
-    ::getrusage(who, &usage);
-    for (const timeval& t : {usage.ru_utime, usage.ru_stime}) {
-      total += static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
-    }
+// "1 band per process", "6.5 bands per process", "13 bands per thread": a whole number is
+// written without decimals.
+std::string bands_per_worker(std::size_t bands, std::size_t workers, const std::string& worker) {
+  const std::size_t among = std::max<std::size_t>(workers, 1);
+  char share[32];
+  if (bands % among == 0) {
+    std::snprintf(share, sizeof share, "%zu", bands / among);
+  } else {
+    std::snprintf(share, sizeof share, "%.1f",
+                  static_cast<double>(bands) / static_cast<double>(among));
   }
-  return total;
+  return std::string(share) + (bands == among ? " band per " : " bands per ") + worker;
 }
 
 }  // namespace
@@ -99,6 +99,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "Signals: INT, TERM, HUP, QUIT, USR1, USR2, ALRM and XCPU remove the temporary and end the\n"
       "command; one ignored at start (nohup) stays ignored. A killed render's temporary is\n"
       "removed by the next render of the same file.\n"
+      "Summary: the output, size, scene, processes (scheduler), bands, seconds, CPU seconds (user\n"
+      "and system, workers included), processes forked, and bands each worker rendered.\n"
       "SOURCE_DATE_EPOCH: the TIFF's DateTime, in seconds from 0 to 253402300799.\n"
       "Exit status: 0 rendered, 1 render or file error, 2 usage error.");
   return render;
@@ -145,11 +147,11 @@ int run_render(const RenderOptions& options) {
                                      .description = description.str()});
   const RemoveOnSignal remove_on_signal(output.temporary_path());
 
-  const double cpu_before = cpu_seconds();
+  const ResourceUsage before = resource_usage();
   const auto started = std::chrono::steady_clock::now();
   const schedulers::Rendered rendered = schedulers::render(scene, plan);
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
-  const double cpu = cpu_seconds() - cpu_before;
+  const double cpu = (resource_usage() - before).cpu_seconds;
   bar.clear();
 
   {
@@ -171,10 +173,9 @@ int run_render(const RenderOptions& options) {
                 options.output.c_str(), scene.width, scene.height, scene.name.c_str(),
                 workers.c_str(), options.scheduler.c_str(),
                 count_of(bands, "band", "bands").c_str(), band_rows, seconds.count(), cpu);
-    std::printf(", %s, %.1f bands per %s\n", count_of(stats.forks, "fork", "forks").c_str(),
-                static_cast<double>(stats.bands) /
-                    static_cast<double>(std::max<std::size_t>(stats.workers, 1)),
-                threads ? "thread" : "process");
+    std::printf(
+        ", %s, %s\n", count_of(stats.forks, "fork", "forks").c_str(),
+        bands_per_worker(stats.bands, stats.workers, threads ? "thread" : "process").c_str());
   }
   return 0;
 }

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -217,6 +218,68 @@ TEST_F(CommandTest, TheSummaryCountsInTheSingularAndShowsTheBandRowsUsed) {
   ASSERT_EQ(threads.exit_code, 0) << threads.err;
   EXPECT_NE(threads.out.find(", 1 thread (threads), 13 bands of 16 rows, "), std::string::npos)
       << threads.out;
+}
+
+// The figures of the summary line a render prints, read back from it.
+struct Summary {
+  unsigned processes = 0;
+  std::string scheduler;
+  std::size_t bands = 0;
+  double seconds = -1;
+  double cpu_seconds = -1;
+  std::size_t forks = 0;
+  double bands_per_worker = 0;
+};
+
+std::optional<Summary> parse_summary(const std::string& text) {
+  static const std::regex pattern(
+      R"(pygmy: \S+ \d+x\d+, scene \S+, (\d+) (?:process|processes|thread|threads) \((\w+)\), )"
+      R"((\d+) bands? of \d+ rows, ([0-9.]+) s, CPU ([0-9.]+) s, (\d+) forks?, )"
+      R"(([0-9.]+) bands? per (?:process|thread)\n)");
+  std::smatch m;
+  if (!std::regex_match(text, m, pattern)) {
+    return std::nullopt;
+  }
+  return Summary{static_cast<unsigned>(std::stoul(m[1])),
+                 m[2],
+                 std::stoul(m[3]),
+                 std::stod(m[4]),
+                 std::stod(m[5]),
+                 std::stoul(m[6]),
+                 std::stod(m[7])};
+}
+
+TEST_F(CommandTest, TheSummaryCountsAForkPerProcessForPoolAndAForkPerBandForExchange) {
+  struct Case {
+    std::string scheduler;
+    std::size_t forks;  // expected, for 10 bands on 2 processes
+    // Bands over the workers that rendered any: a thread may take every band before the other
+    // starts, but each of pool's processes is forked with a band of its own.
+    std::optional<double> bands_per_worker;
+  };
+  for (const Case& c : {Case{"pool", 2, 5}, Case{"exchange", 10, 1}, Case{"threads", 0, {}},
+                        Case{"sequential", 0, 10}}) {
+    const Outcome outcome = run(
+        {"render", "--size", "60x40", "--band-rows", "4", "-j", "2", "--scheduler", c.scheduler});
+    ASSERT_EQ(outcome.exit_code, 0) << c.scheduler << outcome.err;
+    const std::optional<Summary> summary = parse_summary(outcome.out);
+    ASSERT_TRUE(summary) << "not a summary line: " << outcome.out;
+    EXPECT_EQ(summary->scheduler, c.scheduler);
+    EXPECT_EQ(summary->processes, c.scheduler == "sequential" ? 1U : 2U) << outcome.out;
+    EXPECT_EQ(summary->bands, 10U) << outcome.out;
+    EXPECT_EQ(summary->forks, c.forks) << outcome.out;
+    if (c.scheduler == "pool") {
+      EXPECT_EQ(summary->forks, summary->processes) << outcome.out;
+    }
+    if (c.scheduler == "exchange") {
+      EXPECT_EQ(summary->forks, summary->bands) << outcome.out;
+    }
+    if (c.bands_per_worker) {
+      EXPECT_EQ(summary->bands_per_worker, *c.bands_per_worker) << outcome.out;
+    }
+    EXPECT_GT(summary->seconds, 0) << outcome.out;
+    EXPECT_GE(summary->cpu_seconds, 0) << outcome.out;
+  }
 }
 
 TEST_F(CommandTest, QuietPrintsNothing) {
