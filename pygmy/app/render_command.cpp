@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "pygmy/tiff.hpp"
 #include "resource_usage.hpp"
 #include "signals.hpp"
+#include "worker_map.hpp"
 
 namespace pygmy::app {
 
@@ -45,6 +48,24 @@ std::string bands_per_worker(std::size_t bands, std::size_t workers, const std::
                   static_cast<double>(bands) / static_cast<double>(among));
   }
   return std::string(share) + (bands == among ? " band per " : " bands per ") + worker;
+}
+
+// Whether two names given for files to write name the same file.
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ignored;
+  return fs::weakly_canonical(fs::absolute(a, ignored), ignored) ==
+         fs::weakly_canonical(fs::absolute(b, ignored), ignored);
+}
+
+// Writes `image` to `output`. Only a rename needs the signals held: a device or FIFO is written
+// in place, and Ctrl-C must still end a command whose FIFO nobody reads.
+void commit_holding_signals(TiffOutput& output, const Image& image) {
+  std::optional<SignalsHeld> held;
+  if (!output.in_place()) {
+    held.emplace();
+  }
+  output.commit(image);
 }
 
 }  // namespace
@@ -86,12 +107,18 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       ->capture_default_str()
       ->check(CLI::IsMember({8, 16}));
   render->add_flag("-q,--quiet", options.quiet, "No progress bar and no summary line");
+  render
+      ->add_option("--worker-map", options.worker_map,
+                   "Also write a TIFF picturing which worker rendered which band: a colour per "
+                   "worker, a darker line on each band's first row")
+      ->check(output_problem);
   render->footer(
       "Examples:\n"
       "  pygmy render                              the built-in scene to test.tif, all CPUs\n"
       "  pygmy render scenes/showcase.json -j 4    a scene file with 4 processes\n"
       "  pygmy render --scheduler threads -j 2     the thread-pool baseline\n"
       "  pygmy render --size 1200x800 -o big.tif --compression deflate\n"
+      "  pygmy render -j 4 --worker-map map.tif    which of the 4 processes rendered which band\n"
       "Output: written to .NAME.pygmy-PID.tmp beside it, then renamed; a file replaced keeps its\n"
       "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
       "target; a device or FIFO (/dev/null) is written in place. Past 4 GiB it is a BigTIFF.\n"
@@ -114,6 +141,10 @@ int run_render(const RenderOptions& options) {
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
+  if (!options.worker_map.empty() && same_file(options.worker_map, options.output)) {
+    throw UsageError("--worker-map: expected another file than the output, got '" +
+                     options.worker_map + "'");
+  }
 
   Scene scene = scene_for(options.scene_file, options.size);
   if (options.seed) {
@@ -133,8 +164,8 @@ int run_render(const RenderOptions& options) {
   description << "scene=" << scene.name << " seed=" << scene.seed << " bands=" << bands
               << " band_rows=" << band_rows << " processes=" << processes
               << " scheduler=" << options.scheduler;
-  // The shared scheduler's framebuffer is a second copy of the image.
-  const int copies = options.scheduler == "shared" ? 2 : 1;
+  // The shared scheduler's framebuffer is a second copy of the image, the worker map a third.
+  const int copies = (options.scheduler == "shared" ? 2 : 1) + (options.worker_map.empty() ? 0 : 1);
   if (const std::string problem =
           memory_problem(scene.width, scene.height, copies, memory_limits());
       !problem.empty()) {
@@ -145,7 +176,18 @@ int run_render(const RenderOptions& options) {
                                      .bits_per_sample = options.bits,
                                      .software = "pygmy " PYGMY_VERSION,
                                      .description = description.str()});
-  const RemoveOnSignal remove_on_signal(output.temporary_path());
+  std::optional<TiffOutput> map_output;
+  if (!options.worker_map.empty()) {
+    map_output.emplace(options.worker_map,
+                       TiffOptions{.compression = TiffOptions::Compression::deflate,
+                                   .software = "pygmy " PYGMY_VERSION,
+                                   .description = "worker map: " + description.str()});
+  }
+  std::vector<std::filesystem::path> temporaries{output.temporary_path()};
+  if (map_output) {
+    temporaries.push_back(map_output->temporary_path());
+  }
+  const RemoveOnSignal remove_on_signal(std::move(temporaries));
 
   const ResourceUsage before = resource_usage();
   const auto started = std::chrono::steady_clock::now();
@@ -154,14 +196,11 @@ int run_render(const RenderOptions& options) {
   const double cpu = (resource_usage() - before).cpu_seconds;
   bar.clear();
 
-  {
-    // Only a rename needs the signals held: a device or FIFO is written in place, and Ctrl-C
-    // must still end a command whose FIFO nobody reads.
-    std::optional<SignalsHeld> held;
-    if (!output.in_place()) {
-      held.emplace();
-    }
-    output.commit(rendered.image);
+  commit_holding_signals(output, rendered.image);
+  if (map_output) {
+    commit_holding_signals(
+        *map_output, worker_map(scene.width, scene.height, split_rows(scene.height, band_rows),
+                                rendered.stats.band_worker));
   }
   if (!options.quiet) {
     const schedulers::RenderStats& stats = rendered.stats;

@@ -24,6 +24,7 @@ struct RenderOptions {
   std::string compression = "none";
   int bits = 8;
   bool quiet = false;
+  std::string worker_map;  // a TIFF of which worker rendered which band; empty: none
 };
 
 // Adds the `render` subcommand to `app`, its options read into `options`.
