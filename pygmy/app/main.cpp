@@ -7,6 +7,7 @@
 
 #include "command_line.hpp"
 #include "render_command.hpp"
+#include "speedup_command.hpp"
 
 namespace {
 
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
 
   pygmy::app::RenderOptions render_options;
   const CLI::App* render = pygmy::app::add_render_command(app, render_options);
+  pygmy::app::SpeedupOptions speedup_options;
+  const CLI::App* speedup = pygmy::app::add_speedup_command(app, speedup_options);
 
   try {
     app.parse(argc, argv);
@@ -73,6 +76,9 @@ int main(int argc, char** argv) {
   try {
     if (render->parsed()) {
       return pygmy::app::run_render(render_options);
+    }
+    if (speedup->parsed()) {
+      return pygmy::app::run_speedup(speedup_options);
     }
   } catch (const pygmy::app::UsageError& e) {
     std::cerr << "pygmy: " << e.what() << '\n';

@@ -34,6 +34,14 @@ std::size_t line_count(const std::string& text) {
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+std::string shown(const std::vector<std::string>& args) {
+  std::string line;
+  for (const std::string& arg : args) {
+    line += (line.empty() ? "" : " ") + arg;
+  }
+  return line;
+}
+
 Command::Command(const fs::path& dir, std::vector<std::string> args, const Launch& launch)
     : dir_(dir) {
   args.insert(args.begin(), PYGMY_COMMAND);

@@ -33,6 +33,10 @@ struct Outcome {
 //   EXPECT_EQ(line_count(outcome.err), 1U);
 [[nodiscard]] std::size_t line_count(const std::string& text);
 
+// `args` as one line, for the messages of failed expectations.
+//   EXPECT_EQ(run(args).exit_code, 2) << shown(args);
+[[nodiscard]] std::string shown(const std::vector<std::string>& args);
+
 // How the command is started beyond its arguments: what a shell, nohup or ulimit would set up.
 struct Launch {
   std::vector<std::string> environment{};  // "NAME=value", over this process's own

@@ -54,6 +54,7 @@ constexpr bool kSanitized = false;
 using pygmy::app::test::Command;
 using pygmy::app::test::line_count;
 using pygmy::app::test::Outcome;
+using pygmy::app::test::shown;
 using pygmy::app::test::slurp;
 
 // The state letter of process `pid` in /proc ('R', 'S', 'T' for stopped, 'Z', ...); '\0' when
@@ -182,22 +183,20 @@ TEST_F(CommandTest, EveryKindOfTiffPassesTiffinfoWithoutWarnings) {
   for (const Kind& kind : kinds) {
     std::vector<std::string> args = {"render", "--quiet"};
     args.insert(args.end(), kind.options.begin(), kind.options.end());
-    std::string shown;
-    for (const auto& arg : args) {
-      shown += arg + " ";
-    }
-    ASSERT_EQ(run(args).exit_code, 0) << shown;
+    ASSERT_EQ(run(args).exit_code, 0) << shown(args);
     const std::string command = "tiffinfo -D " + (dir_ / "test.tif").string() + " > " +
                                 (dir_ / "info.txt").string() + " 2>&1";
-    EXPECT_EQ(std::system(command.c_str()), 0) << shown;
+    EXPECT_EQ(std::system(command.c_str()), 0) << shown(args);
     const std::string info = slurp(dir_ / "info.txt");
-    EXPECT_EQ(info.find("arning"), std::string::npos) << shown << info;
-    EXPECT_EQ(info.find("rror"), std::string::npos) << shown << info;
-    EXPECT_NE(info.find("Image Width: 300 Image Length: 200"), std::string::npos) << shown << info;
-    EXPECT_NE(info.find("Bits/Sample: " + kind.bits + "\n"), std::string::npos) << shown << info;
+    EXPECT_EQ(info.find("arning"), std::string::npos) << shown(args) << info;
+    EXPECT_EQ(info.find("rror"), std::string::npos) << shown(args) << info;
+    EXPECT_NE(info.find("Image Width: 300 Image Length: 200"), std::string::npos)
+        << shown(args) << info;
+    EXPECT_NE(info.find("Bits/Sample: " + kind.bits + "\n"), std::string::npos)
+        << shown(args) << info;
     EXPECT_NE(info.find("Compression Scheme: " + kind.compression + "\n"), std::string::npos)
-        << shown << info;
-    EXPECT_NE(info.find("scheduler=pool"), std::string::npos) << shown << info;
+        << shown(args) << info;
+    EXPECT_NE(info.find("scheduler=pool"), std::string::npos) << shown(args) << info;
   }
 }
 
@@ -330,15 +329,11 @@ TEST_F(CommandTest, UsageErrorsExitTwoWithAOneLineReason) {
   fs::create_directory(dir_ / "existing");
   for (const auto& args : mistakes) {
     const Outcome outcome = run(args);
-    std::string shown;
-    for (const auto& arg : args) {
-      shown += arg + " ";
-    }
-    EXPECT_EQ(outcome.exit_code, 2) << shown << outcome.err;
-    EXPECT_EQ(line_count(outcome.err), 1U) << shown << outcome.err;
-    EXPECT_EQ(outcome.err.rfind("pygmy: ", 0), 0U) << shown << outcome.err;
-    EXPECT_EQ(left_behind(), std::vector<std::string>{"existing"}) << shown;
-    EXPECT_TRUE(fs::is_empty(dir_ / "existing")) << shown;
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << shown(args) << outcome.err;
+    EXPECT_EQ(outcome.err.rfind("pygmy: ", 0), 0U) << shown(args) << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{"existing"}) << shown(args);
+    EXPECT_TRUE(fs::is_empty(dir_ / "existing")) << shown(args);
   }
 }
 
