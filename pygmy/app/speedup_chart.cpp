@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
+#include <initializer_list>
 #include <sstream>
 #include <string_view>
+#include <utility>
 
 namespace pygmy::app {
 
@@ -125,134 +128,152 @@ std::vector<std::string> wrapped(const std::string& text, std::size_t width) {
   return lines;
 }
 
+// A line from (x1, y1) to (x2, y2), with `attributes` (its stroke).
+std::string line_element(double x1, double y1, double x2, double y2, std::string_view attributes) {
+  return "<line x1=\"" + number(x1) + "\" y1=\"" + number(y1) + "\" x2=\"" + number(x2) +
+         "\" y2=\"" + number(y2) + "\" " + std::string(attributes) + "/>\n";
+}
+
+// `text` at (x, y), escaped, with `attributes`.
+std::string text_element(double x, double y, std::string_view text,
+                         std::string_view attributes = "") {
+  return "<text x=\"" + number(x) + "\" y=\"" + number(y) + "\"" + (attributes.empty() ? "" : " ") +
+         std::string(attributes) + ">" + escaped(text) + "</text>\n";
+}
+
+constexpr std::string_view kGrid = "stroke=\"#e4e4e4\"";
+constexpr std::string_view kIdeal = "stroke=\"#888\" stroke-dasharray=\"6 4\"";
+
+// What every panel shares: its scales, and a style (colour and marker) for each line's name.
+struct Layout {
+  unsigned most_processes = 2;  // the right end of the processes axis, at least 2
+  double x_step = 1;
+  double y_step = 1;
+  double y_top = 1;  // the top of the speedup axis, at least most_processes
+  std::vector<std::string> names;
+
+  explicit Layout(const SpeedupChart& chart) {
+    double most_speedup = 0;
+    for (const SpeedupPanel& panel : chart.panels) {
+      for (const SpeedupLine& line : panel.lines) {
+        if (std::find(names.begin(), names.end(), line.name) == names.end()) {
+          names.push_back(line.name);
+        }
+        for (const SpeedupPoint& point : line.points) {
+          most_processes = std::max(most_processes, point.processes);
+          most_speedup = std::max(most_speedup, point.speedup);
+        }
+      }
+    }
+    const double highest = std::max<double>(most_processes, most_speedup);
+    x_step = tick_step(most_processes, 10);
+    y_step = tick_step(highest, 8);
+    y_top = std::ceil(highest / y_step) * y_step;
+  }
+
+  [[nodiscard]] std::size_t style_of(const std::string& name) const {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  }
+};
+
+// One panel, its plot's top left corner at (left, top): grid, axes, the ideal line, the lines.
+std::string panel_svg(const SpeedupPanel& panel, const Layout& layout, double left, double top) {
+  const double width = kPanelWidth - kPlotLeft - kPlotRight;
+  const double height = kPanelHeight - kPlotTop - kPlotBottom;
+  const auto x = [&](double processes) {
+    return left + (processes - 1) / (layout.most_processes - 1) * width;
+  };
+  const auto y = [&](double speedup) { return top + height - speedup / layout.y_top * height; };
+  const double right = x(layout.most_processes);
+
+  std::string svg =
+      "<g>\n" + text_element(left, top - 10, panel.title, "font-size=\"13\" font-weight=\"bold\"");
+  for (double s = 0; s <= layout.y_top + 1e-9; s += layout.y_step) {
+    svg += line_element(left, y(s), right, y(s), kGrid) +
+           text_element(left - 16, y(s) + 4, number(s), "text-anchor=\"end\"");
+  }
+  const double step = layout.x_step;
+  for (double n = 1; n <= layout.most_processes + 1e-9; n = n == 1 && step > 1 ? step : n + step) {
+    svg += line_element(x(n), y(0), x(n), y(layout.y_top), kGrid) +
+           text_element(x(n), y(0) + 16, number(n), "text-anchor=\"middle\"");
+  }
+  svg += text_element(left + width / 2, y(0) + 34, "processes", "text-anchor=\"middle\"") +
+         "<text transform=\"translate(" + number(left - 40) + " " + number(top + height / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">speedup over sequential</text>\n" +
+         line_element(x(1), y(1), right, y(layout.most_processes), kIdeal) +
+         "<path fill=\"none\" stroke=\"#444\" d=\"M" + number(left) + "," +
+         number(y(layout.y_top)) + " V" + number(y(0)) + " H" + number(right) + "\"/>\n";
+
+  for (std::size_t l = 0; l < panel.lines.size(); ++l) {
+    const SpeedupLine& line = panel.lines[l];
+    const std::size_t style = layout.style_of(line.name);
+    const std::string_view colour = kColours[style % kColours.size()];
+    // Lines that meet would hide each other's markers: each line is set a little to the side.
+    const double dodge =
+        (static_cast<double>(l) - static_cast<double>(panel.lines.size() - 1) / 2) * kDodge;
+    std::vector<SpeedupPoint> points = line.points;
+    std::sort(points.begin(), points.end(), [](const SpeedupPoint& a, const SpeedupPoint& b) {
+      return a.processes < b.processes;
+    });
+    std::string corners;
+    std::string markers;
+    for (const SpeedupPoint& point : points) {
+      const double px = x(point.processes) + dodge;
+      corners += (corners.empty() ? "" : " ") + number(px) + "," + number(y(point.speedup));
+      markers += marker(static_cast<int>(style), px, y(point.speedup), colour) + "\n";
+    }
+    svg += "<polyline fill=\"none\" stroke=\"" + std::string(colour) +
+           "\" stroke-width=\"2\" points=\"" + corners + "\"><title>" + escaped(line.name) +
+           "</title></polyline>\n" + markers;
+  }
+  return svg + "</g>\n";
+}
+
+// The key to the lines' styles and the ideal line, from (left, top) down.
+std::string legend_svg(const Layout& layout, double left, double top) {
+  std::string svg = "<g>\n";
+  double y = top;
+  for (std::size_t i = 0; i < layout.names.size(); ++i, y += 20) {
+    const std::string colour(kColours[i % kColours.size()]);
+    svg += line_element(left, y, left + 28, y, "stroke=\"" + colour + "\" stroke-width=\"2\"") +
+           marker(static_cast<int>(i), left + 14, y, colour) + "\n" +
+           text_element(left + 36, y + 4, layout.names[i]);
+  }
+  return svg + line_element(left, y, left + 28, y, kIdeal) +
+         text_element(left + 36, y + 4, "ideal") + "</g>\n";
+}
+
 }  // namespace
 
 std::string speedup_svg(const SpeedupChart& chart) {
-  // Every panel on the same scales, and every name in the same style wherever it appears.
-  unsigned most_processes = 2;
-  double most_speedup = 0;
-  std::vector<std::string> names;
-  for (const SpeedupPanel& panel : chart.panels) {
-    for (const SpeedupLine& line : panel.lines) {
-      if (std::find(names.begin(), names.end(), line.name) == names.end()) {
-        names.push_back(line.name);
-      }
-      for (const SpeedupPoint& point : line.points) {
-        most_processes = std::max(most_processes, point.processes);
-        most_speedup = std::max(most_speedup, point.speedup);
-      }
-    }
-  }
-  const double x_step = tick_step(most_processes, 10);
-  const double y_step = tick_step(std::max<double>(most_processes, most_speedup), 8);
-  const double y_top = std::ceil(std::max<double>(most_processes, most_speedup) / y_step) * y_step;
-  const auto style_of = [&names](const std::string& name) {
-    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
-  };
-
+  const Layout layout(chart);
   const std::size_t columns = std::clamp<std::size_t>(chart.panels.size(), 1, 2);
   const std::size_t rows = std::max<std::size_t>(1, (chart.panels.size() + columns - 1) / columns);
   const double width = static_cast<double>(columns) * kPanelWidth + kLegendWidth;
+  const double panels_bottom = kTitleHeight + static_cast<double>(rows) * kPanelHeight;
   const std::vector<std::string> caption = wrapped(
       chart.caption, static_cast<std::size_t>((width - kPlotLeft - 10) / kCaptionCharacter));
-  const double height = kTitleHeight + static_cast<double>(rows) * kPanelHeight +
-                        kCaptionLine * static_cast<double>(caption.size() + 1);
+  const double height = panels_bottom + kCaptionLine * static_cast<double>(caption.size() + 1);
 
-  std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << number(width) << "\" height=\""
-      << number(height) << "\" viewBox=\"0 0 " << number(width) << " " << number(height)
-      << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      << "<title>" << escaped(chart.title) << "</title>\n"
-      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      << "<text x=\"" << number(kPlotLeft) << "\" y=\"22\" font-size=\"15\">"
-      << escaped(chart.title) << "</text>\n";
-
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + number(width) +
+                    "\" height=\"" + number(height) + "\" viewBox=\"0 0 " + number(width) + " " +
+                    number(height) + "\" font-family=\"sans-serif\" font-size=\"12\">\n" +
+                    "<title>" + escaped(chart.title) + "</title>\n" +
+                    "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" +
+                    text_element(kPlotLeft, 22, chart.title, "font-size=\"15\"");
   for (std::size_t p = 0; p < chart.panels.size(); ++p) {
-    const SpeedupPanel& panel = chart.panels[p];
-    const double left = static_cast<double>(p % columns) * kPanelWidth + kPlotLeft;
-    const double top = kTitleHeight + static_cast<double>(p / columns) * kPanelHeight + kPlotTop;
-    const double plot_width = kPanelWidth - kPlotLeft - kPlotRight;
-    const double plot_height = kPanelHeight - kPlotTop - kPlotBottom;
-    const auto x = [&](double processes) {
-      return left + (processes - 1) / (most_processes - 1) * plot_width;
-    };
-    const auto y = [&](double speedup) {
-      return top + plot_height - speedup / y_top * plot_height;
-    };
-
-    svg << "<g>\n<text x=\"" << number(left) << "\" y=\"" << number(top - 10)
-        << "\" font-size=\"13\" font-weight=\"bold\">" << escaped(panel.title) << "</text>\n";
-    for (double s = 0; s <= y_top + 1e-9; s += y_step) {
-      svg << "<line x1=\"" << number(x(1)) << "\" y1=\"" << number(y(s)) << "\" x2=\""
-          << number(x(most_processes)) << "\" y2=\"" << number(y(s))
-          << "\" stroke=\"#e4e4e4\"/>\n<text x=\"" << number(left - 16) << "\" y=\""
-          << number(y(s) + 4) << "\" text-anchor=\"end\">" << number(s) << "</text>\n";
-    }
-    for (double n = 1; n <= most_processes + 1e-9; n = n == 1 && x_step > 1 ? x_step : n + x_step) {
-      svg << "<line x1=\"" << number(x(n)) << "\" y1=\"" << number(y(0)) << "\" x2=\""
-          << number(x(n)) << "\" y2=\"" << number(y(y_top)) << "\" stroke=\"#e4e4e4\"/>\n<text x=\""
-          << number(x(n)) << "\" y=\"" << number(y(0) + 16) << "\" text-anchor=\"middle\">"
-          << number(n) << "</text>\n";
-    }
-    svg << "<text x=\"" << number(left + plot_width / 2) << "\" y=\"" << number(y(0) + 34)
-        << "\" text-anchor=\"middle\">processes</text>\n"
-        << "<text transform=\"translate(" << number(left - 40) << " "
-        << number(top + plot_height / 2)
-        << ") rotate(-90)\" text-anchor=\"middle\">speedup over sequential</text>\n"
-        << "<line x1=\"" << number(x(1)) << "\" y1=\"" << number(y(1)) << "\" x2=\""
-        << number(x(most_processes)) << "\" y2=\"" << number(y(most_processes))
-        << "\" stroke=\"#888\" stroke-dasharray=\"6 4\"/>\n"
-        << "<path fill=\"none\" stroke=\"#444\" d=\"M" << number(x(1)) << "," << number(y(y_top))
-        << " V" << number(y(0)) << " H" << number(x(most_processes)) << "\"/>\n";
-    for (std::size_t l = 0; l < panel.lines.size(); ++l) {
-      const SpeedupLine& line = panel.lines[l];
-      const std::size_t style = style_of(line.name);
-      const std::string_view colour = kColours[style % kColours.size()];
-      const double dodge =
-          (static_cast<double>(l) - static_cast<double>(panel.lines.size() - 1) / 2) * kDodge;
-      std::vector<SpeedupPoint> points = line.points;
-      std::sort(points.begin(), points.end(), [](const SpeedupPoint& a, const SpeedupPoint& b) {
-        return a.processes < b.processes;
-      });
-      svg << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
-      for (std::size_t i = 0; i < points.size(); ++i) {
-        svg << (i == 0 ? "" : " ") << number(x(points[i].processes) + dodge) << ","
-            << number(y(points[i].speedup));
-      }
-      svg << "\"><title>" << escaped(line.name) << "</title></polyline>\n";
-      for (const SpeedupPoint& point : points) {
-        svg << marker(static_cast<int>(style), x(point.processes) + dodge, y(point.speedup), colour)
-            << "\n";
-      }
-    }
-    svg << "</g>\n";
+    svg += panel_svg(chart.panels[p], layout,
+                     static_cast<double>(p % columns) * kPanelWidth + kPlotLeft,
+                     kTitleHeight + static_cast<double>(p / columns) * kPanelHeight + kPlotTop);
   }
-
-  const double legend_x = static_cast<double>(columns) * kPanelWidth + 10;
-  double legend_y = kTitleHeight + kPlotTop + 6;
-  svg << "<g>\n";
-  for (std::size_t i = 0; i < names.size(); ++i, legend_y += 20) {
-    const std::string_view colour = kColours[i % kColours.size()];
-    svg << "<line x1=\"" << number(legend_x) << "\" y1=\"" << number(legend_y) << "\" x2=\""
-        << number(legend_x + 28) << "\" y2=\"" << number(legend_y) << "\" stroke=\"" << colour
-        << "\" stroke-width=\"2\"/>\n"
-        << marker(static_cast<int>(i), legend_x + 14, legend_y, colour) << "\n<text x=\""
-        << number(legend_x + 36) << "\" y=\"" << number(legend_y + 4) << "\">" << escaped(names[i])
-        << "</text>\n";
-  }
-  svg << "<line x1=\"" << number(legend_x) << "\" y1=\"" << number(legend_y) << "\" x2=\""
-      << number(legend_x + 28) << "\" y2=\"" << number(legend_y)
-      << "\" stroke=\"#888\" stroke-dasharray=\"6 4\"/>\n<text x=\"" << number(legend_x + 36)
-      << "\" y=\"" << number(legend_y + 4) << "\">ideal</text>\n</g>\n";
-
-  double caption_y = kTitleHeight + static_cast<double>(rows) * kPanelHeight + kCaptionLine;
+  svg += legend_svg(layout, static_cast<double>(columns) * kPanelWidth + 10,
+                    kTitleHeight + kPlotTop + 6);
+  double caption_y = panels_bottom + kCaptionLine;
   for (const std::string& line : caption) {
-    svg << "<text x=\"" << number(kPlotLeft) << "\" y=\"" << number(caption_y)
-        << "\" font-size=\"11\" fill=\"#444\">" << escaped(line) << "</text>\n";
+    svg += text_element(kPlotLeft, caption_y, line, "font-size=\"11\" fill=\"#444\"");
     caption_y += kCaptionLine;
   }
-  svg << "</svg>\n";
-  return svg.str();
+  return svg + "</svg>\n";
 }
 
 }  // namespace pygmy::app
