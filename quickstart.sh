@@ -42,25 +42,24 @@ case "$job" in
     ctest --preset default -j "$(nproc)"
     ;;
   bench)
-    # The speedup report: render and machinery benchmarks (medians of three, the repetitions of
-    # all of them interleaved at random, so that a slow minute of a shared machine is spread
-    # over every benchmark instead of landing on one), then the table and chart in
+    # The speedup report: the size sweep of the built-in scene and the showcase scene
+    # (render_bench), then the machinery (machinery_bench); medians of three, the repetitions of
+    # all benchmarks interleaved at random, so that a slow minute of a shared machine is spread
+    # over every benchmark instead of landing on one. Then the tables and the chart in
     # docs/benchmarks.md, with the raw JSON beside them in docs/bench/.
     install_missing
     build release --target render_bench machinery_bench bench_report
     mkdir -p docs/bench
     cpus=$(nproc)
-    rows=16  # pygmy::app::kDefaultBandRows
     height=$(sed -n 's/.*"height": *\([0-9]*\).*/\1/p' scenes/showcase.json | head -n 1)
     one_band_each=$(((height + cpus - 1) / cpus))
-    # The built-in scene: every scheduler at 1 to cpus + 1 processes. The showcase (seconds a
-    # render): every scheduler at cpus processes; exchange (the default) and threads (the
-    # baseline) at 1 to cpus + 1; exchange with other band sizes.
-    filter="BM_Render/builtin/[a-z]+/j:[0-9]+/rows:${rows}/"
+    # The sweep: 300x200 to 6000x4000, sequential, pool, exchange and threads at 1 to cpus
+    # processes. The showcase (seconds a render): every scheduler at cpus processes with its
+    # default band rows; pool and exchange with bands of 1 row, 64 rows and one per process.
+    filter="BM_Sweep/"
     filter+="|BM_Render/showcase/sequential/"
-    filter+="|BM_Render/showcase/[a-z]+/j:${cpus}/rows:${rows}/"
-    filter+="|BM_Render/showcase/(exchange|threads)/j:[0-9]+/rows:${rows}/"
-    filter+="|BM_Render/showcase/exchange/j:${cpus}/rows:(1|64|${one_band_each})/"
+    filter+="|BM_Render/showcase/[a-z]+/j:${cpus}/rows:auto/"
+    filter+="|BM_Render/showcase/(pool|exchange)/j:${cpus}/rows:(1|64|${one_band_each})/"
     ./build/release/bench/render_bench --benchmark_filter="$filter" \
       --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
       --benchmark_report_aggregates_only=true \

@@ -16,9 +16,9 @@ trap 'rm -rf "$out"' EXIT
 for ((run = 0; run < runs; ++run)); do
   for config in "${configs[@]}"; do
     read -r scheduler rows <<<"$config"
-    # The summary line ends "…, 4.562 s": the seconds are its last number.
+    # The summary line reads "…, 68 bands of 16 rows, 4.562 s, CPU 9.020 s, …".
     "$pygmy" render "$scene" -o "$out/sweep.tif" -j "$processes" --scheduler "$scheduler" \
-      --band-rows "$rows" | awk '{print $(NF-1)}' >>"$out/$scheduler-$rows"
+      --band-rows "$rows" | sed -n 's/.* rows, \([0-9.]*\) s, .*/\1/p' >>"$out/$scheduler-$rows"
   done
 done
 printf '| scheduler | band rows | median s |\n|---|---:|---:|\n'

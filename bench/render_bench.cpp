@@ -1,10 +1,14 @@
-// Rendering speed: every scheduler × processes × band rows, on the built-in and showcase scenes,
-// with pixels/s and the speedup against the sequential render measured in the same run.
+// Rendering speed. BM_Sweep: the built-in scene from 300x200 to 6000x4000 by scheduler and
+// processes, with what each band costs beyond its pixels (CPU, page faults, forks). BM_Render:
+// every scheduler × processes × band rows on the showcase scene. Each is compared with the
+// sequential render (and the sweep with threads) measured in the same run.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -13,87 +17,207 @@
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
 #include "pygmy/schedulers.hpp"
+#include "resource_usage.hpp"
+#include "statistics.hpp"
 
 namespace {
 
 namespace schedulers = pygmy::schedulers;
-using clock_type = std::chrono::steady_clock;
+using pygmy::app::ResourceUsage;
 
-/// Seconds of one render of `scene` by `plan`.
-double time_render(const pygmy::Scene& scene, const schedulers::RenderPlan& plan) {
-  const auto began = clock_type::now();
-  benchmark::DoNotOptimize(schedulers::render(scene, plan));
-  return std::chrono::duration<double>(clock_type::now() - began).count();
+// What one render took.
+struct Measurement {
+  double seconds = 0;
+  ResourceUsage usage{};  // CPU and minor faults, of this process and its workers
+  schedulers::RenderStats stats{};
+};
+
+Measurement measure(const pygmy::Scene& scene, const schedulers::RenderPlan& plan) {
+  const ResourceUsage before = pygmy::app::resource_usage();
+  const auto began = std::chrono::steady_clock::now();
+  schedulers::Rendered rendered = schedulers::render(scene, plan);
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - began;
+  benchmark::DoNotOptimize(rendered.image);
+  return {seconds.count(), pygmy::app::resource_usage() - before, std::move(rendered.stats)};
 }
 
-/// The sequential render of each scene: the median of its own benchmark's times so far, so
-/// every benchmark's speedup is measured against the same run's baseline. Before that benchmark
-/// has run (it may be filtered out, or come later when repetitions are interleaved), one
-/// sequential render is timed and counted among them.
+// A baseline's medians: the sequential render of an image, or threads at a process count.
+struct Baseline {
+  double seconds = 0;
+  double cpu_seconds = 0;
+};
+
+// The renders other benchmarks are compared with, by name: the medians of that benchmark's own
+// renders so far, so that every ratio is measured against the same run's baseline. Before that
+// benchmark has rendered (it may be filtered out, or come later when repetitions are
+// interleaved), one render is measured here and counted among them.
 class Baselines {
  public:
-  void record(const std::string& name, double seconds) { runs_[name].push_back(seconds); }
+  void record(const std::string& name, const Measurement& render) {
+    renders_[name].push_back({render.seconds, render.usage.cpu_seconds});
+  }
 
-  double seconds(const std::string& name, const pygmy::Scene& scene) {
-    std::vector<double>& runs = runs_[name];
-    if (runs.empty()) {
-      schedulers::RenderPlan plan;
-      plan.scheduler = "sequential";
-      runs.push_back(time_render(scene, plan));
+  Baseline of(const std::string& name, const pygmy::Scene& scene,
+              const schedulers::RenderPlan& plan) {
+    std::vector<Baseline>& renders = renders_[name];
+    if (renders.empty()) {
+      const Measurement once = measure(scene, plan);
+      renders.push_back({once.seconds, once.usage.cpu_seconds});
     }
-    std::vector<double> sorted = runs;
-    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-    return sorted[sorted.size() / 2];
+    std::vector<double> seconds;
+    std::vector<double> cpu;
+    for (const Baseline& render : renders) {
+      seconds.push_back(render.seconds);
+      cpu.push_back(render.cpu_seconds);
+    }
+    return {pygmy::app::median(seconds), pygmy::app::median(cpu)};
   }
 
  private:
-  std::map<std::string, std::vector<double>> runs_;
+  std::map<std::string, std::vector<Baseline>> renders_;
 };
 
-/// The band sizes worth comparing: one row, a few rows, the default, a middle value, and one
-/// band per process.
-std::vector<int> band_rows_for(const pygmy::Scene& scene, unsigned processes) {
+schedulers::RenderPlan plan_of(std::string_view scheduler, unsigned processes,
+                               std::optional<int> band_rows = std::nullopt) {
+  schedulers::RenderPlan plan;
+  plan.scheduler = scheduler;
+  plan.processes = processes;
+  plan.band_rows = band_rows;
+  return plan;
+}
+
+// The sums of a benchmark's renders, divided by their number at the end.
+struct Totals {
+  double seconds = 0;
+  ResourceUsage usage{};
+  double forks = 0;
+  std::size_t bands = 0;
+
+  void add(const Measurement& render) {
+    seconds += render.seconds;
+    usage.cpu_seconds += render.usage.cpu_seconds;
+    usage.minor_faults += render.usage.minor_faults;
+    forks += static_cast<double>(render.stats.forks);
+    bands = render.stats.bands;
+  }
+};
+
+// Renders `scene` by `plan` for each iteration of `state`, passing each render to `record`;
+// the totals, or nullopt when a render failed (the benchmark is then skipped with its error).
+template <class Record>
+std::optional<Totals> run_renders(benchmark::State& state, const pygmy::Scene& scene,
+                                  const schedulers::RenderPlan& plan, Record record) {
+  Totals totals;
+  for (auto _ : state) {
+    try {
+      const Measurement render = measure(scene, plan);
+      record(render);
+      totals.add(render);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return std::nullopt;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * scene.width * scene.height);
+  return totals;
+}
+
+// BM_Sweep/<W>x<H>/<scheduler>/j:<processes>, with counters per render: cpu_s (CPU seconds, the
+// workers' included), band_overhead_ms (CPU per band above the sequential render's, spread over
+// this render's bands), faults_per_band (minor page faults), forks, bands, speedup (over the
+// sequential render of the same size) and x_threads (seconds over threads' at the same size and
+// process count).
+void register_sweep(Baselines& baselines) {
+  const unsigned cpus = pprocess::available_cpus();
+  for (const auto& [width, height] :
+       {std::pair{300, 200}, std::pair{1500, 1000}, std::pair{3000, 2000}, std::pair{6000, 4000}}) {
+    const pygmy::Scene scene = pygmy::with_size(pygmy::builtin_scene(), width, height);
+    const std::string size = std::to_string(width) + "x" + std::to_string(height);
+    for (const std::string scheduler : {"sequential", "pool", "exchange", "threads"}) {
+      for (unsigned processes = 1; processes <= (scheduler == "sequential" ? 1 : cpus);
+           ++processes) {
+        const std::string sequential = "sweep/" + size + "/sequential";
+        const std::string threads = "sweep/" + size + "/threads/j:" + std::to_string(processes);
+        const std::string own =
+            "sweep/" + size + "/" + scheduler + "/j:" + std::to_string(processes);
+        const std::string title =
+            "BM_Sweep/" + size + "/" + scheduler + "/j:" + std::to_string(processes);
+        benchmark::RegisterBenchmark(
+            title.c_str(),
+            [=, &baselines](benchmark::State& state) {
+              const schedulers::RenderPlan plan = plan_of(scheduler, processes);
+              const std::optional<Totals> totals =
+                  run_renders(state, scene, plan, [&](const Measurement& render) {
+                    if (own == sequential || own == threads) baselines.record(own, render);
+                  });
+              if (!totals || state.iterations() == 0) return;
+              const auto renders = static_cast<double>(state.iterations());
+              const double seconds = totals->seconds / renders;
+              const double cpu = totals->usage.cpu_seconds / renders;
+              const auto bands = static_cast<double>(std::max<std::size_t>(totals->bands, 1));
+              const Baseline alone = baselines.of(sequential, scene, plan_of("sequential", 1));
+              const Baseline with_threads =
+                  baselines.of(threads, scene, plan_of("threads", processes));
+              state.counters["cpu_s"] = cpu;
+              state.counters["band_overhead_ms"] =
+                  pygmy::app::cpu_per_band_above_ms(cpu, alone.cpu_seconds, totals->bands);
+              state.counters["faults_per_band"] =
+                  static_cast<double>(totals->usage.minor_faults) / renders / bands;
+              state.counters["forks"] = totals->forks / renders;
+              state.counters["bands"] = static_cast<double>(totals->bands);
+              state.counters["speedup"] = pygmy::app::speedup(alone.seconds, seconds);
+              state.counters["x_threads"] = seconds / with_threads.seconds;
+            })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
+  }
+}
+
+// The band sizes worth comparing: one row, a few rows, 16, 64, one band per process, and the
+// scheduler's default (nullopt).
+std::vector<std::optional<int>> band_rows_for(const pygmy::Scene& scene, unsigned processes) {
   std::vector<int> rows{
       1, 4, 16, 64,
       static_cast<int>((static_cast<unsigned>(scene.height) + processes - 1) / processes)};
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-  return rows;
+  std::vector<std::optional<int>> all(rows.begin(), rows.end());
+  all.emplace_back(std::nullopt);
+  return all;
 }
 
+// BM_Render/<scene>/<scheduler>/j:<processes>/rows:<band rows, or auto for the default>, with
+// counters speedup (over the sequential render of the scene), cpu_s, forks and bands.
 void register_scene(const std::string& name, const pygmy::Scene& scene, Baselines& baselines) {
-  const unsigned most = pprocess::available_cpus() + 1;
+  const unsigned cpus = pprocess::available_cpus();
+  const std::string sequential = "render/" + name + "/sequential";
   for (const schedulers::Scheduler& scheduler : schedulers::all_schedulers()) {
-    const bool sequential = scheduler.workers == schedulers::Workers::none;
-    for (unsigned processes = 1; processes <= (sequential ? 1 : most); ++processes) {
-      const std::vector<int> all_rows = band_rows_for(scene, processes);
-      for (int rows : sequential ? std::vector<int>{16} : all_rows) {
-        schedulers::RenderPlan plan;
-        plan.scheduler = scheduler.name;
-        plan.processes = processes;
-        plan.band_rows = rows;
+    const bool alone = scheduler.workers == schedulers::Workers::none;
+    for (unsigned processes = 1; processes <= (alone ? 1 : cpus); ++processes) {
+      const std::vector<std::optional<int>> all_rows = band_rows_for(scene, processes);
+      for (const std::optional<int> rows :
+           alone ? std::vector<std::optional<int>>{std::nullopt} : all_rows) {
+        const schedulers::RenderPlan plan = plan_of(scheduler.name, processes, rows);
         const std::string title = "BM_Render/" + name + "/" + std::string(scheduler.name) +
                                   "/j:" + std::to_string(processes) +
-                                  "/rows:" + std::to_string(rows);
+                                  "/rows:" + (rows ? std::to_string(*rows) : "auto");
         benchmark::RegisterBenchmark(
             title.c_str(),
-            [name, scene, plan, sequential, &baselines](benchmark::State& state) {
-              double seconds = 0;
-              for (auto _ : state) {
-                try {
-                  const double once = time_render(scene, plan);
-                  if (sequential) baselines.record(name, once);
-                  seconds += once;
-                } catch (const std::exception& e) {
-                  state.SkipWithError(e.what());
-                  break;
-                }
-              }
-              const auto iterations = static_cast<double>(state.iterations());
-              const double baseline =
-                  sequential ? seconds / std::max(iterations, 1.0) : baselines.seconds(name, scene);
-              state.SetItemsProcessed(state.iterations() * scene.width * scene.height);
-              state.counters["speedup"] = iterations > 0 ? baseline * iterations / seconds : 0;
+            [=, &baselines](benchmark::State& state) {
+              const std::optional<Totals> totals =
+                  run_renders(state, scene, plan, [&](const Measurement& render) {
+                    if (alone) baselines.record(sequential, render);
+                  });
+              if (!totals || state.iterations() == 0) return;
+              const auto renders = static_cast<double>(state.iterations());
+              const Baseline baseline = baselines.of(sequential, scene, plan_of("sequential", 1));
+              state.counters["speedup"] =
+                  pygmy::app::speedup(baseline.seconds, totals->seconds / renders);
+              state.counters["cpu_s"] = totals->usage.cpu_seconds / renders;
+              state.counters["forks"] = totals->forks / renders;
+              state.counters["bands"] = static_cast<double>(totals->bands);
             })
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
@@ -107,7 +231,7 @@ void register_scene(const std::string& name, const pygmy::Scene& scene, Baseline
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   Baselines baselines;
-  register_scene("builtin", pygmy::builtin_scene(), baselines);
+  register_sweep(baselines);
   try {
     register_scene("showcase", pygmy::load_scene(PYGMY_SCENES_DIR "/showcase.json"), baselines);
   } catch (const std::exception& e) {

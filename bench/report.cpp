@@ -1,7 +1,6 @@
-// Turns Google Benchmark JSON into the speedup report: a table on the terminal and in
+// Turns Google Benchmark JSON into the speedup report: tables on the terminal and in
 // docs/benchmarks.md, an SVG chart of speedup against processes, and the machinery's figures.
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -11,30 +10,31 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "machine.hpp"
 #include "pprocess/cores.hpp"
+#include "pygmy/schedulers.hpp"
+#include "speedup_chart.hpp"
+#include "statistics.hpp"
 
 namespace {
 
 using nlohmann::json;
 
-/// One render benchmark's median.
-struct RenderRun {
-  std::string scene;
-  std::string scheduler;
-  unsigned processes = 1;
-  int band_rows = 0;
-  double seconds = 0;
-};
-
+/// A Google Benchmark JSON file. Its coefficient of variation of a counter whose mean is 0 (the
+/// forks of threads) is written as NaN, which JSON lacks: such values are read as null.
 json read_json(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw std::runtime_error(file + ": cannot open");
-  return json::parse(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  static const std::regex not_a_number(R"(:\s*-?(NaN|nan|inf|Infinity)\b)");
+  return json::parse(std::regex_replace(text.str(), not_a_number, ": null"));
 }
 
 double to_seconds(const json& benchmark) {
@@ -56,49 +56,145 @@ std::map<std::string, json> medians(const json& results) {
   return found;
 }
 
-std::vector<RenderRun> render_runs(const json& results) {
-  static const std::regex pattern(R"(BM_Render/(\w+)/(\w+)/j:(\d+)/rows:(\d+)(/.*)?)");
-  std::vector<RenderRun> runs;
-  for (const auto& [name, b] : medians(results)) {
-    std::smatch m;
-    if (!std::regex_match(name, m, pattern) || b.contains("error_occurred")) continue;
-    runs.push_back(
-        {m[1], m[2], static_cast<unsigned>(std::stoul(m[3])), std::stoi(m[4]), to_seconds(b)});
-  }
-  return runs;
-}
-
 std::string fixed(double value, int digits) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", digits, value);
   return text;
 }
 
-std::string read_first(const std::string& file, const std::string& key) {
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(key, 0) == 0) return line.substr(line.find(':') + 2);
-  }
-  return "unknown";
-}
-
-const std::vector<std::string> kOrder{"sequential", "exchange", "map",    "queue",
-                                      "reuse",      "shared",   "threads"};
-
+/// Schedulers in the order of the tables: sequential, then as pygmy::schedulers lists them.
 int order_of(const std::string& scheduler) {
-  return static_cast<int>(std::find(kOrder.begin(), kOrder.end(), scheduler) - kOrder.begin());
+  if (scheduler == "sequential") return -1;
+  const auto all = pygmy::schedulers::all_schedulers();
+  return static_cast<int>(
+      std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.name == scheduler; }) -
+      all.begin());
 }
 
-/// The speedup table of one scene at one band size.
-std::string speedup_table(const std::vector<RenderRun>& runs, const std::string& scene, int rows) {
+// --- The size sweep -------------------------------------------------------------------------
+
+/// One BM_Sweep benchmark's medians.
+struct SweepRun {
+  int width = 0;
+  int height = 0;
+  std::string scheduler;
+  unsigned processes = 1;
+  double seconds = 0;
+  double cpu_seconds = 0;
+  double faults_per_band = 0;
+  double forks = 0;
+  std::size_t bands = 0;
+
+  [[nodiscard]] std::string size() const {
+    return std::to_string(width) + "x" + std::to_string(height);
+  }
+  [[nodiscard]] auto key() const {
+    return std::tuple(width * height, order_of(scheduler), processes);
+  }
+};
+
+std::vector<SweepRun> sweep_runs(const json& results) {
+  static const std::regex pattern(R"(BM_Sweep/(\d+)x(\d+)/(\w+)/j:(\d+)(/.*)?)");
+  std::vector<SweepRun> runs;
+  for (const auto& [name, b] : medians(results)) {
+    std::smatch m;
+    if (!std::regex_match(name, m, pattern) || b.contains("error_occurred")) continue;
+    runs.push_back({std::stoi(m[1]), std::stoi(m[2]), m[3], static_cast<unsigned>(std::stoul(m[4])),
+                    to_seconds(b), b.value("cpu_s", 0.0), b.value("faults_per_band", 0.0),
+                    b.value("forks", 0.0), static_cast<std::size_t>(b.value("bands", 0.0))});
+  }
+  std::sort(runs.begin(), runs.end(),
+            [](const SweepRun& a, const SweepRun& b) { return a.key() < b.key(); });
+  return runs;
+}
+
+/// The run of `scheduler` with `processes` at the size of `like`, if it was measured.
+const SweepRun* find_run(const std::vector<SweepRun>& runs, const SweepRun& like,
+                         const std::string& scheduler, unsigned processes) {
+  const auto found = std::find_if(runs.begin(), runs.end(), [&](const SweepRun& r) {
+    return r.width == like.width && r.height == like.height && r.scheduler == scheduler &&
+           r.processes == processes;
+  });
+  return found == runs.end() ? nullptr : &*found;
+}
+
+/// Every sweep run against the sequential render of its size and threads at its process count.
+std::string sweep_table(const std::vector<SweepRun>& runs) {
+  std::ostringstream out;
+  out << "| size | scheduler | processes | median s | speedup | × threads | CPU s | CPU per band "
+         "above sequential (ms) | faults per band | forks |\n"
+      << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const SweepRun& r : runs) {
+    const SweepRun* sequential = find_run(runs, r, "sequential", 1);
+    const SweepRun* threads = find_run(runs, r, "threads", r.processes);
+    out << "| " << r.size() << " | " << r.scheduler << " | " << r.processes << " | "
+        << fixed(r.seconds, 3) << " | "
+        << (sequential ? fixed(pygmy::app::speedup(sequential->seconds, r.seconds), 2) : "–")
+        << " | " << (threads ? fixed(r.seconds / threads->seconds, 2) : "–") << " | "
+        << fixed(r.cpu_seconds, 3) << " | "
+        << (sequential ? fixed(pygmy::app::cpu_per_band_above_ms(r.cpu_seconds,
+                                                                 sequential->cpu_seconds, r.bands),
+                               2)
+                       : "–")
+        << " | " << fixed(r.faults_per_band, 1) << " | " << fixed(r.forks, 0) << " |\n";
+  }
+  return out.str();
+}
+
+/// Speedup against processes: a panel per size, a line per scheduler.
+pygmy::app::SpeedupChart sweep_chart(const std::vector<SweepRun>& runs,
+                                     const std::string& caption) {
+  pygmy::app::SpeedupChart chart{.title = "Speedup over the sequential render, built-in scene",
+                                 .caption = caption};
+  for (const SweepRun& r : runs) {
+    const SweepRun* sequential = find_run(runs, r, "sequential", 1);
+    if (r.scheduler == "sequential" || sequential == nullptr) continue;
+    if (chart.panels.empty() || chart.panels.back().title != r.size()) {
+      chart.panels.push_back({.title = r.size()});
+    }
+    std::vector<pygmy::app::SpeedupLine>& lines = chart.panels.back().lines;
+    if (lines.empty() || lines.back().name != r.scheduler) lines.push_back({.name = r.scheduler});
+    lines.back().points.push_back(
+        {r.processes, pygmy::app::speedup(sequential->seconds, r.seconds)});
+  }
+  return chart;
+}
+
+// --- A scene file by scheduler and band size --------------------------------------------------
+
+/// One BM_Render benchmark's median.
+struct RenderRun {
+  std::string scene;
+  std::string scheduler;
+  unsigned processes = 1;
+  std::optional<int> band_rows;  // nullopt: the default
+  double seconds = 0;
+  double forks = 0;
+  std::size_t bands = 0;
+};
+
+std::vector<RenderRun> render_runs(const json& results) {
+  static const std::regex pattern(R"(BM_Render/(\w+)/(\w+)/j:(\d+)/rows:(\d+|auto)(/.*)?)");
+  std::vector<RenderRun> runs;
+  for (const auto& [name, b] : medians(results)) {
+    std::smatch m;
+    if (!std::regex_match(name, m, pattern) || b.contains("error_occurred")) continue;
+    runs.push_back({m[1], m[2], static_cast<unsigned>(std::stoul(m[3])),
+                    m[4] == "auto" ? std::nullopt : std::optional<int>(std::stoi(m[4])),
+                    to_seconds(b), b.value("forks", 0.0),
+                    static_cast<std::size_t>(b.value("bands", 0.0))});
+  }
+  return runs;
+}
+
+/// Every scheduler with the default band rows on one scene, against its sequential render.
+std::string scene_table(const std::vector<RenderRun>& runs, const std::string& scene) {
   std::optional<double> sequential;
   std::vector<RenderRun> chosen;
   for (const RenderRun& r : runs) {
-    if (r.scene != scene) continue;
-    if (r.scheduler == "sequential")
-      sequential = r.seconds;
-    else if (r.band_rows == rows)
-      chosen.push_back(r);
+    if (r.scene != scene || r.band_rows) continue;
+    if (r.scheduler == "sequential") sequential = r.seconds;
+    chosen.push_back(r);
   }
   if (!sequential) return "";
   std::sort(chosen.begin(), chosen.end(), [](const RenderRun& a, const RenderRun& b) {
@@ -107,15 +203,15 @@ std::string speedup_table(const std::vector<RenderRun>& runs, const std::string&
   });
   std::ostringstream out;
   out << "| scheduler | processes | median s | speedup | efficiency | serial fraction (Karp–Flatt) "
-         "|\n"
-      << "|---|---:|---:|---:|---:|---:|\n"
-      << "| sequential | 1 | " << fixed(*sequential, 3) << " | 1.00 | 1.00 | – |\n";
+         "| forks | bands |\n"
+      << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const RenderRun& r : chosen) {
-    const double speedup = *sequential / r.seconds;
+    const double speedup = pygmy::app::speedup(*sequential, r.seconds);
     const double p = r.processes;
     out << "| " << r.scheduler << " | " << r.processes << " | " << fixed(r.seconds, 3) << " | "
-        << fixed(speedup, 2) << " | " << fixed(speedup / p, 2) << " | "
-        << (p > 1 ? fixed((1 / speedup - 1 / p) / (1 - 1 / p), 3) : "–") << " |\n";
+        << fixed(speedup, 2) << " | " << fixed(pygmy::app::efficiency(speedup, r.processes), 2)
+        << " | " << (p > 1 ? fixed((1 / speedup - 1 / p) / (1 - 1 / p), 3) : "–") << " | "
+        << fixed(r.forks, 0) << " | " << r.bands << " |\n";
   }
   return out.str();
 }
@@ -129,79 +225,20 @@ std::string band_table(const std::vector<RenderRun>& runs, const std::string& sc
       chosen.push_back(r);
   }
   if (chosen.size() < 2) return "";
-  std::sort(chosen.begin(), chosen.end(),
-            [](const RenderRun& a, const RenderRun& b) { return a.band_rows < b.band_rows; });
+  std::sort(chosen.begin(), chosen.end(), [](const RenderRun& a, const RenderRun& b) {
+    return a.band_rows.value_or(0) < b.band_rows.value_or(0);
+  });
   std::ostringstream out;
-  out << "| band rows | median s (" << scheduler << ", " << processes
-      << " processes) |\n|---:|---:|\n";
-  for (const RenderRun& r : chosen)
-    out << "| " << r.band_rows << " | " << fixed(r.seconds, 3) << " |\n";
+  out << "| band rows | bands | median s (" << scheduler << ", " << processes
+      << " processes) |\n|---:|---:|---:|\n";
+  for (const RenderRun& r : chosen) {
+    out << "| " << (r.band_rows ? std::to_string(*r.band_rows) : "default") << " | " << r.bands
+        << " | " << fixed(r.seconds, 3) << " |\n";
+  }
   return out.str();
 }
 
-/// Speedup against processes, one line per scheduler, with the ideal line.
-std::string svg_chart(const std::vector<RenderRun>& runs, const std::string& scene, int rows) {
-  std::optional<double> sequential;
-  std::map<std::string, std::vector<std::pair<unsigned, double>>> lines;
-  unsigned most = 1;
-  for (const RenderRun& r : runs) {
-    if (r.scene != scene) continue;
-    if (r.scheduler == "sequential")
-      sequential = r.seconds;
-    else if (r.band_rows == rows)
-      lines[r.scheduler].emplace_back(r.processes, r.seconds);
-    most = std::max(most, r.processes);
-  }
-  if (!sequential) return "";
-  const double width = 640, height = 420, left = 60, bottom = 50, top = 30, right = 150;
-  const double top_speedup = most;
-  auto x = [&](double p) {
-    return left + (p - 1) / std::max(1.0, most - 1.0) * (width - left - right);
-  };
-  auto y = [&](double s) { return height - bottom - s / top_speedup * (height - bottom - top); };
-  const std::vector<std::string> colours{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-                                         "#9467bd", "#8c564b", "#e377c2"};
-  std::ostringstream svg;
-  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
-      << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-      << "<text x=\"" << left << "\" y=\"18\" font-size=\"14\">Speedup against processes, " << scene
-      << " scene, " << rows << "-row bands</text>\n";
-  for (unsigned p = 1; p <= most; ++p) {
-    svg << "<line x1=\"" << x(p) << "\" y1=\"" << y(0) << "\" x2=\"" << x(p) << "\" y2=\""
-        << y(top_speedup) << "\" stroke=\"#eee\"/>\n<text x=\"" << x(p) - 4 << "\" y=\""
-        << y(0) + 16 << "\">" << p << "</text>\n";
-  }
-  for (unsigned s = 0; s <= most; ++s) {
-    svg << "<line x1=\"" << x(1) << "\" y1=\"" << y(s) << "\" x2=\"" << x(most) << "\" y2=\""
-        << y(s) << "\" stroke=\"#eee\"/>\n<text x=\"" << left - 20 << "\" y=\"" << y(s) + 4 << "\">"
-        << s << "</text>\n";
-  }
-  svg << "<text x=\"" << (width - right) / 2 << "\" y=\"" << height - 12 << "\">processes</text>\n"
-      << "<text x=\"14\" y=\"" << height / 2 << "\" transform=\"rotate(-90 14 " << height / 2
-      << ")\">speedup</text>\n"
-      << "<line x1=\"" << x(1) << "\" y1=\"" << y(1) << "\" x2=\"" << x(most) << "\" y2=\""
-      << y(most) << "\" stroke=\"#999\" stroke-dasharray=\"6 4\"/>\n"
-      << "<text x=\"" << width - right + 10 << "\" y=\"" << top + 10
-      << "\" fill=\"#999\">ideal</text>\n";
-  std::size_t index = 0;
-  for (auto& [scheduler, points] : lines) {
-    std::sort(points.begin(), points.end());
-    const std::string& colour = colours[index % colours.size()];
-    svg << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2\" points=\"";
-    for (const auto& [p, seconds] : points) svg << x(p) << "," << y(*sequential / seconds) << " ";
-    svg << "\"/>\n";
-    for (const auto& [p, seconds] : points) {
-      svg << "<circle cx=\"" << x(p) << "\" cy=\"" << y(*sequential / seconds)
-          << "\" r=\"3.5\" fill=\"" << colour << "\"/>\n";
-    }
-    svg << "<text x=\"" << width - right + 10 << "\" y=\"" << top + 28 + 16 * index << "\" fill=\""
-        << colour << "\">" << scheduler << "</text>\n";
-    ++index;
-  }
-  svg << "</svg>\n";
-  return svg.str();
-}
+// --- The machinery ----------------------------------------------------------------------------
 
 /// Round trips, throughput and per-task costs beside their baselines.
 std::string machinery_table(const json& results) {
@@ -268,40 +305,49 @@ void replace_section(const std::string& file, const std::string& section) {
 int main(int argc, char** argv) {
   CLI::App app{"Writes the speedup report from Google Benchmark JSON."};
   std::string render_file, machinery_file, markdown, svg_file, commit = "unknown", svg_link;
-  app.add_option("--render", render_file, "render_bench JSON")->required();
+  app.add_option("--render", render_file, "render_bench JSON (BM_Sweep and BM_Render)")->required();
   app.add_option("--machinery", machinery_file, "machinery_bench JSON");
   app.add_option("--markdown", markdown, "Markdown file whose report section is replaced");
-  app.add_option("--svg", svg_file, "SVG chart to write");
+  app.add_option("--svg", svg_file, "SVG chart of the size sweep to write");
   app.add_option("--svg-link", svg_link, "How the Markdown refers to the chart");
   app.add_option("--commit", commit, "The commit measured");
   CLI11_PARSE(app, argc, argv);
 
   try {
     const json render = read_json(render_file);
-    const std::vector<RenderRun> runs = render_runs(render);
-    const int rows = 16;
-    std::ostringstream section;
     const json& context = render.at("context");
-    section << "Measured on " << read_first("/proc/cpuinfo", "model name") << ", "
-            << pprocess::get_number_of_cores() << " physical cores, " << pprocess::available_cpus()
-            << " available CPUs, commit " << commit << ", " << context.value("date", "") << " ("
+    const std::string machine = pygmy::app::machine_description();
+    const std::string date = context.value("date", "");
+    std::ostringstream section;
+    section << "Measured on " << machine << ", commit " << commit << ", " << date << " ("
             << context.value("library_build_type", "")
             << " Google Benchmark library; medians of the repetitions).\n\n";
-    for (const std::string scene : {"showcase", "builtin"}) {
-      const std::string table = speedup_table(runs, scene, rows);
-      if (table.empty()) continue;
-      section << "#### " << scene << " scene, " << rows << "-row bands\n\n" << table << "\n";
-      std::cout << scene << " scene, " << rows << "-row bands\n" << table << "\n";
+
+    const std::vector<SweepRun> sweep = sweep_runs(render);
+    if (!sweep.empty()) {
+      const std::string table = sweep_table(sweep);
+      section << "#### Size sweep, built-in scene, default band rows\n\n" << table << "\n";
+      std::cout << "Size sweep, built-in scene\n" << table << "\n";
+      if (!svg_file.empty()) {
+        const std::string caption = machine + "; " + date + "; commit " + commit +
+                                    "; medians of the repetitions (render_bench BM_Sweep)";
+        std::ofstream(svg_file) << pygmy::app::speedup_svg(sweep_chart(sweep, caption));
+        section << "![Speedup against processes at each size]("
+                << (svg_link.empty() ? svg_file : svg_link) << ")\n\n";
+      }
+    }
+
+    const std::vector<RenderRun> runs = render_runs(render);
+    if (const std::string table = scene_table(runs, "showcase"); !table.empty()) {
+      section << "#### Showcase scene, default band rows\n\n" << table << "\n";
+      std::cout << "Showcase scene, default band rows\n" << table << "\n";
     }
     const unsigned cpus = pprocess::available_cpus();
-    if (const std::string bands = band_table(runs, "showcase", "exchange", cpus); !bands.empty()) {
-      section << "#### Band size, showcase scene\n\n" << bands << "\n";
-      std::cout << bands << "\n";
-    }
-    if (!svg_file.empty()) {
-      std::ofstream(svg_file) << svg_chart(runs, "showcase", rows);
-      section << "![Speedup against processes](" << (svg_link.empty() ? svg_file : svg_link)
-              << ")\n\n";
+    for (const std::string scheduler : {"pool", "exchange"}) {
+      if (const std::string bands = band_table(runs, "showcase", scheduler, cpus); !bands.empty()) {
+        section << "#### Band size, showcase scene, " << scheduler << "\n\n" << bands << "\n";
+        std::cout << bands << "\n";
+      }
     }
     if (!machinery_file.empty()) {
       const std::string table = machinery_table(read_json(machinery_file));

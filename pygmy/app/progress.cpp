@@ -25,7 +25,7 @@ void ProgressBar::update(int done, int total) {
   const int filled = done * kWidth / total;
   const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
                           std::string(static_cast<std::size_t>(kWidth - filled), '-');
-  std::fprintf(stderr, "\r[%s] %3d%%  %d/%d rows", bar.c_str(), percent, done, total);
+  std::fprintf(stderr, "\r[%s] %3d%%  %d/%d %s", bar.c_str(), percent, done, total, unit_.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -1,23 +1,29 @@
-// Signal handling of the pygmy command: remove the temporary, then die of the signal.
+// Signal handling of the pygmy command: remove the temporaries, then die of the signal.
 #include "signals.hpp"
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
+#include <stdexcept>
+#include <string>
 
 namespace pygmy::app {
 namespace {
 
-// What the handler below removes, and the process whose file it is. Globals because a signal
-// handler can reach nothing else; atomics because it may run between any two statements.
-std::atomic<const char*> temporary_to_remove{nullptr};
+// What the handler below removes (nullptr: nothing), and the process whose files they are.
+// Globals because a signal handler can reach nothing else; atomics because it may run between
+// any two statements.
+std::array<std::atomic<const char*>, RemoveOnSignal::kMostTemporaries> temporaries_to_remove{};
 std::atomic<pid_t> temporary_owner{0};
 
 void remove_temporary_and_die(int signal) {
   // Workers forked during rendering inherit this handler: only the owner removes the file.
   if (::getpid() == temporary_owner.load()) {
-    if (const char* path = temporary_to_remove.load(); path != nullptr) {
-      ::unlink(path);
+    for (const std::atomic<const char*>& temporary : temporaries_to_remove) {
+      if (const char* path = temporary.load(); path != nullptr) {
+        ::unlink(path);
+      }
     }
   }
   ::signal(signal, SIG_DFL);
@@ -26,8 +32,15 @@ void remove_temporary_and_die(int signal) {
 
 }  // namespace
 
-RemoveOnSignal::RemoveOnSignal(const std::filesystem::path& temporary) {
-  temporary_to_remove = temporary.empty() ? nullptr : temporary.c_str();
+RemoveOnSignal::RemoveOnSignal(std::vector<std::filesystem::path> temporaries)
+    : temporaries_(std::move(temporaries)) {
+  if (temporaries_.size() > kMostTemporaries) {
+    throw std::invalid_argument("RemoveOnSignal: more than " + std::to_string(kMostTemporaries) +
+                                " temporaries");
+  }
+  for (std::size_t i = 0; i < temporaries_.size(); ++i) {
+    temporaries_to_remove[i] = temporaries_[i].empty() ? nullptr : temporaries_[i].c_str();
+  }
   temporary_owner = ::getpid();
   struct sigaction action {};
   action.sa_handler = remove_temporary_and_die;
@@ -47,7 +60,9 @@ RemoveOnSignal::~RemoveOnSignal() {
   for (const auto& [signal, previous] : replaced_) {
     sigaction(signal, &previous, nullptr);
   }
-  temporary_to_remove = nullptr;
+  for (std::atomic<const char*>& temporary : temporaries_to_remove) {
+    temporary = nullptr;
+  }
 }
 
 SignalsHeld::SignalsHeld() {

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <array>
+#include <cstddef>
 #include <filesystem>
 #include <utility>
 #include <vector>
@@ -16,21 +17,26 @@ namespace pygmy::app {
 inline constexpr std::array kStoppingSignals{SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,
                                              SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU};
 
-// While it lives, any of kStoppingSignals removes `temporary` (when not empty) and then ends the
-// process by that same signal, as it would have without this (the workers die with it). Only a
-// signal whose action is still the default is caught: one ignored when the command started
+// While it lives, any of kStoppingSignals removes the `temporaries` (those not empty) and then
+// ends the process by that same signal, as it would have without this (the workers die with it).
+// Only a signal whose action is still the default is caught: one ignored when the command started
 // (nohup, a background job) stays ignored, and one another handler took (a profiler) stays
 // with it. The previous actions are restored on destruction.
+// One lives at a time.
 //   TiffOutput output("test.tif");
-//   const RemoveOnSignal remove_on_signal(output.temporary_path());
+//   const RemoveOnSignal remove_on_signal({output.temporary_path()});
 class RemoveOnSignal {
  public:
-  explicit RemoveOnSignal(const std::filesystem::path& temporary);
+  // The most temporaries one removes (std::invalid_argument past that).
+  static constexpr std::size_t kMostTemporaries = 4;
+
+  explicit RemoveOnSignal(std::vector<std::filesystem::path> temporaries);
   RemoveOnSignal(const RemoveOnSignal&) = delete;
   RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
   ~RemoveOnSignal();
 
  private:
+  std::vector<std::filesystem::path> temporaries_;          // what the handler's names point into
   std::vector<std::pair<int, struct sigaction>> replaced_;  // each signal caught, its old action
 };
 

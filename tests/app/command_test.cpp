@@ -5,7 +5,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,8 +17,8 @@
 #include <fstream>
 #include <iterator>
 #include <optional>
+#include <regex>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -29,12 +28,11 @@
 #include <gtest/gtest.h>
 #include <tiffio.h>
 
+#include "command_runner.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
 #include "pygmy/tiff.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -53,170 +51,11 @@ constexpr bool kSanitized = false;
 constexpr bool kSanitized = false;
 #endif
 
-struct Outcome {
-  int exit_code = -1;  // -1 when killed by a signal
-  int signal = 0;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// How the command is started beyond its arguments: what a shell, nohup or ulimit would set up.
-struct Launch {
-  std::vector<std::string> environment{};  // "NAME=value", over this process's own
-  std::vector<int> ignored{};              // signals it starts ignoring (SIG_IGN), as nohup
-  std::optional<rlim_t> address_space{};   // its RLIMIT_AS (ulimit -v), in bytes
-  std::optional<rlim_t> open_files{};      // its RLIMIT_NOFILE (ulimit -n)
-};
-
-// A running `pygmy` with its output captured in files of its own scratch directory; killed and
-// reaped on destruction if it is still running (a failed assertion may leave it so).
-class Command {
- public:
-  Command(const fs::path& dir, std::vector<std::string> args, const Launch& launch = {})
-      : dir_(dir) {
-    args.insert(args.begin(), PYGMY_COMMAND);
-    std::vector<char*> argv;
-    for (std::string& arg : args) {
-      argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    std::vector<std::string> environment;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      const std::string name = std::string(*entry).substr(0, std::string(*entry).find('=') + 1);
-      if (std::none_of(launch.environment.begin(), launch.environment.end(),
-                       [&name](const std::string& set) { return set.rfind(name, 0) == 0; })) {
-        environment.emplace_back(*entry);
-      }
-    }
-    environment.insert(environment.end(), launch.environment.begin(), launch.environment.end());
-    std::vector<char*> envp;
-    for (std::string& entry : environment) {
-      envp.push_back(entry.data());
-    }
-    envp.push_back(nullptr);
-    const std::string out = dir / "out.txt";
-    const std::string err = dir / "err.txt";
-    std::fflush(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      throw std::runtime_error("cannot start " + std::string(PYGMY_COMMAND));
-    }
-    if (pid_ == 0) {
-      // Only async-signal-safe calls from here on: the test may have other threads.
-      const int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-      const int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      const int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      if (in < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in, STDIN_FILENO) < 0 ||
-          ::dup2(out_fd, STDOUT_FILENO) < 0 || ::dup2(err_fd, STDERR_FILENO) < 0 ||
-          ::chdir(dir.c_str()) != 0) {
-        ::_exit(127);
-      }
-      struct sigaction ignore {};
-      ignore.sa_handler = SIG_IGN;
-      for (int signal : launch.ignored) {
-        ::sigaction(signal, &ignore, nullptr);
-      }
-      // No core file in the scratch directory from a test that sends SIGQUIT.
-      const rlimit no_core{0, 0};
-      ::setrlimit(RLIMIT_CORE, &no_core);
-      if (launch.address_space) {
-        const rlimit limit{*launch.address_space, *launch.address_space};
-        ::setrlimit(RLIMIT_AS, &limit);
-      }
-      if (launch.open_files) {
-        const rlimit limit{*launch.open_files, *launch.open_files};
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-      }
-      ::execve(PYGMY_COMMAND, argv.data(), envp.data());
-      ::_exit(127);
-    }
-  }
-  Command(const Command&) = delete;
-  Command& operator=(const Command&) = delete;
-  ~Command() {
-    if (!status_) {
-      ::kill(pid_, SIGKILL);
-      static_cast<void>(reap(true));
-    }
-  }
-
-  [[nodiscard]] pid_t pid() const { return pid_; }
-
-  // The processes whose parent is this command: its workers.
-  [[nodiscard]] std::set<pid_t> children() const {
-    std::set<pid_t> found;
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename();
-      if (name.find_first_not_of("0123456789") != std::string::npos) {
-        continue;
-      }
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      if (!std::getline(stat, line)) {
-        continue;
-      }
-      // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
-      std::istringstream rest(line.substr(line.rfind(')') + 1));
-      std::string state;
-      pid_t parent = 0;
-      if (rest >> state >> parent && parent == pid_ && state != "Z") {
-        found.insert(std::stoi(name));
-      }
-    }
-    return found;
-  }
-
-  // Whether the command is still running (once it has ended, it is reaped).
-  [[nodiscard]] bool running() { return !status_ && !reap(false); }
-
-  // Waits for the command to end, at most `limit`; past it, fails the test and kills it.
-  Outcome wait(std::chrono::milliseconds limit = std::chrono::seconds(100)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    if (!status_) {
-      ADD_FAILURE() << "the command was still running after " << limit.count() << " ms";
-      ::kill(pid_, SIGKILL);
-      static_cast<void>(reap(true));
-    }
-    Outcome outcome;
-    if (WIFEXITED(*status_)) {
-      outcome.exit_code = WEXITSTATUS(*status_);
-    }
-    if (WIFSIGNALED(*status_)) {
-      outcome.signal = WTERMSIG(*status_);
-    }
-    outcome.out = slurp(dir_ / "out.txt");
-    outcome.err = slurp(dir_ / "err.txt");
-    return outcome;
-  }
-
- private:
-  // Collects the exit status if the command has ended (waiting for that when `block`).
-  bool reap(bool block) {
-    int status = 0;
-    pid_t reaped = 0;
-    do {
-      reaped = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
-    } while (reaped < 0 && errno == EINTR);
-    if (reaped == pid_) {
-      status_ = status;
-    }
-    return reaped == pid_;
-  }
-
-  fs::path dir_;
-  pid_t pid_ = 0;
-  std::optional<int> status_;  // the wait status, once reaped
-};
+using pygmy::app::test::Command;
+using pygmy::app::test::line_count;
+using pygmy::app::test::Outcome;
+using pygmy::app::test::shown;
+using pygmy::app::test::slurp;
 
 // The state letter of process `pid` in /proc ('R', 'S', 'T' for stopped, 'Z', ...); '\0' when
 // there is no such process.
@@ -264,22 +103,8 @@ std::string even_scene(int width, int height, int samples) {
   "lights": [{"type": "point", "position": [0, 0, 0], "colour": [1, 1, 1]}]})";
 }
 
-class CommandTest : public ::testing::Test {
+class CommandTest : public pygmy::app::test::ScratchDirectoryTest {
  protected:
-  void SetUp() override {
-    // The pid keeps two runs of this binary at once (two builds' ctest) out of each other's way.
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) /
-           ("pygmy_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Outcome run(std::vector<std::string> args, const Launch& launch = {}) {
-    return Command(dir_, std::move(args), launch).wait();
-  }
-
   // Waits (at most 20 s) until the command has at least `count` workers; returns them.
   static std::set<pid_t> workers_of(const Command& command, std::size_t count = 1) {
     std::set<pid_t> children = command.children();
@@ -288,18 +113,6 @@ class CommandTest : public ::testing::Test {
       children = command.children();
     }
     return children;
-  }
-
-  // The names in the scratch directory other than the command's captured output.
-  [[nodiscard]] std::vector<std::string> left_behind() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir_)) {
-      const std::string name = entry.path().filename();
-      if (name != "out.txt" && name != "err.txt") {
-        names.push_back(name);
-      }
-    }
-    return names;
   }
 
   // Sends `signal` to a render of two bands that take seconds each, once both workers run: the
@@ -325,13 +138,7 @@ class CommandTest : public ::testing::Test {
     }
     EXPECT_EQ(left_behind(), std::vector<std::string>{"even.json"});
   }
-
-  fs::path dir_;
 };
-
-std::size_t line_count(const std::string& text) {
-  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-}
 
 // The TIFF tags the command sets beyond the pixels: Software and ImageDescription.
 std::pair<std::string, std::string> software_and_description(const fs::path& file) {
@@ -378,22 +185,20 @@ TEST_F(CommandTest, EveryKindOfTiffPassesTiffinfoWithoutWarnings) {
   for (const Kind& kind : kinds) {
     std::vector<std::string> args = {"render", "--quiet"};
     args.insert(args.end(), kind.options.begin(), kind.options.end());
-    std::string shown;
-    for (const auto& arg : args) {
-      shown += arg + " ";
-    }
-    ASSERT_EQ(run(args).exit_code, 0) << shown;
+    ASSERT_EQ(run(args).exit_code, 0) << shown(args);
     const std::string command = "tiffinfo -D " + (dir_ / "test.tif").string() + " > " +
                                 (dir_ / "info.txt").string() + " 2>&1";
-    EXPECT_EQ(std::system(command.c_str()), 0) << shown;
+    EXPECT_EQ(std::system(command.c_str()), 0) << shown(args);
     const std::string info = slurp(dir_ / "info.txt");
-    EXPECT_EQ(info.find("arning"), std::string::npos) << shown << info;
-    EXPECT_EQ(info.find("rror"), std::string::npos) << shown << info;
-    EXPECT_NE(info.find("Image Width: 300 Image Length: 200"), std::string::npos) << shown << info;
-    EXPECT_NE(info.find("Bits/Sample: " + kind.bits + "\n"), std::string::npos) << shown << info;
+    EXPECT_EQ(info.find("arning"), std::string::npos) << shown(args) << info;
+    EXPECT_EQ(info.find("rror"), std::string::npos) << shown(args) << info;
+    EXPECT_NE(info.find("Image Width: 300 Image Length: 200"), std::string::npos)
+        << shown(args) << info;
+    EXPECT_NE(info.find("Bits/Sample: " + kind.bits + "\n"), std::string::npos)
+        << shown(args) << info;
     EXPECT_NE(info.find("Compression Scheme: " + kind.compression + "\n"), std::string::npos)
-        << shown << info;
-    EXPECT_NE(info.find("scheduler=pool"), std::string::npos) << shown << info;
+        << shown(args) << info;
+    EXPECT_NE(info.find("scheduler=pool"), std::string::npos) << shown(args) << info;
   }
 }
 
@@ -414,6 +219,69 @@ TEST_F(CommandTest, TheSummaryCountsInTheSingularAndShowsTheBandRowsUsed) {
   ASSERT_EQ(threads.exit_code, 0) << threads.err;
   EXPECT_NE(threads.out.find(", 1 thread (threads), 13 bands of 16 rows, "), std::string::npos)
       << threads.out;
+}
+
+// The figures of the summary line a render prints, read back from it.
+struct Summary {
+  unsigned processes = 0;
+  std::string scheduler;
+  std::size_t bands = 0;
+  double seconds = -1;
+  double cpu_seconds = -1;
+  std::size_t forks = 0;
+  double bands_per_worker = 0;
+};
+
+std::optional<Summary> parse_summary(const std::string& text) {
+  static const std::regex pattern(
+      R"(pygmy: \S+ \d+x\d+, scene \S+, (\d+) (?:process|processes|thread|threads) \((\w+)\), )"
+      R"((\d+) bands? of \d+ rows, ([0-9.]+) s, CPU ([0-9.]+) s, (\d+) forks?, )"
+      R"(([0-9.]+) bands? per (?:process|thread)\n)");
+  std::smatch m;
+  if (!std::regex_match(text, m, pattern)) {
+    return std::nullopt;
+  }
+  return Summary{static_cast<unsigned>(std::stoul(m[1])),
+                 m[2],
+                 std::stoul(m[3]),
+                 std::stod(m[4]),
+                 std::stod(m[5]),
+                 std::stoul(m[6]),
+                 std::stod(m[7])};
+}
+
+TEST_F(CommandTest, TheSummaryCountsTheForksOfEachSchedulerAndTheBandsEachWorkerRendered) {
+  struct Case {
+    std::string scheduler;
+    std::size_t forks;  // expected, for 10 bands on 2 processes
+    // Bands over the workers that rendered any, where that does not depend on who is quicker
+    // (a thread, or pool's own process, may take every band before the other starts).
+    std::optional<double> bands_per_worker;
+  };
+  for (const Case& c : {Case{"pool", 1, {}}, Case{"exchange", 10, 1}, Case{"threads", 0, {}},
+                        Case{"sequential", 0, 10}}) {
+    const Outcome outcome = run(
+        {"render", "--size", "60x40", "--band-rows", "4", "-j", "2", "--scheduler", c.scheduler});
+    ASSERT_EQ(outcome.exit_code, 0) << c.scheduler << outcome.err;
+    const std::optional<Summary> summary = parse_summary(outcome.out);
+    ASSERT_TRUE(summary) << "not a summary line: " << outcome.out;
+    EXPECT_EQ(summary->scheduler, c.scheduler);
+    EXPECT_EQ(summary->processes, c.scheduler == "sequential" ? 1U : 2U) << outcome.out;
+    EXPECT_EQ(summary->bands, 10U) << outcome.out;
+    EXPECT_EQ(summary->forks, c.forks) << outcome.out;
+    if (c.scheduler == "pool") {
+      // This process is one of the workers: it forks the others.
+      EXPECT_EQ(summary->forks, summary->processes - 1) << outcome.out;
+    }
+    if (c.scheduler == "exchange") {
+      EXPECT_EQ(summary->forks, summary->bands) << outcome.out;
+    }
+    if (c.bands_per_worker) {
+      EXPECT_EQ(summary->bands_per_worker, *c.bands_per_worker) << outcome.out;
+    }
+    EXPECT_GT(summary->seconds, 0) << outcome.out;
+    EXPECT_GE(summary->cpu_seconds, 0) << outcome.out;
+  }
 }
 
 TEST_F(CommandTest, QuietPrintsNothing) {
@@ -464,15 +332,11 @@ TEST_F(CommandTest, UsageErrorsExitTwoWithAOneLineReason) {
   fs::create_directory(dir_ / "existing");
   for (const auto& args : mistakes) {
     const Outcome outcome = run(args);
-    std::string shown;
-    for (const auto& arg : args) {
-      shown += arg + " ";
-    }
-    EXPECT_EQ(outcome.exit_code, 2) << shown << outcome.err;
-    EXPECT_EQ(line_count(outcome.err), 1U) << shown << outcome.err;
-    EXPECT_EQ(outcome.err.rfind("pygmy: ", 0), 0U) << shown << outcome.err;
-    EXPECT_EQ(left_behind(), std::vector<std::string>{"existing"}) << shown;
-    EXPECT_TRUE(fs::is_empty(dir_ / "existing")) << shown;
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << shown(args) << outcome.err;
+    EXPECT_EQ(outcome.err.rfind("pygmy: ", 0), 0U) << shown(args) << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{"existing"}) << shown(args);
+    EXPECT_TRUE(fs::is_empty(dir_ / "existing")) << shown(args);
   }
 }
 

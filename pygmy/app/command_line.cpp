@@ -1,0 +1,75 @@
+// What the pygmy subcommands share on their command lines: exit statuses, checks of option
+// values, and the scene an invocation names.
+#include "command_line.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <sstream>
+#include <system_error>
+
+#include "pygmy/scene_file.hpp"
+
+namespace pygmy::app {
+
+std::optional<std::pair<int, int>> parse_size(const std::string& text) {
+  int width = 0;
+  int height = 0;
+  char x = 0;
+  std::istringstream in(text);
+  if (!(in >> width >> x >> height) || (x != 'x' && x != 'X') || !in.eof() || width < 1 ||
+      height < 1 || width > kMaxImageSide || height > kMaxImageSide) {
+    return std::nullopt;
+  }
+  return std::pair(width, height);
+}
+
+std::string size_problem(const std::string& text) {
+  if (!parse_size(text)) {
+    return "expected WIDTHxHEIGHT, each from 1 to " + std::to_string(kMaxImageSide) + ", got '" +
+           text + "'";
+  }
+  return "";
+}
+
+std::string seed_problem(const std::string& text) {
+  const std::string largest = std::to_string(std::numeric_limits<std::uint64_t>::max());
+  const std::size_t first = std::min(text.find_first_not_of('0'), text.size());
+  const std::string digits = text.substr(first);
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      digits.size() > largest.size() || (digits.size() == largest.size() && digits > largest)) {
+    return "expected an integer from 0 to " + largest + ", got '" + text + "'";
+  }
+  return "";
+}
+
+std::string without_leading_zeros(const std::string& text) {
+  const std::size_t first = text.find_first_not_of('0');
+  return first == std::string::npos ? "0" : text.substr(first);
+}
+
+std::string output_problem(const std::string& text) {
+  const std::filesystem::path path(text);
+  std::error_code ignored;
+  if (text.empty() || !path.has_filename() || path.filename() == "." || path.filename() == ".." ||
+      std::filesystem::is_directory(path, ignored)) {
+    return "expected the name of a file to write, not a directory, got '" + text + "'";
+  }
+  return "";
+}
+
+Scene scene_for(const std::string& scene_file, const std::string& size) {
+  Scene scene = scene_file.empty() ? builtin_scene() : load_scene(scene_file);
+  if (!size.empty()) {
+    const auto [width, height] = parse_size(size).value();
+    scene = with_size(std::move(scene), width, height);
+  }
+  return scene;
+}
+
+std::string count_of(std::size_t count, const std::string& one, const std::string& many) {
+  return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
+}  // namespace pygmy::app

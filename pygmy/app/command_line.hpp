@@ -1,0 +1,58 @@
+// What the pygmy subcommands share on their command lines: exit statuses, checks of option
+// values, and the scene an invocation names.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "pygmy/scene.hpp"
+
+namespace pygmy::app {
+
+inline constexpr int kRenderError = 1;  // the exit status of a render or file error
+inline constexpr int kUsageError = 2;   // the exit status of a usage error
+
+// A usage error found after the command line was parsed (in the environment, say): main()
+// prints it and exits with kUsageError.
+//   throw UsageError("SOURCE_DATE_EPOCH: expected ...");
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads "640x480" (or "640X480"); each side must be from 1 to kMaxImageSide, as in a scene file.
+//   std::optional<std::pair<int, int>> size = parse_size("640x480");  // {640, 480}
+[[nodiscard]] std::optional<std::pair<int, int>> parse_size(const std::string& text);
+
+// Why `text` cannot be a size (empty when it can): a CLI11 check.
+//   app.add_option("--size", size)->check(size_problem);
+[[nodiscard]] std::string size_problem(const std::string& text);
+
+// Why `text` cannot be a seed (empty when it can). Checked here, for CLI11 would wrap "-1" round
+// to 2^64 - 1 and saturate there past 64 bits.
+//   app.add_option("--seed", seed)->check(seed_problem)->transform(without_leading_zeros);
+[[nodiscard]] std::string seed_problem(const std::string& text);
+
+// A seed's digits without leading zeros, which CLI11 would take as octal ("010" is ten).
+//   std::string ten = without_leading_zeros("010");  // "10"
+[[nodiscard]] std::string without_leading_zeros(const std::string& text);
+
+// Why `text` cannot be a file to write (empty when it can). Checked before rendering: a
+// directory would otherwise be found only when the finished file is renamed over it.
+//   app.add_option("-o,--output", output)->check(output_problem);
+[[nodiscard]] std::string output_problem(const std::string& text);
+
+// The scene a command line names: the built-in PyGmy scene when `scene_file` is empty, else the
+// file; at `size` ("WxH", checked by size_problem) when that is not empty.
+//   Scene scene = scene_for("scenes/tiny.json", "64x40");
+[[nodiscard]] Scene scene_for(const std::string& scene_file, const std::string& size);
+
+// "1 band", "3 bands".
+//   std::string text = count_of(3, "band", "bands");
+[[nodiscard]] std::string count_of(std::size_t count, const std::string& one,
+                                   const std::string& many);
+
+}  // namespace pygmy::app

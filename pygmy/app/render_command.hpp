@@ -1,0 +1,42 @@
+// `pygmy render`: renders a scene to a TIFF, its row bands shared out to processes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "pprocess/cores.hpp"
+#include "pygmy/schedulers.hpp"
+
+namespace pygmy::app {
+
+// What `pygmy render` was asked to do.
+struct RenderOptions {
+  std::string scene_file;  // empty: the built-in PyGmy scene
+  std::string output = "test.tif";
+  unsigned jobs = pprocess::available_cpus();
+  std::optional<int> band_rows;        // unset: the scheduler's default
+  std::optional<double> band_timeout;  // seconds; unset: the rule of band_deadline()
+  std::string scheduler{schedulers::kDefaultScheduler};
+  std::optional<std::uint64_t> seed;
+  std::string size;  // "WxH"; empty: the scene's own
+  std::string compression = "none";
+  int bits = 8;
+  bool quiet = false;
+  std::string worker_map;  // a TIFF of which worker rendered which band; empty: none
+};
+
+// Adds the `render` subcommand to `app`, its options read into `options`.
+//   RenderOptions options;
+//   CLI::App* render = add_render_command(app, options);
+//   app.parse(argc, argv);
+//   if (render->parsed()) return run_render(options);
+CLI::App* add_render_command(CLI::App& app, RenderOptions& options);
+
+// Renders as `options` say, writes the TIFF and prints the summary line; the exit status.
+// Throws UsageError for a bad SOURCE_DATE_EPOCH, std::exception for a render or file error.
+int run_render(const RenderOptions& options);
+
+}  // namespace pygmy::app

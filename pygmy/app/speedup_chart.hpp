@@ -1,0 +1,45 @@
+// A chart of speedup against processes, as SVG: a panel per image, a line per scheduler, the
+// ideal line, labelled axes and a caption. Drawn by `pygmy speedup --svg` and the bench report.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pygmy::app {
+
+// One measured speedup: how many times faster than the sequential render, with `processes`.
+struct SpeedupPoint {
+  unsigned processes = 1;
+  double speedup = 0;
+};
+
+// The speedups of one scheduler, drawn as a line through its points.
+struct SpeedupLine {
+  std::string name{};  // the scheduler, in the legend
+  std::vector<SpeedupPoint> points{};
+};
+
+// The lines measured on one image (or one scene).
+struct SpeedupPanel {
+  std::string title{};  // above the panel: "1500x1000", say
+  std::vector<SpeedupLine> lines{};
+};
+
+// What speedup_svg() draws.
+//   SpeedupChart chart{.title = "Speedup of the built-in scene",
+//                      .panels = {{"300x200", {{"pool", {{1, 0.98}, {2, 1.9}}}}}},
+//                      .caption = "AMD EPYC 7B13, 2 physical cores; 2026-12-02"};
+struct SpeedupChart {
+  std::string title{};
+  std::vector<SpeedupPanel> panels{};
+  std::string caption{};  // below the panels: the machine, the date, the commit
+};
+
+// `chart` as an SVG document: the panels two to a row on the same scales, processes across and
+// speedup up; each line in a colour and marker shape of its own (the same for its name in every
+// panel), the markers of lines that meet moved a few pixels apart so that none hides another;
+// the ideal speedup (as many times as processes) dashed; one legend. Text is escaped for XML.
+//   std::ofstream("speedup.svg") << speedup_svg(chart);
+[[nodiscard]] std::string speedup_svg(const SpeedupChart& chart);
+
+}  // namespace pygmy::app
