@@ -1,4 +1,5 @@
 // Exchange, the limit and the FIFO queue: tasks wait their turn, then get a process of their own.
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 #include <variant>
@@ -70,10 +71,12 @@ bool Exchange::launch(detail::Task& task, std::exception_ptr& failure) {
 }
 
 bool Exchange::short_of_processes(int error) {
-  // Out of processes or descriptors while others run: go on with those, as many as the system
-  // allows from now on. With none running there is nothing to wait for.
+  // Out of processes or descriptors while others run: go on with those, less one, from now on.
+  // The one left free is the creator's own room: a handler that opens a file, or the creator's
+  // next fork, must not meet the shortage the exchange ran into. With none running there is
+  // nothing to wait for.
   if (!detail::is_shortage(error) || workers_.empty()) return false;
-  limit_ = workers_.size();
+  limit_ = std::max<std::size_t>(1, workers_.size() - 1);
   return true;
 }
 

@@ -117,8 +117,9 @@ class Exchange {
   /// for at most ten seconds. Every process is reaped.
   virtual ~Exchange();
 
-  /// The limit in force: the option, or available_cpus(), lowered to what the system allows
-  /// when it refused a process (fork's EAGAIN, a descriptor limit) while others ran.
+  /// The limit in force: the option, or available_cpus(), lowered when the system refused a
+  /// process (fork's EAGAIN, a descriptor limit) while others ran: to one less than those
+  /// running then (at least one), so that the creator keeps room for descriptors of its own.
   [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
   [[nodiscard]] const Options& options() const noexcept { return options_; }
 
