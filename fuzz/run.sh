@@ -17,6 +17,10 @@ packages=(build-essential cmake clang libclang-rt-14-dev libtiff-dev libglm-dev 
 # The longest input each target is given: room for the largest seed, little more.
 declare -A max_len=([scene_fuzz]=16384)
 default_max_len=4096
+# Memory each target may take (libFuzzer's options; its defaults where none is given). A frame_fuzz
+# input of a few KiB decodes into a few hundred KiB at most, whatever sizes it claims, so any
+# allocation of 64 MiB is a finding; ASan's quarantine keeps the resident size near 300 MiB.
+declare -A memory=([frame_fuzz]="-rss_limit_mb=512 -malloc_limit_mb=64")
 
 install_missing() {
   local missing=()
@@ -50,6 +54,8 @@ for target in build/fuzz/fuzz/*_fuzz; do
   fi
   args=(-max_total_time="$seconds" -max_len="${max_len[$name]:-$default_max_len}" -timeout=10
         -print_final_stats=1 -artifact_prefix="$findings/$name/")
+  read -r -a limits <<<"${memory[$name]:-}"
+  args+=("${limits[@]}")
   if [ -f "fuzz/$short.dict" ]; then
     args+=(-dict="fuzz/$short.dict")
   fi

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -288,6 +290,13 @@ std::optional<Header> read_header(Read read, const std::string& peer) {
                         peer + " exceeds the limit of " + std::to_string(detail::kMaxFrameBytes) +
                         " bytes");
   }
+  // These kinds carry nothing: a payload would be left in the stream and read as the next header.
+  if (header.length != 0 &&
+      (header.kind == static_cast<std::uint8_t>(detail::FrameKind::ack) ||
+       header.kind == static_cast<std::uint8_t>(detail::FrameKind::control))) {
+    throw ProtocolError("pprocess: corrupt frame from " + peer + " (" + describe_kind(header.kind) +
+                        " with a payload of " + std::to_string(header.length) + " bytes)");
+  }
   return header;
 }
 
@@ -304,6 +313,10 @@ auto Channel::guard_stream(Call call) {
   } catch (const AcknowledgementError&) {
     break_stream();
     throw;
+  } catch (const std::bad_alloc&) {
+    // The frame being read is left part way.
+    break_stream();
+    throw ProtocolError("pprocess: not enough memory to receive from " + peer_name());
   }
 }
 
@@ -322,13 +335,17 @@ void Channel::read_payload_part(void* destination, std::uint64_t length) {
 }
 
 void Channel::read_growing(std::string& payload, std::uint64_t length) {
-  payload.resize(std::min<std::uint64_t>(length, inbox_.size() + kDirectBytes));
-  std::size_t have = 0;
-  for (;;) {
-    read_payload_part(payload.data() + have, payload.size() - have);
-    have = payload.size();
-    if (have == length) return;
-    payload.resize(std::min<std::uint64_t>(length, 2 * have));
+  try {
+    payload.resize(std::min<std::uint64_t>(length, inbox_.size() + kDirectBytes));
+    std::size_t have = 0;
+    for (;;) {
+      read_payload_part(payload.data() + have, payload.size() - have);
+      have = payload.size();
+      if (have == length) return;
+      payload.resize(std::min<std::uint64_t>(length, 2 * have));
+    }
+  } catch (const std::bad_alloc&) {
+    no_memory_for(length);
   }
 }
 
@@ -413,37 +430,48 @@ std::optional<std::uint64_t> Channel::next_frame(bool stop_allowed) {
 void Channel::await_acknowledgement() {
   guard_stream([&] {
     // A peer that sends to us while we wait for its receipt (both sending at once) gets its
-    // receipt now; its frames are kept, in order, for the receives that follow.
+    // receipt now; its frames are kept, in order, for the receives that follow, whatever ends
+    // the wait: the receipt, an error report (whose payload is read first, as it follows its
+    // header), or the peer closing after its last value.
     std::string early;
-    for (;;) {
-      const std::optional<Header> header = read_header(
-          [this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, peer_name());
-      if (!header) {
-        throw ChannelClosed("pprocess: " + peer_name() +
-                            " closed the channel before acknowledging");
-      }
-      switch (static_cast<detail::FrameKind>(header->kind)) {
-        case detail::FrameKind::ack:
-          inbox_.unread(early);
-          return true;
-        case detail::FrameKind::error:
-          inbox_.unread(early);
-          ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
-          throw_remote_error(header->length);
-        case detail::FrameKind::data:
-        case detail::FrameKind::control: {
-          Header kept = *header;
-          kept.flags = 0;  // acknowledged here, not again when it is received
-          std::string payload;
-          read_growing(payload, header->length);
-          if ((header->flags & kWantsAcknowledgement) != 0) send_frame(detail::FrameKind::ack, {});
-          early.append(reinterpret_cast<const char*>(&kept), sizeof kept);
-          early.append(payload);
-          break;
-        }
+    try {
+      keep_frames_until_acknowledged(early);
+    } catch (...) {
+      inbox_.unread(early);
+      throw;
+    }
+    inbox_.unread(early);
+    return true;
+  });
+}
+
+void Channel::keep_frames_until_acknowledged(std::string& early) {
+  for (;;) {
+    const std::optional<Header> header = read_header(
+        [this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, peer_name());
+    if (!header) {
+      throw ChannelClosed("pprocess: " + peer_name() + " closed the channel before acknowledging");
+    }
+    switch (static_cast<detail::FrameKind>(header->kind)) {
+      case detail::FrameKind::ack:
+        return;
+      case detail::FrameKind::error:
+        ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
+        throw_remote_error(header->length);
+      case detail::FrameKind::data:
+      case detail::FrameKind::control: {
+        Header kept = *header;
+        kept.flags = 0;  // acknowledged here, not again when it is received
+        std::string payload;
+        read_growing(payload, header->length);
+        early.append(reinterpret_cast<const char*>(&kept), sizeof kept);
+        early.append(payload);
+        // Kept before the receipt goes out: a peer that left meanwhile does not lose its value.
+        if ((header->flags & kWantsAcknowledgement) != 0) send_frame(detail::FrameKind::ack, {});
+        break;
       }
     }
-  });
+  }
 }
 
 void Channel::acknowledge() noexcept {
@@ -480,6 +508,7 @@ void Channel::throw_remote_error(std::uint64_t length) {
   try {
     detail::FrameInputArchive archive(payload);
     archive(report);
+    if (archive.remaining() != 0) throw std::runtime_error("the report ended before the frame did");
   } catch (const std::exception& e) {
     throw ProtocolError("pprocess: undecodable error report from " + peer_name() + ": " + e.what());
   }
@@ -502,6 +531,13 @@ void Channel::reject_size(std::uint64_t length, std::size_t expected) {
   break_stream();
   throw ProtocolError("pprocess: a payload of " + std::to_string(length) + " bytes from " +
                       peer_name() + " where " + std::to_string(expected) + " were expected");
+}
+
+void Channel::no_memory_for(std::uint64_t length) {
+  // The rest of the payload stays unread, so the stream is out of step from here on.
+  break_stream();
+  throw ProtocolError("pprocess: not enough memory for a frame of " + std::to_string(length) +
+                      " bytes from " + peer_name());
 }
 
 void Channel::undecodable(const std::string& why) {

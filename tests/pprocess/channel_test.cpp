@@ -2,6 +2,7 @@
 #include "pprocess/channel.hpp"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -67,8 +69,11 @@ class SignalStorm {
 };
 
 using testing::RawHeader;
+using testing::scripted_peer;
+using testing::ScriptedPeer;
 using testing::write_frame;
 using testing::write_raw;
+using namespace std::string_literals;
 
 class ChannelTest : public testing::ForkTest {};
 
@@ -379,6 +384,13 @@ TEST_F(ChannelTest, AnErrorReportClaimingGigabytesOfTextIsAProtocolError) {
   ::kill(channel.pid(), SIGKILL);
 }
 
+TEST_F(ChannelTest, AnErrorReportWithBytesAfterItsTwoStringsIsAProtocolError) {
+  ScriptedPeer peer = scripted_peer(
+      "crpp\2\0\0\0\23\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0E\1\0\0\0\0\0\0\0m!"s);  // error: "E", "m", "!"
+  EXPECT_THROW(static_cast<void>(peer.channel.receive<int>()), ProtocolError);
+  EXPECT_FALSE(peer.channel.received_error());
+}
+
 TEST_F(ChannelTest, ABoolOfAnotherValueThanZeroOrOneIsAProtocolError) {
   Channel channel = start([](Channel& c) {
     const std::string payload{static_cast<char>(129), 1, 0, 0, 0};  // an optional<int>'s flag
@@ -387,6 +399,64 @@ TEST_F(ChannelTest, ABoolOfAnotherValueThanZeroOrOneIsAProtocolError) {
   });
   EXPECT_THROW(static_cast<void>(channel.receive<std::optional<int>>()), ProtocolError);
   ::kill(channel.pid(), SIGKILL);
+}
+
+TEST_F(ChannelTest, AnArrayOfBoolsHoldingAByteOtherThanZeroOrOneIsAProtocolError) {
+  ScriptedPeer peer = scripted_peer(
+      "crpp\1\0\0\0\3\0\0\0\0\0\0\0\1\2\0"     // data, 3 bytes: a std::array<bool, 3> with a 2
+      "crpp\1\0\0\0\3\0\0\0\0\0\0\0\1\0\1"s);  // data, 3 bytes: true, false, true
+  std::array<bool, 3> flags{false, true, false};
+  EXPECT_THROW(peer.channel.receive_into(flags), ProtocolError);
+  EXPECT_EQ(flags, (std::array<bool, 3>{false, true, false})) << "no bool was stored";
+  EXPECT_FALSE(detail::ChannelAccess::broken(peer.channel)) << "the frame was read whole";
+  EXPECT_EQ((peer.channel.receive<std::array<bool, 3>>()),
+            (std::array<bool, 3>{true, false, true}));
+}
+
+/// Lets this process map at most `bytes` more than it has mapped now.
+void limit_address_space_growth(std::size_t bytes) {
+  long pages = 0;
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr || std::fscanf(statm, "%ld", &pages) != 1) {
+    throw std::runtime_error("cannot read /proc/self/statm");
+  }
+  std::fclose(statm);
+  const auto mapped = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE));
+  const rlimit limit{mapped + bytes, mapped + bytes};
+  if (::setrlimit(RLIMIT_AS, &limit) != 0) throw std::runtime_error("setrlimit failed");
+}
+
+/// Whether a sanitizer watches this program: it maps more address space than a limit can allow.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST_F(ChannelTest, AValueLargerThanTheMemoryLeftIsAProtocolErrorNotBadAlloc) {
+  if (kSanitized) GTEST_SKIP() << "a sanitizer maps more address space than a limit can allow";
+  constexpr std::size_t kClaimed = std::size_t{512} << 20;
+  Channel channel = start([](Channel& c) {
+    limit_address_space_growth(std::size_t{64} << 20);
+    try {
+      static_cast<void>(c.receive<std::vector<char>>());
+    } catch (const ProtocolError&) {
+      pprocess::exit(c, 3);
+    }
+  });
+  // A real value, sent until the receiver gives up: its storage outgrows the limit part way.
+  RawHeader header;
+  header.length = kClaimed;
+  write_raw(channel, &header, sizeof header);
+  const std::vector<char> piece(std::size_t{1} << 20);
+  for (std::size_t sent = 0; sent < kClaimed; sent += piece.size()) {
+    if (::send(channel.fileno(), piece.data(), piece.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(piece.size())) {
+      break;
+    }
+  }
+  channel.close();
+  EXPECT_EQ(channel.exit_status()->exit_code, 3) << "the receive did not end in ProtocolError";
 }
 
 TEST_F(ChannelTest, TwoPeersSendingLargeValuesToEachOtherAtOnceBothGetThrough) {
@@ -402,6 +472,51 @@ TEST_F(ChannelTest, TwoPeersSendingLargeValuesToEachOtherAtOnceBothGetThrough) {
   EXPECT_EQ(theirs.front(), 'c');
   EXPECT_EQ(theirs.back(), 'c');
   EXPECT_TRUE(channel.receive<bool>());
+}
+
+// What arrives while a send waits for its acknowledgement.
+
+TEST_F(ChannelTest, ASendThatMeetsEndOfFileKeepsTheValueThePeerSentBeforeClosing) {
+  ScriptedPeer peer = scripted_peer("crpp\1\0\0\0\1\0\0\0\0\0\0\0o"s);  // data, posted: "o"
+  EXPECT_THROW(peer.channel.send(7), ChannelClosed);
+  EXPECT_EQ(peer.channel.receive<std::string>(), "o");
+  EXPECT_THROW(static_cast<void>(peer.channel.receive<std::string>()), ChannelClosed);
+}
+
+TEST_F(ChannelTest, AnErrorReportDuringASendIsReadWholeAndTheValuesAroundItAreKept) {
+  // The error report is two strings, each a 64-bit length and its bytes.
+  ScriptedPeer peer = scripted_peer(
+      "crpp\1\0\0\0\5\0\0\0\0\0\0\0early"                                // data: "early"
+      "crpp\2\0\0\0\22\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0E\1\0\0\0\0\0\0\0m"  // error: "E", "m"
+      "crpp\1\0\0\0\4\0\0\0\0\0\0\0late"s);                              // data: "late"
+  try {
+    peer.channel.send(7);
+    FAIL() << "expected RemoteError";
+  } catch (const RemoteError& e) {
+    EXPECT_EQ(e.type_name(), "E");
+    EXPECT_EQ(e.message(), "m");
+  }
+  EXPECT_EQ(peer.channel.receive<std::string>(), "early");
+  EXPECT_EQ(peer.channel.receive<std::string>(), "late");
+  EXPECT_THROW(static_cast<void>(peer.channel.receive<std::string>()), ChannelClosed);
+}
+
+TEST_F(ChannelTest, AnAcknowledgementCarryingAPayloadIsAProtocolError) {
+  // The payload looks like a frame header: read as the next frame, it would be a value nobody
+  // sent.
+  ScriptedPeer peer = scripted_peer(
+      "crpp\3\0\0\0\20\0\0\0\0\0\0\0"    // acknowledgement, claiming 16 bytes
+      "crpp\1\0\0\0\0\0\0\0\0\0\0\0"s);  // 16 bytes: an empty data frame's header
+  EXPECT_THROW(peer.channel.send(7), ProtocolError);
+  EXPECT_TRUE(detail::ChannelAccess::broken(peer.channel));
+}
+
+TEST_F(ChannelTest, AStopRequestCarryingAPayloadIsAProtocolError) {
+  ScriptedPeer peer = scripted_peer(
+      "crpp\4\0\0\0\20\0\0\0\0\0\0\0"    // stop request, claiming 16 bytes
+      "crpp\1\0\0\0\0\0\0\0\0\0\0\0"s);  // 16 bytes: an empty data frame's header
+  EXPECT_THROW(static_cast<void>(peer.channel.receive_or_stop<std::string>()), ProtocolError);
+  EXPECT_TRUE(detail::ChannelAccess::broken(peer.channel));
 }
 
 // Deadlines.

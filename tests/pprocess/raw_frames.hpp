@@ -11,6 +11,8 @@
 #include <string>
 
 #include "pprocess/channel.hpp"
+#include "pprocess/detail/channel_access.hpp"
+#include "pprocess/detail/fd.hpp"
 
 namespace pprocess::testing {
 
@@ -39,6 +41,30 @@ inline void write_frame(Channel& channel, const std::string& payload, std::uint8
   header.length = payload.size();
   write_raw(channel, &header, sizeof header);
   write_raw(channel, payload.data(), payload.size());
+}
+
+/// A channel whose peer has already sent some bytes and shut its side for sending: the channel
+/// reads them, then end-of-file, while what it sends (acknowledgements, error reports) still
+/// reaches `peer`. No process is created.
+struct ScriptedPeer {
+  detail::Fd peer;
+  Channel channel;
+};
+
+/// A ScriptedPeer that has sent `bytes`, which must fit in the socket's buffer.
+inline ScriptedPeer scripted_peer(const std::string& bytes) {
+  std::array<int, 2> ends{};
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()) != 0) {
+    throw std::runtime_error("scripted_peer: socketpair failed");
+  }
+  ScriptedPeer scripted{detail::Fd(ends[1]),
+                        detail::ChannelAccess::make(detail::Fd(ends[0]), nullptr, false)};
+  if (::send(ends[1], bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+          static_cast<ssize_t>(bytes.size()) ||
+      ::shutdown(ends[1], SHUT_WR) != 0) {
+    throw std::runtime_error("scripted_peer: the bytes were not sent");
+  }
+  return scripted;
 }
 
 /// The most memory this process has held so far, in bytes.

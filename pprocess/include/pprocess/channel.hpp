@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -85,7 +86,7 @@ class Channel {
   /// receives it as a std::vector<T> or into a span of the same size.
   ///   ch.send(std::span(image.data() + offset, band_bytes));
   template <class T, std::size_t Extent>
-  requires std::is_arithmetic_v<T>
+  requires detail::RawNumber<T>
   void send(std::span<T, Extent> block) {
     send_frame(detail::FrameKind::data, as_bytes(block), true);
     await_acknowledgement();
@@ -103,7 +104,7 @@ class Channel {
   /// Posts a block of numbers from caller memory (see `send` of a span).
   ///   ch.post(std::span(rows.data(), rows.size()));
   template <class T, std::size_t Extent>
-  requires std::is_arithmetic_v<T>
+  requires detail::RawNumber<T>
   void post(std::span<T, Extent> block) {
     send_frame(detail::FrameKind::data, as_bytes(block), false);
   }
@@ -145,7 +146,7 @@ class Channel {
   /// (else ProtocolError): pixels into their rows of an image, with no copy in between.
   ///   ch.receive_into(std::span(image.data() + offset, band_bytes));
   template <class T, std::size_t Extent>
-  requires std::is_arithmetic_v<T>
+  requires detail::RawNumber<T>
   void receive_into(std::span<T, Extent> destination) {
     const std::uint64_t length = next_data_frame(false).value();
     if (length != destination.size_bytes()) reject_size(length, destination.size_bytes());
@@ -278,12 +279,16 @@ class Channel {
     using Element = typename Block::value_type;
     const std::size_t count = length / sizeof(Element);
     std::size_t have = 0;
-    block.resize(std::min(count, std::max(block.capacity(), initial_elements<Element>(count))));
-    for (;;) {
-      read_payload_part(block.data() + have, (block.size() - have) * sizeof(Element));
-      have = block.size();
-      if (have == count) break;
-      block.resize(std::min(count, 2 * have));
+    try {
+      block.resize(std::min(count, std::max(block.capacity(), initial_elements<Element>(count))));
+      for (;;) {
+        read_payload_part(block.data() + have, (block.size() - have) * sizeof(Element));
+        have = block.size();
+        if (have == count) break;
+        block.resize(std::min(count, 2 * have));
+      }
+    } catch (const std::bad_alloc&) {
+      no_memory_for(length);
     }
     payload_done();
   }
@@ -304,6 +309,9 @@ class Channel {
   void write_all(std::span<const char> header, std::span<const char> payload);
   void drain_incoming();
   void await_acknowledgement();
+  /// Reads frames up to the peer's acknowledgement, appending those that come before it to
+  /// `early`, whole.
+  void keep_frames_until_acknowledged(std::string& early);
   std::optional<std::uint64_t> next_frame(bool stop_allowed);
   void acknowledge() noexcept;
   std::optional<std::uint64_t> next_data_frame(bool stop_allowed);
@@ -315,6 +323,7 @@ class Channel {
   void wait_readable(bool mid_frame);
   [[noreturn]] void reject_block(std::uint64_t length, std::size_t element_size);
   [[noreturn]] void reject_size(std::uint64_t length, std::size_t expected);
+  [[noreturn]] void no_memory_for(std::uint64_t length);
   template <class Call>
   auto guard_stream(Call call);
   void break_stream() noexcept;

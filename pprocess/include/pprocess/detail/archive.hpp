@@ -25,12 +25,16 @@
 
 namespace pprocess::detail {
 
+/// Numbers that may travel as their raw bytes: every arithmetic type but bool, which a byte other
+/// than 0 or 1 would make undefined.
+template <class T>
+concept RawNumber = std::is_arithmetic_v<T> && !std::is_same_v<std::remove_cv_t<T>, bool>;
+
 /// Vectors of numbers and strings travel as one block of bytes, without an archive.
 template <class T>
 struct is_block : std::false_type {};
 template <class A>
-struct is_block<std::vector<A>>
-    : std::bool_constant<std::is_arithmetic_v<A> && !std::is_same_v<A, bool>> {};
+struct is_block<std::vector<A>> : std::bool_constant<RawNumber<A>> {};
 template <>
 struct is_block<std::string> : std::true_type {};
 
@@ -87,6 +91,18 @@ class FrameInputArchive
     used_ += size;
   }
 
+  /// Reads `count` bools, one byte each; any byte but 0 or 1 is refused before one is stored, so
+  /// no bool ever holds another value (reading it would be undefined behaviour).
+  void load_bools(bool* data, std::size_t count) {
+    expect_bytes(count);
+    const auto* bytes = reinterpret_cast<const unsigned char*>(bytes_.data() + used_);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (bytes[i] > 1) throw cereal::Exception("a bool of value " + std::to_string(bytes[i]));
+    }
+    for (std::size_t i = 0; i < count; ++i) data[i] = bytes[i] == 1;
+    used_ += count;
+  }
+
   /// Bytes of the frame not read yet.
   [[nodiscard]] std::size_t remaining() const noexcept { return bytes_.size() - used_; }
 
@@ -107,10 +123,7 @@ template <class T>
 requires std::is_arithmetic_v<T>
 void CEREAL_LOAD_FUNCTION_NAME(FrameInputArchive& archive, T& value) {
   if constexpr (std::is_same_v<T, bool>) {
-    std::uint8_t byte = 0;
-    archive.loadBinary(&byte, 1);
-    if (byte > 1) throw cereal::Exception("a bool of value " + std::to_string(byte));
-    value = byte == 1;
+    archive.load_bools(&value, 1);
   } else {
     archive.loadBinary(&value, sizeof value);
   }
@@ -129,9 +142,14 @@ void CEREAL_SERIALIZE_FUNCTION_NAME(FrameInputArchive& archive, cereal::SizeTag<
   archive.expect_bytes(static_cast<std::uint64_t>(tag.size));
 }
 
+/// Blocks of numbers; a block of bools (a std::array<bool, N>) is checked like a single bool.
 template <class T>
 void CEREAL_LOAD_FUNCTION_NAME(FrameInputArchive& archive, cereal::BinaryData<T>& data) {
-  archive.loadBinary(data.data, static_cast<std::size_t>(data.size));
+  if constexpr (std::is_same_v<std::remove_cv_t<std::remove_pointer_t<std::decay_t<T>>>, bool>) {
+    archive.load_bools(static_cast<bool*>(data.data), static_cast<std::size_t>(data.size));
+  } else {
+    archive.loadBinary(data.data, static_cast<std::size_t>(data.size));
+  }
 }
 
 /// Vectors grow as their elements are decoded, so a claimed size costs nothing until the bytes

@@ -12,6 +12,7 @@
 
 #include "pprocess/channel.hpp"
 #include "pprocess/detail/fd.hpp"
+#include "pprocess/process.hpp"  // make() destroys a std::unique_ptr<Process>
 
 namespace pprocess::detail {
 
