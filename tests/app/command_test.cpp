@@ -33,23 +33,11 @@
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
 #include "pygmy/tiff.hpp"
+#include "sanitized.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// Whether this binary, and so the command, was built with a sanitizer that maps shadow memory.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
 
 using pygmy::app::test::Command;
 using pygmy::app::test::line_count;

@@ -25,6 +25,7 @@
 #include "pprocess/detail/channel_access.hpp"
 #include "pprocess/process.hpp"
 #include "raw_frames.hpp"
+#include "sanitized.hpp"
 
 namespace pprocess {
 namespace {
@@ -425,13 +426,6 @@ void limit_address_space_growth(std::size_t bytes) {
   const rlimit limit{mapped + bytes, mapped + bytes};
   if (::setrlimit(RLIMIT_AS, &limit) != 0) throw std::runtime_error("setrlimit failed");
 }
-
-/// Whether a sanitizer watches this program: it maps more address space than a limit can allow.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 TEST_F(ChannelTest, AValueLargerThanTheMemoryLeftIsAProtocolErrorNotBadAlloc) {
   if (kSanitized) GTEST_SKIP() << "a sanitizer maps more address space than a limit can allow";
