@@ -219,7 +219,10 @@ std::string panel_svg(const SpeedupPanel& panel, const Layout& layout, double le
     std::string markers;
     for (const SpeedupPoint& point : points) {
       const double px = x(point.processes) + dodge;
-      corners += (corners.empty() ? "" : " ") + number(px) + "," + number(y(point.speedup));
+      if (!corners.empty()) corners += ' ';
+      corners += number(px);
+      corners += ',';
+      corners += number(y(point.speedup));
       markers += marker(static_cast<int>(style), px, y(point.speedup), colour) + "\n";
     }
     svg += "<polyline fill=\"none\" stroke=\"" + std::string(colour) +
