@@ -50,6 +50,11 @@ int main(int argc, char** argv) {
   app.name("pygmy");
   app.require_subcommand(1);
   app.set_version_flag("--version", "pygmy " PYGMY_VERSION);
+  app.footer(
+      "Scene files: their format is scenes/README.md in the sources, installed as\n"
+      "  " PYGMY_SCENES_INSTALLED
+      "/README.md\n"
+      "The options of a render: pygmy render --help");
 
   pygmy::app::RenderOptions render_options;
   const CLI::App* render = pygmy::app::add_render_command(app, render_options);

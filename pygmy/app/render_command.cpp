@@ -135,7 +135,9 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "Summary: the output, size, scene, processes (scheduler), bands, seconds, CPU seconds (user\n"
       "and system, workers included), processes forked, and bands each worker rendered.\n"
       "SOURCE_DATE_EPOCH: the TIFF's DateTime, in seconds from 0 to 253402300799.\n"
-      "Exit status: 0 rendered, 1 render or file error, 2 usage error.");
+      "Exit status: 0 rendered, 1 render or file error, 2 usage error.\n"
+      "Scene files: their format is scenes/README.md in the sources, installed as\n"
+      "  " PYGMY_SCENES_INSTALLED "/README.md");
   return render;
 }
 

@@ -153,6 +153,7 @@ std::string speedup_table(const SpeedupContext& context, const std::vector<Speed
       << ", median of " << context.repeat << (context.repeat == 1 ? " run" : " runs")
       << " each, interleaved\n"
       << "machine: " << context.machine << "; " << context.date
+      << (context.commit.empty() ? "" : "; commit " + context.commit)
       << (context.label.empty() ? "" : "; " + context.label) << "\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-*s  %9s  %8s  %7s  %10s  %7s  %5s  %5s\n",
@@ -180,6 +181,7 @@ std::string speedup_json(const SpeedupContext& context, const std::vector<Speedu
   document["band_rows"] = context.band_rows ? ordered_json(*context.band_rows) : ordered_json();
   document["machine"] = context.machine;
   document["date"] = context.date;
+  document["commit"] = context.commit;
   document["label"] = context.label;
   ordered_json& all_runs = document["runs"] = ordered_json::array();
   for (const SpeedupRun& run : runs) {
@@ -229,6 +231,7 @@ SpeedupChart speedup_chart(const SpeedupContext& context, const std::vector<Spee
   return {.title = "Speedup over the sequential render against processes",
           .panels = {panel},
           .caption = context.machine + "; " + context.date +
+                     (context.commit.empty() ? "" : "; commit " + context.commit) +
                      (context.label.empty() ? "" : "; " + context.label) + "; median of " +
                      std::to_string(context.repeat) + (context.repeat == 1 ? " run" : " runs") +
                      " each (pygmy speedup)"};

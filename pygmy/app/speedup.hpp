@@ -57,7 +57,8 @@ struct SpeedupContext {
   std::optional<int> band_rows{};  // unset: each scheduler's default
   std::string machine{};           // machine_description()
   std::string date{};              // UTC, ISO 8601
-  std::string label{};             // --label, the commit say; may be empty
+  std::string commit{};            // the commit the command was built from; may be empty
+  std::string label{};             // --label: anything else worth saying; may be empty
 };
 
 // Process counts from a list such as "1,2,4": each from 1 to 4096, sorted, repeats dropped.

@@ -25,6 +25,7 @@
 #include "progress.hpp"
 #include "pygmy/schedulers.hpp"
 #include "pygmy/tiff.hpp"
+#include "pygmy_commit.hpp"  // generated: PYGMY_COMMIT
 #include "resource_usage.hpp"
 #include "speedup.hpp"
 #include "speedup_chart.hpp"
@@ -208,6 +209,7 @@ int run_speedup(const SpeedupOptions& options) {
                                .band_rows = options.band_rows,
                                .machine = machine_description(),
                                .date = date,
+                               .commit = PYGMY_COMMIT,
                                .label = options.label};
   const std::vector<SpeedupRow> rows = summarise(measured, runs);
   if (!options.quiet) {

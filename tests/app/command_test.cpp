@@ -297,6 +297,17 @@ TEST_F(CommandTest, HelpShowsExamplesAndExitsZero) {
   EXPECT_NE(outcome.out.find("--scheduler"), std::string::npos) << outcome.out;
 }
 
+TEST_F(CommandTest, HelpPointsToTheSceneFormatInTheSourcesAndWhereItIsInstalled) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--help"}, std::vector<std::string>{"render", "--help"}}) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 0) << shown(args);
+    EXPECT_NE(outcome.out.find("scenes/README.md in the sources"), std::string::npos)
+        << outcome.out;
+    EXPECT_NE(outcome.out.find("/share/pygmy/scenes/README.md"), std::string::npos) << outcome.out;
+  }
+}
+
 TEST_F(CommandTest, UsageErrorsExitTwoWithAOneLineReason) {
   const std::vector<std::vector<std::string>> mistakes = {
       {},

@@ -50,9 +50,8 @@ const std::vector<std::pair<std::string, unsigned>> kConfigurations{
     {"exchange", 2},   {"threads", 1}, {"threads", 2}};
 
 TEST_F(SpeedupCommandTest, MeasuresEveryConfigurationAndWritesEachRunAsJsonAndAChart) {
-  const Outcome outcome =
-      run({"speedup", "--size", "40x30", "-j", "1,2", "--repeat", "2", "--json", "speedup.json",
-           "--svg", "speedup.svg", "--label", "commit 1234567"});
+  const Outcome outcome = run({"speedup", "--size", "40x30", "-j", "1,2", "--repeat", "2", "--json",
+                               "speedup.json", "--svg", "speedup.svg", "--label", "second try"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.err, "");
 
@@ -71,7 +70,9 @@ TEST_F(SpeedupCommandTest, MeasuresEveryConfigurationAndWritesEachRunAsJsonAndAC
   // The JSON: every run, each round running every configuration once, and the medians.
   const nlohmann::json json = nlohmann::json::parse(slurp(dir_ / "speedup.json"));
   EXPECT_EQ(json.at("width"), 40);
-  EXPECT_EQ(json.at("label"), "commit 1234567");
+  EXPECT_EQ(json.at("label"), "second try");
+  const std::string commit = json.at("commit");  // what it was built from, or "unknown"
+  EXPECT_FALSE(commit.empty());
   const nlohmann::json& runs = json.at("runs");
   ASSERT_EQ(runs.size(), 2 * kConfigurations.size());
   for (unsigned round = 0; round < 2; ++round) {
@@ -104,7 +105,9 @@ TEST_F(SpeedupCommandTest, MeasuresEveryConfigurationAndWritesEachRunAsJsonAndAC
   EXPECT_EQ(svg.rfind("<svg", 0), 0U);
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
   EXPECT_EQ(count_of(svg, "<polyline"), 3U);
-  EXPECT_NE(svg.find("1234567"), std::string::npos) << "the label, in the caption";
+  // The caption (wrapped onto lines that fit) names the commit and the label.
+  EXPECT_NE(svg.find(commit), std::string::npos) << svg;
+  EXPECT_NE(svg.find("second try"), std::string::npos) << svg;
   if (std::system("command -v xmllint > /dev/null") == 0) {
     const std::string check = "xmllint --noout " + (dir_ / "speedup.svg").string();
     EXPECT_EQ(std::system(check.c_str()), 0) << "not well-formed XML";

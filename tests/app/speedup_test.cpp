@@ -110,7 +110,8 @@ SpeedupContext context() {
           .repeat = 3,
           .machine = "AMD EPYC, 2 physical cores, 2 available CPUs",
           .date = "2026-12-02T12:00:00Z",
-          .label = "commit 1234567"};
+          .commit = "1234567",
+          .label = "second try"};
 }
 
 TEST(SpeedupTest, TheTableSaysWhatAndWhereThenHasARowPerConfiguration) {
@@ -128,7 +129,7 @@ TEST(SpeedupTest, TheTableSaysWhatAndWhereThenHasARowPerConfiguration) {
             "interleaved");
   EXPECT_EQ(all[1],
             "machine: AMD EPYC, 2 physical cores, 2 available CPUs; 2026-12-02T12:00:00Z; commit "
-            "1234567");
+            "1234567; second try");
   EXPECT_EQ(all[2].rfind("scheduler ", 0), 0U) << all[2];
   std::istringstream pool(all[4]);
   std::string name;
@@ -160,7 +161,8 @@ TEST(SpeedupTest, TheJsonHoldsTheContextEveryRunAndEveryRow) {
   EXPECT_EQ(json.at("scene"), "builtin");
   EXPECT_EQ(json.at("width"), 60);
   EXPECT_TRUE(json.at("band_rows").is_null());
-  EXPECT_EQ(json.at("label"), "commit 1234567");
+  EXPECT_EQ(json.at("commit"), "1234567");
+  EXPECT_EQ(json.at("label"), "second try");
   ASSERT_EQ(json.at("runs").size(), 3U);
   EXPECT_EQ(json.at("runs")[2].at("seconds"), 0.7);
   EXPECT_EQ(json.at("runs")[2].at("minor_faults"), 700);
@@ -183,8 +185,10 @@ TEST(SpeedupTest, TheChartHasALinePerSchedulerAndTheContextInItsCaption) {
   EXPECT_EQ(lines[1].name, "threads");
   ASSERT_EQ(lines[1].points.size(), 2U);
   EXPECT_DOUBLE_EQ(lines[1].points[1].speedup, 2.0);
-  EXPECT_NE(chart.caption.find("commit 1234567"), std::string::npos) << chart.caption;
   EXPECT_NE(chart.caption.find("AMD EPYC"), std::string::npos) << chart.caption;
+  EXPECT_NE(chart.caption.find("2026-12-02T12:00:00Z"), std::string::npos) << chart.caption;
+  EXPECT_NE(chart.caption.find("commit 1234567"), std::string::npos) << chart.caption;
+  EXPECT_NE(chart.caption.find("second try"), std::string::npos) << chart.caption;
 }
 
 TEST(SpeedupTest, DatesAreUtcInIso8601) {

@@ -6,6 +6,10 @@ execute_process(COMMAND ${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${WORK
 if(result)
   message(FATAL_ERROR "installing pprocess failed")
 endif()
+# The command comes with the description of its scene files (its --help points there).
+if(WITH_PYGMY AND NOT EXISTS ${WORK_DIR}/prefix/share/pygmy/scenes/README.md)
+  message(FATAL_ERROR "scenes/README.md is not installed as share/pygmy/scenes/README.md")
+endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/install -B ${WORK_DIR}/build
                         -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DCMAKE_BUILD_TYPE=Release
                 RESULT_VARIABLE result)
