@@ -8,8 +8,11 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -43,11 +46,43 @@ bool alive(pid_t pid) {
   return state != '\0' && state != 'Z';
 }
 
-// Whether process `pid` is a pygmy command (not a process that reused the id of one that ended).
-bool is_pygmy(pid_t pid) {
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  return std::getline(comm, name) && name == "pygmy";
+// When process `pid` started, in clock ticks after boot (field 22 of /proc/<pid>/stat); 0 when
+// there is no such process. With the pid, it names one process, whatever reuses the pid later.
+unsigned long long start_time(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) {
+    return 0;
+  }
+  // After "pid (comm)", the fields from the state on: the start time is the 20th of them.
+  std::istringstream rest(line.substr(line.rfind(')') + 1));
+  std::string field;
+  for (int i = 0; i < 20 && rest >> field; ++i) {
+  }
+  return std::stoull(field);
+}
+
+// The processes whose parent is `pid` and that have not ended.
+std::set<pid_t> children_of(pid_t pid) {
+  std::set<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) {
+      continue;
+    }
+    std::istringstream rest(line.substr(line.rfind(')') + 1));
+    std::string state;
+    pid_t parent = 0;
+    if (rest >> state >> parent && parent == pid && state != "Z") {
+      found.insert(std::stoi(name));
+    }
+  }
+  return found;
 }
 
 // Waits (at most 20 s) for process `pid` to end; whether it did.
@@ -56,6 +91,17 @@ bool ends(pid_t pid) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return !alive(pid);
+}
+
+// The process that runs the render of the background process `server` (its one child), once it
+// exists (waiting at most 20 s); 0 if it does not.
+pid_t renderer_of(pid_t server) {
+  std::set<pid_t> children = children_of(server);
+  for (int i = 0; i < 2000 && children.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    children = children_of(server);
+  }
+  return children.size() == 1 ? *children.begin() : 0;
 }
 
 // The built-in scene at `width` × `height`, rendered here: what every scheduler must give.
@@ -68,8 +114,8 @@ class BackgroundRenderTest : public pygmy::app::test::ScratchDirectoryTest {
   // Kills every render a test started that still runs (a failed assertion may leave one), so
   // that none outlives the test and its scratch directory.
   void TearDown() override {
-    for (const pid_t pid : started_) {
-      if (alive(pid) && is_pygmy(pid)) {
+    for (const auto& [pid, started] : started_) {
+      if (alive(pid) && start_time(pid) == started) {
         ::kill(pid, SIGKILL);
         EXPECT_TRUE(ends(pid)) << "the background render " << pid << " outlived its test";
       }
@@ -91,7 +137,7 @@ class BackgroundRenderTest : public pygmy::app::test::ScratchDirectoryTest {
     }
     EXPECT_EQ(match[1], address);
     const pid_t pid = std::stoi(match[2]);
-    started_.push_back(pid);
+    started_.emplace_back(pid, start_time(pid));
     return pid;
   }
 
@@ -102,7 +148,7 @@ class BackgroundRenderTest : public pygmy::app::test::ScratchDirectoryTest {
     return names;
   }
 
-  std::vector<pid_t> started_;
+  std::vector<std::pair<pid_t, unsigned long long>> started_;  // each render's pid, start time
 };
 
 TEST_F(BackgroundRenderTest, CollectWritesTheFileARenderHereWrites) {
@@ -114,7 +160,8 @@ TEST_F(BackgroundRenderTest, CollectWritesTheFileARenderHereWrites) {
 
   const Outcome collected = run({"collect", "r.socket", "-o", "there.tif"}, reproducible);
   EXPECT_EQ(collected.exit_code, 0) << collected.err;
-  EXPECT_EQ(collected.out.rfind("pygmy: there.tif 80x60, scene builtin, 2 processes (pool), ", 0), 0U)
+  EXPECT_EQ(collected.out.rfind("pygmy: there.tif 80x60, scene builtin, 2 processes (pool), ", 0),
+            0U)
       << collected.out;
   const std::string there = slurp(dir_ / "there.tif");
   EXPECT_FALSE(there.empty());
@@ -147,7 +194,9 @@ TEST_F(BackgroundRenderTest, InterruptedCollectLeavesTheRenderToALaterCollect) {
     const Outcome interrupted = collect.wait();
     EXPECT_EQ(interrupted.signal, SIGINT) << interrupted.err;
   }
-  EXPECT_FALSE(fs::exists(dir_ / "test.tif"));
+  // The render still has its image for a collect (it may have finished rendering meanwhile).
+  EXPECT_TRUE(alive(pid));
+  EXPECT_EQ(files(), (std::vector<std::string>{"r.socket"}));
 
   const Outcome resumed = run({"collect", "r.socket"});
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
@@ -184,9 +233,12 @@ TEST_F(BackgroundRenderTest, ANewRenderAtACollectedAddressIsCollectedInTurn) {
 
 TEST_F(BackgroundRenderTest, CollectOfAKilledRenderSaysItWasKilled) {
   const pid_t pid = start({"--size", "4000x3000", "-j", "2"});
-  ASSERT_TRUE(alive(pid));
+  const pid_t renderer = renderer_of(pid);
+  ASSERT_NE(renderer, 0);
   ::kill(pid, SIGKILL);
   ASSERT_TRUE(ends(pid));
+  // Nothing of it goes on: the process running the render, and so its workers, die with it.
+  EXPECT_TRUE(ends(renderer));
 
   const Outcome collected = run({"collect", "r.socket"});
   EXPECT_EQ(collected.exit_code, 1);
@@ -197,6 +249,23 @@ TEST_F(BackgroundRenderTest, CollectOfAKilledRenderSaysItWasKilled) {
   // The killed render's socket stays (the next render at the address replaces it); no TIFF or
   // temporary is left.
   EXPECT_EQ(files(), (std::vector<std::string>{"r.socket"}));
+}
+
+TEST_F(BackgroundRenderTest, CollectOfARenderWhoseProcessDiedSaysItFailed) {
+  const pid_t pid = start({"--size", "4000x3000", "-j", "2"});
+  const pid_t renderer = renderer_of(pid);
+  ASSERT_NE(renderer, 0);
+  ::kill(renderer, SIGKILL);
+
+  const Outcome collected = run({"collect", "r.socket"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_NE(collected.err.find("pygmy: error: the render at 'r.socket' failed: "
+                               "pprocess::ProcessDied: "),
+            std::string::npos)
+      << collected.err;
+  // Its failure delivered, the background process has ended and removed its socket.
+  EXPECT_TRUE(ends(pid));
+  EXPECT_TRUE(files().empty());
 }
 
 TEST_F(BackgroundRenderTest, CollectWhereNothingWasStartedSaysSo) {
