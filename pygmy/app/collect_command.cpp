@@ -32,23 +32,27 @@ constexpr std::chrono::seconds kEndWait{10};
 
 std::string quoted(const std::string& address) { return "'" + address + "'"; }
 
-// Why there is no render to collect at `address` any more: collected (the marker says where
-// to), or ended some other way without delivering its image.
-std::string ended_problem(const std::string& address) {
+// "the render at 'ADDRESS' was already collected, into FILE", when its marker says so.
+std::optional<std::string> collected_problem(const std::string& address) {
   if (const std::optional<std::string> into = collected_into(address)) {
     return "the render at " + quoted(address) + " was already collected, into " + *into;
   }
-  return "the render at " + quoted(address) + " ended without delivering its image";
+  return std::nullopt;
+}
+
+// Why there is no render to collect at `address` any more: collected, or ended some other way
+// without delivering its image.
+std::string ended_problem(const std::string& address) {
+  return collected_problem(address).value_or("the render at " + quoted(address) +
+                                             " ended without delivering its image");
 }
 
 // Why connecting to `address` found no render, from connect_persistent's error.
 std::string connect_problem(const std::string& address, const std::system_error& error) {
   if (error.code() == std::errc::no_such_file_or_directory) {
-    if (const std::optional<std::string> into = collected_into(address)) {
-      return "the render at " + quoted(address) + " was already collected, into " + *into;
-    }
-    return "nothing renders at " + quoted(address) +
-           ": no background render was started there ('pygmy render --background " + address + "')";
+    return collected_problem(address).value_or(
+        "nothing renders at " + quoted(address) +
+        ": no background render was started there ('pygmy render --background " + address + "')");
   }
   struct stat there {};
   if (error.code() == std::errc::connection_refused && ::lstat(address.c_str(), &there) == 0 &&
@@ -75,7 +79,9 @@ pprocess::Channel connect_to_render(const std::string& address) {
 }
 
 // Waits until the render has a message for us (or has gone). Signals are not held meanwhile:
-// Ctrl-C ends the command here, and the render keeps every message it has not delivered.
+// Ctrl-C ends the command here, and the render keeps every message it has not delivered. The
+// socket tells it all: the render sends a message only once the previous one was acknowledged,
+// so the channel never holds a whole message read ahead.
 void wait_for_message(const pprocess::Channel& render) {
   pollfd watched{render.fileno(), POLLIN, 0};
   while (::poll(&watched, 1, -1) < 0) {
@@ -100,14 +106,10 @@ BackgroundMessage receive_from(pprocess::Channel& render, const std::string& add
 // Waits (a while) for the render to end once it has delivered everything: it removes its
 // socket first, so nothing of it is left when the command returns.
 void wait_until_gone(pprocess::Channel& render) {
-  pollfd watched{render.fileno(), POLLIN, 0};
-  if (::poll(&watched, 1, static_cast<int>(kEndWait.count() * 1000)) <= 0) {
-    return;
-  }
   try {
-    static_cast<void>(render.receive<BackgroundMessage>());
+    static_cast<void>(render.receive<BackgroundMessage>(kEndWait));
   } catch (const pprocess::Error&) {
-    // End-of-file, as expected.
+    // End-of-file, as expected (or, past the wait, the command returns all the same).
   }
 }
 
@@ -177,12 +179,10 @@ int run_collect(const CollectOptions& options) {
     auto* image = std::get_if<BackgroundImage>(&message);
     if (image == nullptr) {
       // The end without the image: an earlier collect received it.
-      if (const std::optional<std::string> into = collected_into(options.address)) {
-        throw std::runtime_error("the render at " + quoted(options.address) +
-                                 " was already collected, into " + *into);
-      }
-      throw std::runtime_error("the render at " + quoted(options.address) +
-                               " delivered its image to a collect that ended before writing it");
+      throw std::runtime_error(collected_problem(options.address)
+                                   .value_or("the render at " + quoted(options.address) +
+                                             " delivered its image to a collect that ended "
+                                             "before writing it"));
     }
     bar.clear();
     output.describe(std::move(image->description));
