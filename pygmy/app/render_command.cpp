@@ -162,7 +162,6 @@ void render_in_background(pprocess::Channel& channel, const Scene& scene,
 // prints where it serves and its id.
 int start_background_render(const RenderOptions& options) {
   const Scene scene = scene_of(options);
-  const RenderFacts facts = facts_of(scene, options);
   check_memory(scene, options.scheduler == "shared" ? 2 : 1);
   const std::uint64_t bytes = std::uint64_t{3} * static_cast<std::uint64_t>(scene.width) *
                               static_cast<std::uint64_t>(scene.height);

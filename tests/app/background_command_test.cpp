@@ -176,6 +176,14 @@ TEST_F(BackgroundRenderTest, RenderInTheBackgroundReturnsWhileTheRenderGoesOn) {
   const pid_t pid = start({"--size", "4000x3000", "-j", "1", "--scheduler", "sequential"});
   EXPECT_TRUE(alive(pid));
   EXPECT_EQ(files(), (std::vector<std::string>{"r.socket"}));
+
+  // The address is taken while it runs: a second render there is refused, the first goes on.
+  const Outcome second = run({"render", "--size", "8x8", "--background", "r.socket"});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("pygmy: error: a process already serves at 'r.socket'"),
+            std::string::npos)
+      << second.err;
+  EXPECT_TRUE(alive(pid));
 }
 
 TEST_F(BackgroundRenderTest, InterruptedCollectLeavesTheRenderToALaterCollect) {
