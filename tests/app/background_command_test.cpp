@@ -174,7 +174,12 @@ TEST_F(BackgroundRenderTest, CollectWritesTheFileARenderHereWrites) {
 TEST_F(BackgroundRenderTest, RenderInTheBackgroundReturnsWhileTheRenderGoesOn) {
   // Seconds of work, even on a fast machine: far more than starting it takes.
   const pid_t pid = start({"--size", "4000x3000", "-j", "1", "--scheduler", "sequential"});
+  // The command has returned; the process running the render, which ends only once it has
+  // handed over the image, still runs.
   EXPECT_TRUE(alive(pid));
+  const pid_t renderer = renderer_of(pid);
+  EXPECT_NE(renderer, 0);
+  EXPECT_TRUE(alive(renderer));
   EXPECT_EQ(files(), (std::vector<std::string>{"r.socket"}));
 
   // The address is taken while it runs: a second render there is refused, the first goes on.
