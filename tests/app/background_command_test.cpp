@@ -93,6 +93,19 @@ bool ends(pid_t pid) {
   return !alive(pid);
 }
 
+// Whether process `pid` has a handler for `signal` (SigCgt in /proc/<pid>/status).
+bool catches(pid_t pid, int signal) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  std::string value;
+  while (status >> key >> value) {
+    if (key == "SigCgt:") {
+      return ((std::stoull(value, nullptr, 16) >> (signal - 1)) & 1U) != 0;
+    }
+  }
+  return false;
+}
+
 // The process that runs the render of the background process `server` (its one child), once it
 // exists (waiting at most 20 s); 0 if it does not.
 pid_t renderer_of(pid_t server) {
@@ -192,17 +205,19 @@ TEST_F(BackgroundRenderTest, RenderInTheBackgroundReturnsWhileTheRenderGoesOn) {
 }
 
 TEST_F(BackgroundRenderTest, InterruptedCollectLeavesTheRenderToALaterCollect) {
-  // Hundreds of bands, a second or more: the collect is interrupted after the first band, long
-  // before the last.
-  const pid_t pid = start({"--size", "1200x900", "-j", "2", "--band-rows", "3"});
+  // 150 bands, far longer to render than the collect takes to connect: it is interrupted long
+  // before the image is ready.
+  const pid_t pid = start({"--size", "600x450", "-j", "2", "--band-rows", "3"});
   {
     Command collect(dir_, {"collect", "r.socket"});
-    // Its temporary is made once it has connected, before it receives anything.
+    // Once it has connected, before it receives anything, it makes its temporary and then
+    // catches Ctrl-C to remove it.
     const fs::path temporary = dir_ / (".test.tif.pygmy-" + std::to_string(collect.pid()) + ".tmp");
-    for (int i = 0; i < 2000 && !fs::exists(temporary) && collect.running(); ++i) {
+    const auto ready = [&] { return fs::exists(temporary) && catches(collect.pid(), SIGINT); };
+    for (int i = 0; i < 2000 && !ready() && collect.running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    ASSERT_TRUE(fs::exists(temporary));
+    ASSERT_TRUE(ready());
     ::kill(collect.pid(), SIGINT);
     const Outcome interrupted = collect.wait();
     EXPECT_EQ(interrupted.signal, SIGINT) << interrupted.err;
@@ -213,7 +228,7 @@ TEST_F(BackgroundRenderTest, InterruptedCollectLeavesTheRenderToALaterCollect) {
 
   const Outcome resumed = run({"collect", "r.socket"});
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(pygmy::read_tiff(dir_ / "test.tif"), expected_image(1200, 900));
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "test.tif"), expected_image(600, 450));
   EXPECT_TRUE(ends(pid));
   EXPECT_EQ(files(), (std::vector<std::string>{"r.socket.collected", "test.tif"}));
 }
