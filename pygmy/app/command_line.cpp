@@ -68,6 +68,16 @@ Scene scene_for(const std::string& scene_file, const std::string& size) {
   return scene;
 }
 
+TiffOptions::Compression compression_named(const std::string& name) {
+  if (name == "deflate") {
+    return TiffOptions::Compression::deflate;
+  }
+  if (name == "lzw") {
+    return TiffOptions::Compression::lzw;
+  }
+  return TiffOptions::Compression::none;
+}
+
 std::string count_of(std::size_t count, const std::string& one, const std::string& many) {
   return std::to_string(count) + " " + (count == 1 ? one : many);
 }

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "pygmy/scene.hpp"
+#include "pygmy/tiff.hpp"
 
 namespace pygmy::app {
 
@@ -49,6 +50,10 @@ class UsageError : public std::runtime_error {
 // file; at `size` ("WxH", checked by size_problem) when that is not empty.
 //   Scene scene = scene_for("scenes/tiny.json", "64x40");
 [[nodiscard]] Scene scene_for(const std::string& scene_file, const std::string& size);
+
+// The TIFF compression an option names: "none", "deflate" or "lzw" (checked by CLI11).
+//   TiffOptions options{.compression = compression_named("deflate")};
+[[nodiscard]] TiffOptions::Compression compression_named(const std::string& name);
 
 // "1 band", "3 bands".
 //   std::string text = count_of(3, "band", "bands");

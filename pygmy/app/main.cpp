@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "collect_command.hpp"
 #include "command_line.hpp"
 #include "render_command.hpp"
 #include "speedup_command.hpp"
@@ -58,6 +59,8 @@ int main(int argc, char** argv) {
 
   pygmy::app::RenderOptions render_options;
   const CLI::App* render = pygmy::app::add_render_command(app, render_options);
+  pygmy::app::CollectOptions collect_options;
+  const CLI::App* collect = pygmy::app::add_collect_command(app, collect_options);
   pygmy::app::SpeedupOptions speedup_options;
   const CLI::App* speedup = pygmy::app::add_speedup_command(app, speedup_options);
 
@@ -81,6 +84,9 @@ int main(int argc, char** argv) {
   try {
     if (render->parsed()) {
       return pygmy::app::run_render(render_options);
+    }
+    if (collect->parsed()) {
+      return pygmy::app::run_collect(collect_options);
     }
     if (speedup->parsed()) {
       return pygmy::app::run_speedup(speedup_options);

@@ -26,6 +26,7 @@ struct RenderOptions {
   int bits = 8;
   bool quiet = false;
   std::string worker_map;  // a TIFF of which worker rendered which band; empty: none
+  std::string background;  // a UNIX socket path: render in a background process serving there
 };
 
 // Adds the `render` subcommand to `app`, its options read into `options`.
@@ -36,7 +37,10 @@ struct RenderOptions {
 CLI::App* add_render_command(CLI::App& app, RenderOptions& options);
 
 // Renders as `options` say, writes the TIFF and prints the summary line; the exit status.
-// Throws UsageError for a bad SOURCE_DATE_EPOCH, std::exception for a render or file error.
+// With options.background, checks the same, starts the render in a background process serving
+// at that address (`pygmy collect` writes its TIFF), prints the address and the process's id,
+// and returns at once. Throws UsageError for a bad SOURCE_DATE_EPOCH, std::exception for a
+// render or file error.
 int run_render(const RenderOptions& options);
 
 }  // namespace pygmy::app

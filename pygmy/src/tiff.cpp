@@ -238,6 +238,10 @@ const std::filesystem::path& TiffOutput::temporary_path() const {
 
 bool TiffOutput::in_place() const { return output_->in_place(); }
 
+void TiffOutput::describe(std::string description) {
+  options_.description = std::move(description);
+}
+
 void TiffOutput::commit(const Image& image) {
   if (std::exchange(commit_called_, true)) {
     throw std::logic_error(file_.string() + ": the TIFF file was already committed");

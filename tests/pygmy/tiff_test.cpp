@@ -213,6 +213,13 @@ TEST_F(TiffTest, TagsDescribeTheImage) {
   EXPECT_GE(tags.rows_per_strip, 1U);
 }
 
+TEST_F(TiffTest, DescribeSetsTheDescriptionCommitWrites) {
+  TiffOutput output(dir_ / "out.tif", {.description = "before"});
+  output.describe("scene pygmy, seed 2");
+  output.commit(gradient(4, 4));
+  EXPECT_EQ(read_tags(dir_ / "out.tif").description, "scene pygmy, seed 2");
+}
+
 TEST_F(TiffTest, DateTimeComesFromSourceDateEpoch) {
   ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
   write_tiff(dir_ / "out.tif", gradient(4, 4));

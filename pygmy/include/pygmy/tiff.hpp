@@ -65,6 +65,12 @@ class TiffOutput {
   //   bool nothing_to_remove = output.in_place() && output.temporary_path().empty();
   [[nodiscard]] bool in_place() const;
 
+  // Sets the ImageDescription tag commit() writes, for a description known only once the image
+  // is (a background render's arrives with its pixels); empty leaves the tag out.
+  //   TiffOutput output("test.tif");
+  //   output.describe("scene=pygmy seed=1");
+  void describe(std::string description);
+
   // Writes `image` as an RGB TIFF (contiguous, top-left origin) with Software, ImageDescription
   // and DateTime tags; DateTime is SOURCE_DATE_EPOCH (UTC) when that is set, else the local time
   // now. Then syncs the temporary and renames it over the file (or copies it into the device).

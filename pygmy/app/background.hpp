@@ -1,0 +1,79 @@
+// A render in a background process (`pygmy render --background ADDRESS`) and its collection
+// (`pygmy collect ADDRESS`): the messages the one sends the other, and the record a collected
+// render leaves beside its address.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "pprocess/channel.hpp"
+#include "render_summary.hpp"
+
+namespace pygmy::app {
+
+// Rows rendered so far, sent as each band arrives.
+struct BackgroundProgress {
+  int done = 0;
+  int total = 0;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(done, total);
+  }
+};
+
+// The finished image, with the summary and the TIFF description of its render. One message,
+// so that a collect interrupted before it leaves all of it to the next.
+struct BackgroundImage {
+  RenderSummary summary;
+  std::string description;  // the TIFF's ImageDescription, as a render here writes it
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> pixels;  // width × height × 3, rows top to bottom
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(summary, description, width, height, pixels);
+  }
+};
+
+// The last message, after the image: the collect acknowledges it once the TIFF is written and
+// the render recorded as collected, and only then does the background process end.
+struct BackgroundEnd {
+  template <class Archive>
+  void serialize(Archive& /*archive*/) {}
+};
+
+// What a background render sends: progress, any number of times, then the image, then the end.
+// A failed render sends an error instead (the collect receives pprocess::RemoteError).
+using BackgroundMessage = std::variant<BackgroundProgress, BackgroundImage, BackgroundEnd>;
+
+// The most bytes of pixels a background render may send: its image travels as one frame.
+inline constexpr std::uint64_t kMostBackgroundImageBytes =
+    pprocess::detail::kMaxFrameBytes - (std::uint64_t{1} << 20);
+
+// Why `text` cannot be the address of a background render (empty when it can): a UNIX socket
+// path of 1 to 107 bytes. A CLI11 check.
+//   collect->add_option("address", address)->check(address_problem);
+[[nodiscard]] std::string address_problem(const std::string& text);
+
+// Where `pygmy collect` records that the render at `address` was collected: the file
+// "ADDRESS.collected" beside the socket, holding the path of the TIFF it wrote. A new render at
+// the address removes it.
+//   std::filesystem::path marker = collected_marker("render.socket");  // render.socket.collected
+[[nodiscard]] std::filesystem::path collected_marker(const std::string& address);
+
+// Records that the render at `address` was collected into `output`. Best effort: a marker that
+// cannot be written only makes a later collect's message less precise.
+//   record_collected("render.socket", "test.tif");
+void record_collected(const std::string& address, const std::filesystem::path& output);
+
+// The TIFF the render at `address` was collected into, when it was; nullopt otherwise.
+//   if (auto into = collected_into("render.socket")) std::cerr << "already collected\n";
+[[nodiscard]] std::optional<std::string> collected_into(const std::string& address);
+
+}  // namespace pygmy::app

@@ -1,0 +1,199 @@
+// `pygmy collect`: collects a render started with `pygmy render --background`, writing its TIFF.
+#include "collect_command.hpp"
+
+#include <poll.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include "background.hpp"
+#include "command_line.hpp"
+#include "pprocess/error.hpp"
+#include "pprocess/persistent.hpp"
+#include "progress.hpp"
+#include "pygmy/image.hpp"
+#include "pygmy/tiff.hpp"
+#include "render_summary.hpp"
+#include "signals.hpp"
+
+namespace pygmy::app {
+
+namespace {
+
+// How long a collect that has written its TIFF waits for the background process to end.
+constexpr std::chrono::seconds kEndWait{10};
+
+std::string quoted(const std::string& address) { return "'" + address + "'"; }
+
+// "the render at 'ADDRESS' was already collected, into FILE", when its marker says so.
+std::optional<std::string> collected_problem(const std::string& address) {
+  if (const std::optional<std::string> into = collected_into(address)) {
+    return "the render at " + quoted(address) + " was already collected, into " + *into;
+  }
+  return std::nullopt;
+}
+
+// Why there is no render to collect at `address` any more: collected, or ended some other way
+// without delivering its image.
+std::string ended_problem(const std::string& address) {
+  return collected_problem(address).value_or("the render at " + quoted(address) +
+                                             " ended without delivering its image");
+}
+
+// Why connecting to `address` found no render, from connect_persistent's error.
+std::string connect_problem(const std::string& address, const std::system_error& error) {
+  if (error.code() == std::errc::no_such_file_or_directory) {
+    return collected_problem(address).value_or(
+        "nothing renders at " + quoted(address) +
+        ": no background render was started there ('pygmy render --background " + address + "')");
+  }
+  struct stat there {};
+  if (error.code() == std::errc::connection_refused && ::lstat(address.c_str(), &there) == 0 &&
+      S_ISSOCK(there.st_mode)) {
+    return "the render at " + quoted(address) +
+           " was killed before it delivered its image: its socket is there, but no process "
+           "listens on it (render it again)";
+  }
+  return error.what();
+}
+
+// A connection to the background render at `address`; std::runtime_error saying why there is
+// none.
+pprocess::Channel connect_to_render(const std::string& address) {
+  try {
+    return pprocess::connect_persistent(address);
+  } catch (const std::system_error& e) {
+    throw std::runtime_error(connect_problem(address, e));
+  } catch (const pprocess::ChannelClosed&) {
+    throw std::runtime_error(ended_problem(address));  // it was ending as we connected
+  } catch (const pprocess::ProtocolError& e) {
+    throw std::runtime_error(quoted(address) + " is not a pygmy background render: " + e.what());
+  }
+}
+
+// Waits until the render has a message for us (or has gone). Signals are not held meanwhile:
+// Ctrl-C ends the command here, and the render keeps every message it has not delivered. The
+// socket tells it all: the render sends a message only once the previous one was acknowledged,
+// so the channel never holds a whole message read ahead.
+void wait_for_message(const pprocess::Channel& render) {
+  pollfd watched{render.fileno(), POLLIN, 0};
+  while (::poll(&watched, 1, -1) < 0) {
+    if (errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+  }
+}
+
+// The render's next message; std::runtime_error saying why there is none.
+BackgroundMessage receive_from(pprocess::Channel& render, const std::string& address) {
+  try {
+    return render.receive<BackgroundMessage>();
+  } catch (const pprocess::RemoteError& e) {
+    throw std::runtime_error("the render at " + quoted(address) + " failed: " + e.type_name() +
+                             ": " + e.message());
+  } catch (const pprocess::ChannelClosed&) {
+    throw std::runtime_error(ended_problem(address));
+  }
+}
+
+// Waits (a while) for the render to end once it has delivered everything: it removes its
+// socket first, so nothing of it is left when the command returns.
+void wait_until_gone(pprocess::Channel& render) {
+  try {
+    static_cast<void>(render.receive<BackgroundMessage>(kEndWait));
+  } catch (const pprocess::Error&) {
+    // End-of-file, as expected (or, past the wait, the command returns all the same).
+  }
+}
+
+}  // namespace
+
+CLI::App* add_collect_command(CLI::App& app, CollectOptions& options) {
+  CLI::App* collect = app.add_subcommand(
+      "collect", "Collect a background render: show its progress, then write its TIFF");
+  collect
+      ->add_option("address", options.address,
+                   "The UNIX socket path given to 'pygmy render --background'")
+      ->required()
+      ->check(address_problem);
+  collect->add_option("-o,--output", options.output, "TIFF file to write")
+      ->capture_default_str()
+      ->check(output_problem);
+  collect->add_option("--compression", options.compression, "TIFF compression")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"none", "deflate", "lzw"}));
+  collect->add_option("--bits", options.bits, "Bits per sample")
+      ->capture_default_str()
+      ->check(CLI::IsMember({8, 16}));
+  collect->add_flag("-q,--quiet", options.quiet, "No progress bar and no summary line");
+  collect->footer(
+      "Examples:\n"
+      "  pygmy render scenes/showcase.json --background r.socket\n"
+      "  pygmy collect r.socket                    waits for it, then writes test.tif\n"
+      "  pygmy collect r.socket -o big.tif --compression deflate\n"
+      "Progress: a bar on stderr when it is a terminal, from the rows the render has done.\n"
+      "Ctrl-C (or another signal) ends this command, not the render: a later collect resumes.\n"
+      "Output: as 'pygmy render' writes it (a temporary beside it, renamed), with the render's\n"
+      "summary line. Then ADDRESS.collected records where the image went, and the render ends,\n"
+      "removing its socket; a new render at ADDRESS removes the record.\n"
+      "Exit status: 0 written; 1 nothing to collect (none started at ADDRESS, already collected,\n"
+      "killed, failed) or a file error; 2 usage error.");
+  return collect;
+}
+
+int run_collect(const CollectOptions& options) {
+  try {
+    static_cast<void>(source_date_epoch());
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  pprocess::Channel render = connect_to_render(options.address);
+  // Opened before anything is received: an unusable output fails while the render still has
+  // its image for a later collect.
+  TiffOutput output(options.output, {.compression = compression_named(options.compression),
+                                     .bits_per_sample = options.bits,
+                                     .software = "pygmy " PYGMY_VERSION});
+  const RemoveOnSignal remove_on_signal({output.temporary_path()});
+  ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
+  for (;;) {
+    wait_for_message(render);
+    // A message is acknowledged as it is received: from then until the TIFF is written and the
+    // render recorded as collected, a signal waits (a device or FIFO, written in place, may
+    // wait for a reader: Ctrl-C must still end the command there).
+    std::optional<SignalsHeld> held;
+    if (!output.in_place()) {
+      held.emplace();
+    }
+    BackgroundMessage message = receive_from(render, options.address);
+    if (const auto* progress = std::get_if<BackgroundProgress>(&message)) {
+      bar.update(progress->done, progress->total);
+      continue;
+    }
+    auto* image = std::get_if<BackgroundImage>(&message);
+    if (image == nullptr) {
+      // The end without the image: an earlier collect received it.
+      throw std::runtime_error(collected_problem(options.address)
+                                   .value_or("the render at " + quoted(options.address) +
+                                             " delivered its image to a collect that ended "
+                                             "before writing it"));
+    }
+    bar.clear();
+    output.describe(std::move(image->description));
+    output.commit(Image(image->width, image->height, std::move(image->pixels)));
+    record_collected(options.address, options.output);
+    static_cast<void>(render.receive<BackgroundMessage>());  // the end: the render may go
+    held.reset();
+    wait_until_gone(render);
+    print_summary(options.output, image->summary, options.quiet);
+    return 0;
+  }
+}
+
+}  // namespace pygmy::app

@@ -1,0 +1,33 @@
+// `pygmy collect`: collects a render started with `pygmy render --background`, writing its TIFF.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace pygmy::app {
+
+// What `pygmy collect` was asked to do.
+struct CollectOptions {
+  std::string address;  // the UNIX socket path the render serves at
+  std::string output = "test.tif";
+  std::string compression = "none";
+  int bits = 8;
+  bool quiet = false;
+};
+
+// Adds the `collect` subcommand to `app`, its options read into `options`.
+//   CollectOptions options;
+//   CLI::App* collect = add_collect_command(app, options);
+//   app.parse(argc, argv);
+//   if (collect->parsed()) return run_collect(options);
+CLI::App* add_collect_command(CLI::App& app, CollectOptions& options);
+
+// Connects to the background render at options.address, shows its progress until it is done,
+// writes its TIFF as `pygmy render` does, records it as collected and prints the summary line;
+// the exit status. Throws UsageError for a bad SOURCE_DATE_EPOCH, std::exception when there is
+// no render to collect (none started, already collected, killed, failed) or the file cannot be
+// written.
+int run_collect(const CollectOptions& options);
+
+}  // namespace pygmy::app

@@ -1,0 +1,55 @@
+// The one-line summary a finished render prints, whether it ran here (`pygmy render`) or in a
+// background process (`pygmy collect`).
+#include "render_summary.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "command_line.hpp"
+#include "pygmy/schedulers.hpp"
+
+namespace pygmy::app {
+
+namespace {
+
+// "1 band per process", "6.5 bands per process", "13 bands per thread": a whole number is
+// written without decimals.
+std::string bands_per_worker(std::size_t bands, std::size_t workers, const std::string& worker) {
+  const std::size_t among = std::max<std::size_t>(workers, 1);
+  char share[32];
+  if (bands % among == 0) {
+    std::snprintf(share, sizeof share, "%zu", bands / among);
+  } else {
+    std::snprintf(share, sizeof share, "%.1f",
+                  static_cast<double>(bands) / static_cast<double>(among));
+  }
+  return std::string(share) + (bands == among ? " band per " : " bands per ") + worker;
+}
+
+}  // namespace
+
+void print_summary(const std::string& output, const RenderSummary& summary, bool quiet) {
+  if (summary.processes_allowed) {
+    std::fprintf(stderr,
+                 "pygmy: warning: the system allowed %u of the %u processes asked for (out of "
+                 "processes or descriptors); the render went on with those\n",
+                 *summary.processes_allowed, summary.processes);
+  }
+  if (quiet) {
+    return;
+  }
+  const bool threads =
+      schedulers::scheduler_named(summary.scheduler).workers == schedulers::Workers::threads;
+  const std::string workers = threads ? count_of(summary.processes, "thread", "threads")
+                                      : count_of(summary.processes, "process", "processes");
+  std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s of %d rows, %.3f s, CPU %.3f s",
+              output.c_str(), summary.width, summary.height, summary.scene.c_str(), workers.c_str(),
+              summary.scheduler.c_str(), count_of(summary.bands, "band", "bands").c_str(),
+              summary.band_rows, summary.seconds, summary.cpu_seconds);
+  std::printf(", %s, %s\n", count_of(summary.forks, "fork", "forks").c_str(),
+              bands_per_worker(summary.bands_done, summary.workers, threads ? "thread" : "process")
+                  .c_str());
+}
+
+}  // namespace pygmy::app

@@ -1,0 +1,44 @@
+// The one-line summary a finished render prints, whether it ran here (`pygmy render`) or in a
+// background process (`pygmy collect`).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace pygmy::app {
+
+// What the summary line reports of a render: the image, who rendered it and what it cost.
+// A background render sends it to `pygmy collect` with the image (hence serialize).
+//   RenderSummary summary{.scene = "pygmy", .width = 300, .height = 200, ...};
+//   print_summary("test.tif", summary);
+struct RenderSummary {
+  std::string scene;           // the scene's name
+  int width = 0;               // pixels
+  int height = 0;              // pixels
+  std::string scheduler;       // as on the command line
+  unsigned processes = 0;      // processes (or threads) at once, as planned
+  std::size_t bands = 0;       // bands the image was split into
+  int band_rows = 0;           // rows in each band (the last may have fewer)
+  double seconds = 0;          // from the render's start to its end
+  double cpu_seconds = 0;      // user and system, workers included
+  std::size_t forks = 0;       // processes forked, every pass included
+  std::size_t bands_done = 0;  // bands rendered, every pass included
+  std::size_t workers = 0;     // workers that rendered a band
+  // The most processes the system allowed at once, when fewer than planned.
+  std::optional<unsigned> processes_allowed{};
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(scene, width, height, scheduler, processes, bands, band_rows, seconds, cpu_seconds,
+            forks, bands_done, workers, processes_allowed);
+  }
+};
+
+// Prints, on stderr, the warning of a render that ran with fewer processes than planned; then,
+// unless `quiet`, the summary line on stdout:
+// "pygmy: test.tif 300x200, scene pygmy, 2 processes (pool), 10 bands of 20 rows, 0.512 s, ...".
+//   print_summary("test.tif", summary, options.quiet);
+void print_summary(const std::string& output, const RenderSummary& summary, bool quiet);
+
+}  // namespace pygmy::app

@@ -1,0 +1,346 @@
+// `pygmy render --background` and `pygmy collect` end to end: a render that goes on after its
+// command returns, collected later, interrupted, collected twice, killed, or never started.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "command_runner.hpp"
+#include "pygmy/render.hpp"
+#include "pygmy/scene.hpp"
+#include "pygmy/tiff.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using pygmy::app::test::Command;
+using pygmy::app::test::Outcome;
+using pygmy::app::test::slurp;
+
+// The state letter of process `pid` in /proc ('R', 'S', 'Z', ...); '\0' when there is none.
+char state_of(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line) || line.rfind(')') + 2 >= line.size()) {
+    return '\0';
+  }
+  return line[line.rfind(')') + 2];
+}
+
+// Whether process `pid` exists and is not a zombie.
+bool alive(pid_t pid) {
+  const char state = state_of(pid);
+  return state != '\0' && state != 'Z';
+}
+
+// When process `pid` started, in clock ticks after boot (field 22 of /proc/<pid>/stat); 0 when
+// there is no such process. With the pid, it names one process, whatever reuses the pid later.
+unsigned long long start_time(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) {
+    return 0;
+  }
+  // After "pid (comm)", the fields from the state on: the start time is the 20th of them.
+  std::istringstream rest(line.substr(line.rfind(')') + 1));
+  std::string field;
+  for (int i = 0; i < 20 && rest >> field; ++i) {
+  }
+  return std::stoull(field);
+}
+
+// The processes whose parent is `pid` and that have not ended.
+std::set<pid_t> children_of(pid_t pid) {
+  std::set<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) {
+      continue;
+    }
+    std::istringstream rest(line.substr(line.rfind(')') + 1));
+    std::string state;
+    pid_t parent = 0;
+    if (rest >> state >> parent && parent == pid && state != "Z") {
+      found.insert(std::stoi(name));
+    }
+  }
+  return found;
+}
+
+// Waits (at most 20 s) for process `pid` to end; whether it did.
+bool ends(pid_t pid) {
+  for (int i = 0; i < 2000 && alive(pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return !alive(pid);
+}
+
+// Whether process `pid` has a handler for `signal` (SigCgt in /proc/<pid>/status).
+bool catches(pid_t pid, int signal) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  std::string value;
+  while (status >> key >> value) {
+    if (key == "SigCgt:") {
+      return ((std::stoull(value, nullptr, 16) >> (signal - 1)) & 1U) != 0;
+    }
+  }
+  return false;
+}
+
+// The process that runs the render of the background process `server` (its one child), once it
+// exists (waiting at most 20 s); 0 if it does not.
+pid_t renderer_of(pid_t server) {
+  std::set<pid_t> children = children_of(server);
+  for (int i = 0; i < 2000 && children.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    children = children_of(server);
+  }
+  return children.size() == 1 ? *children.begin() : 0;
+}
+
+// The built-in scene at `width` × `height`, rendered here: what every scheduler must give.
+pygmy::Image expected_image(int width, int height) {
+  return pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), width, height));
+}
+
+class BackgroundRenderTest : public pygmy::app::test::ScratchDirectoryTest {
+ protected:
+  // Kills every render a test started that still runs (a failed assertion may leave one), so
+  // that none outlives the test and its scratch directory.
+  void TearDown() override {
+    for (const auto& [pid, started] : started_) {
+      if (alive(pid) && start_time(pid) == started) {
+        ::kill(pid, SIGKILL);
+        EXPECT_TRUE(ends(pid)) << "the background render " << pid << " outlived its test";
+      }
+    }
+    ScratchDirectoryTest::TearDown();
+  }
+
+  // Runs `pygmy render ARGS --background ADDRESS`, which must succeed; the render's pid.
+  pid_t start(std::vector<std::string> args, const std::string& address = "r.socket") {
+    args.insert(args.begin(), "render");
+    args.insert(args.end(), {"--background", address});
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+    std::smatch match;
+    const std::regex printed("^address: (.*)\npid: ([0-9]+)\n$");
+    if (!std::regex_match(outcome.out, match, printed)) {
+      ADD_FAILURE() << "expected the address and the pid, got: " << outcome.out;
+      return 0;
+    }
+    EXPECT_EQ(match[1], address);
+    const pid_t pid = std::stoi(match[2]);
+    started_.emplace_back(pid, start_time(pid));
+    return pid;
+  }
+
+  // The names left in the scratch directory, sorted.
+  std::vector<std::string> files() const {
+    std::vector<std::string> names = left_behind();
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  std::vector<std::pair<pid_t, unsigned long long>> started_;  // each render's pid, start time
+};
+
+TEST_F(BackgroundRenderTest, CollectWritesTheFileARenderHereWrites) {
+  const pygmy::app::test::Launch reproducible{.environment = {"SOURCE_DATE_EPOCH=1700000000"}};
+  const Outcome here =
+      run({"render", "--size", "80x60", "-j", "2", "-o", "here.tif"}, reproducible);
+  ASSERT_EQ(here.exit_code, 0) << here.err;
+  const pid_t pid = start({"--size", "80x60", "-j", "2"});
+
+  const Outcome collected = run({"collect", "r.socket", "-o", "there.tif"}, reproducible);
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(collected.out.rfind("pygmy: there.tif 80x60, scene builtin, 2 processes (pool), ", 0),
+            0U)
+      << collected.out;
+  const std::string there = slurp(dir_ / "there.tif");
+  EXPECT_FALSE(there.empty());
+  EXPECT_EQ(there, slurp(dir_ / "here.tif"));
+  // The render has ended and removed its socket; only the record of the collect is left.
+  EXPECT_TRUE(ends(pid));
+  EXPECT_EQ(files(), (std::vector<std::string>{"here.tif", "r.socket.collected", "there.tif"}));
+}
+
+TEST_F(BackgroundRenderTest, RenderInTheBackgroundReturnsWhileTheRenderGoesOn) {
+  // Seconds of work, even on a fast machine: far more than starting it takes.
+  const pid_t pid = start({"--size", "4000x3000", "-j", "1", "--scheduler", "sequential"});
+  // The command has returned; the process running the render, which ends only once it has
+  // handed over the image, still runs.
+  EXPECT_TRUE(alive(pid));
+  const pid_t renderer = renderer_of(pid);
+  EXPECT_NE(renderer, 0);
+  EXPECT_TRUE(alive(renderer));
+  EXPECT_EQ(files(), (std::vector<std::string>{"r.socket"}));
+
+  // The address is taken while it runs: a second render there is refused, the first goes on.
+  const Outcome second = run({"render", "--size", "8x8", "--background", "r.socket"});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("pygmy: error: a process already serves at 'r.socket'"),
+            std::string::npos)
+      << second.err;
+  EXPECT_TRUE(alive(pid));
+}
+
+TEST_F(BackgroundRenderTest, InterruptedCollectLeavesTheRenderToALaterCollect) {
+  // 150 bands, far longer to render than the collect takes to connect: it is interrupted long
+  // before the image is ready.
+  const pid_t pid = start({"--size", "600x450", "-j", "2", "--band-rows", "3"});
+  {
+    Command collect(dir_, {"collect", "r.socket"});
+    // Once it has connected, before it receives anything, it makes its temporary and then
+    // catches Ctrl-C to remove it.
+    const fs::path temporary = dir_ / (".test.tif.pygmy-" + std::to_string(collect.pid()) + ".tmp");
+    const auto ready = [&] { return fs::exists(temporary) && catches(collect.pid(), SIGINT); };
+    for (int i = 0; i < 2000 && !ready() && collect.running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(ready());
+    ::kill(collect.pid(), SIGINT);
+    const Outcome interrupted = collect.wait();
+    EXPECT_EQ(interrupted.signal, SIGINT) << interrupted.err;
+  }
+  // The render still has its image for a collect (it may have finished rendering meanwhile).
+  EXPECT_TRUE(alive(pid));
+  EXPECT_EQ(files(), (std::vector<std::string>{"r.socket"}));
+
+  const Outcome resumed = run({"collect", "r.socket"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "test.tif"), expected_image(600, 450));
+  EXPECT_TRUE(ends(pid));
+  EXPECT_EQ(files(), (std::vector<std::string>{"r.socket.collected", "test.tif"}));
+}
+
+TEST_F(BackgroundRenderTest, ASecondCollectSaysTheRenderWasAlreadyCollected) {
+  const pid_t pid = start({"--size", "40x30", "-j", "2"});
+  ASSERT_EQ(run({"collect", "r.socket", "-q"}).exit_code, 0);
+  EXPECT_TRUE(ends(pid));
+
+  const Outcome again = run({"collect", "r.socket", "-o", "again.tif"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("pygmy: error: the render at 'r.socket' was already collected, into " +
+                           (dir_ / "test.tif").string()),
+            std::string::npos)
+      << again.err;
+  EXPECT_EQ(files(), (std::vector<std::string>{"r.socket.collected", "test.tif"}));
+}
+
+TEST_F(BackgroundRenderTest, ANewRenderAtACollectedAddressIsCollectedInTurn) {
+  start({"--size", "40x30", "-j", "2"});
+  ASSERT_EQ(run({"collect", "r.socket", "-q", "-o", "first.tif"}).exit_code, 0);
+
+  const pid_t pid = start({"--size", "50x20", "-j", "2"});
+  const Outcome second = run({"collect", "r.socket", "-o", "second.tif"});
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "second.tif"), expected_image(50, 20));
+  EXPECT_TRUE(ends(pid));
+  EXPECT_NE(slurp(dir_ / "r.socket.collected").find("second.tif"), std::string::npos);
+}
+
+TEST_F(BackgroundRenderTest, CollectOfAKilledRenderSaysItWasKilled) {
+  const pid_t pid = start({"--size", "4000x3000", "-j", "2"});
+  const pid_t renderer = renderer_of(pid);
+  ASSERT_NE(renderer, 0);
+  ::kill(pid, SIGKILL);
+  ASSERT_TRUE(ends(pid));
+  // Nothing of it goes on: the process running the render, and so its workers, die with it.
+  EXPECT_TRUE(ends(renderer));
+
+  const Outcome collected = run({"collect", "r.socket"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_NE(collected.err.find("pygmy: error: the render at 'r.socket' was killed before it "
+                               "delivered its image"),
+            std::string::npos)
+      << collected.err;
+  // The killed render's socket stays (the next render at the address replaces it); no TIFF or
+  // temporary is left.
+  EXPECT_EQ(files(), (std::vector<std::string>{"r.socket"}));
+}
+
+TEST_F(BackgroundRenderTest, CollectOfARenderWhoseProcessDiedSaysItFailed) {
+  const pid_t pid = start({"--size", "4000x3000", "-j", "2"});
+  const pid_t renderer = renderer_of(pid);
+  ASSERT_NE(renderer, 0);
+  ::kill(renderer, SIGKILL);
+
+  const Outcome collected = run({"collect", "r.socket"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_NE(collected.err.find("pygmy: error: the render at 'r.socket' failed: "
+                               "pprocess::ProcessDied: "),
+            std::string::npos)
+      << collected.err;
+  // Its failure delivered, the background process has ended and removed its socket.
+  EXPECT_TRUE(ends(pid));
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(BackgroundRenderTest, CollectWhereNothingWasStartedSaysSo) {
+  const Outcome collected = run({"collect", "nothing.socket"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_NE(collected.err.find("pygmy: error: nothing renders at 'nothing.socket'"),
+            std::string::npos)
+      << collected.err;
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(BackgroundRenderTest, RenderInTheBackgroundChecksTheSceneBeforeStarting) {
+  const Outcome missing = run({"render", "missing.json", "--background", "r.socket"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("missing.json"), std::string::npos) << missing.err;
+  EXPECT_TRUE(missing.out.empty()) << missing.out;
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(BackgroundRenderTest, BadCommandLinesAreUsageErrors) {
+  const std::vector<std::vector<std::string>> bad{
+      {"collect"},
+      {"collect", "a.socket", "b.socket"},
+      {"collect", "r.socket", "--unknown"},
+      {"collect", ""},
+      {"collect", std::string(200, 'a')},
+      {"render", "--background", ""},
+      {"render", "--background", "r.socket", "-o", "out.tif"},
+      {"render", "--background", "r.socket", "--worker-map", "map.tif"},
+      {"render", "--background", "r.socket", "--compression", "lzw"},
+      {"render", "--background", "r.socket", "--size", "0x0"}};
+  for (const std::vector<std::string>& args : bad) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 2) << pygmy::app::test::shown(args) << '\n' << outcome.err;
+    EXPECT_EQ(outcome.err.rfind("pygmy: ", 0), 0U) << outcome.err;
+  }
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(BackgroundRenderTest, HelpDescribesBothCommands) {
+  const Outcome collect = run({"collect", "--help"});
+  EXPECT_EQ(collect.exit_code, 0);
+  EXPECT_NE(collect.out.find("address"), std::string::npos) << collect.out;
+  EXPECT_NE(collect.out.find("already collected"), std::string::npos) << collect.out;
+  const Outcome render = run({"render", "--help"});
+  EXPECT_EQ(render.exit_code, 0);
+  EXPECT_NE(render.out.find("--background"), std::string::npos) << render.out;
+}
+
+}  // namespace
