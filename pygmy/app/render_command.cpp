@@ -16,6 +16,7 @@
 
 #include "command_line.hpp"
 #include "memory.hpp"
+#include "mpi_render.hpp"
 #include "progress.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
@@ -26,16 +27,6 @@
 namespace pygmy::app {
 
 namespace {
-
-TiffOptions::Compression compression_named(const std::string& name) {
-  if (name == "deflate") {
-    return TiffOptions::Compression::deflate;
-  }
-  if (name == "lzw") {
-    return TiffOptions::Compression::lzw;
-  }
-  return TiffOptions::Compression::none;
-}
 
 // "1 band per process", "6.5 bands per process", "13 bands per thread": a whole number is
 // written without decimals.
@@ -59,9 +50,21 @@ bool same_file(const std::string& a, const std::string& b) {
          fs::weakly_canonical(fs::absolute(b, ignored), ignored);
 }
 
-// Writes `image` to `output`. Only a rename needs the signals held: a device or FIFO is written
-// in place, and Ctrl-C must still end a command whose FIFO nobody reads.
+}  // namespace
+
+TiffOptions::Compression compression_named(const std::string& name) {
+  if (name == "deflate") {
+    return TiffOptions::Compression::deflate;
+  }
+  if (name == "lzw") {
+    return TiffOptions::Compression::lzw;
+  }
+  return TiffOptions::Compression::none;
+}
+
 void commit_holding_signals(TiffOutput& output, const Image& image) {
+  // Only a rename needs the signals held: a device or FIFO is written in place, and Ctrl-C must
+  // still end a command whose FIFO nobody reads.
   std::optional<SignalsHeld> held;
   if (!output.in_place()) {
     held.emplace();
@@ -69,7 +72,19 @@ void commit_holding_signals(TiffOutput& output, const Image& image) {
   output.commit(image);
 }
 
-}  // namespace
+void check_before_rendering(const RenderOptions& options) {
+  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
+  // rendering rather than when the finished image is written.
+  try {
+    static_cast<void>(source_date_epoch());
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  if (!options.worker_map.empty() && same_file(options.worker_map, options.output)) {
+    throw UsageError("--worker-map: expected another file than the output, got '" +
+                     options.worker_map + "'");
+  }
+}
 
 CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
   std::string schedulers;
@@ -78,6 +93,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
     schedulers += "\n  " + std::string(s.name) + ": " + std::string(s.summary);
     scheduler_names.emplace_back(s.name);
   }
+  schedulers += "\n  " + std::string(kMpiScheduler) + ": " + std::string(kMpiSummary);
+  scheduler_names.emplace_back(kMpiScheduler);
 
   CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF file");
   render->add_option(
@@ -125,6 +142,7 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "  pygmy render --scheduler threads -j 2     the thread-pool baseline\n"
       "  pygmy render --size 1200x800 -o big.tif --compression deflate\n"
       "  pygmy render -j 4 --worker-map map.tif    which of the 4 processes rendered which band\n"
+      "  mpirun -n 4 pygmy render --scheduler mpi  4 MPI ranks (docs/cluster.md)\n"
       "Output: written to .NAME.pygmy-PID.tmp beside it, then renamed; a file replaced keeps its\n"
       "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
       "target; a device or FIFO (/dev/null) is written in place. Past 4 GiB it is a BigTIFF.\n"
@@ -140,17 +158,10 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
 }
 
 int run_render(const RenderOptions& options) {
-  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
-  // rendering rather than when the finished image is written.
-  try {
-    static_cast<void>(source_date_epoch());
-  } catch (const std::runtime_error& e) {
-    throw UsageError(e.what());
+  if (options.scheduler == kMpiScheduler) {
+    return run_mpi_render(options);
   }
-  if (!options.worker_map.empty() && same_file(options.worker_map, options.output)) {
-    throw UsageError("--worker-map: expected another file than the output, got '" +
-                     options.worker_map + "'");
-  }
+  check_before_rendering(options);
 
   Scene scene = scene_for(options.scene_file, options.size);
   if (options.seed) {

@@ -8,7 +8,9 @@
 #include <CLI/CLI.hpp>
 
 #include "pprocess/cores.hpp"
+#include "pygmy/image.hpp"
 #include "pygmy/schedulers.hpp"
+#include "pygmy/tiff.hpp"
 
 namespace pygmy::app {
 
@@ -38,5 +40,18 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options);
 // Renders as `options` say, writes the TIFF and prints the summary line; the exit status.
 // Throws UsageError for a bad SOURCE_DATE_EPOCH, std::exception for a render or file error.
 int run_render(const RenderOptions& options);
+
+// What every render checks before it starts: SOURCE_DATE_EPOCH (UsageError if bad) and a worker
+// map that is not the output itself.
+//   check_before_rendering(options);
+void check_before_rendering(const RenderOptions& options);
+
+// The TIFF compression called `name` ("none", "deflate", "lzw").
+//   TiffOptions tiff{.compression = compression_named(options.compression)};
+[[nodiscard]] TiffOptions::Compression compression_named(const std::string& name);
+
+// Writes `image` to `output`, holding the stopping signals back while the temporary is renamed.
+//   commit_holding_signals(output, rendered.image);
+void commit_holding_signals(TiffOutput& output, const Image& image);
 
 }  // namespace pygmy::app
