@@ -22,9 +22,14 @@ namespace fs = std::filesystem;
 using pygmy::app::test::slurp;
 
 // mpirun as the tests start it: explicitly allowed to run as root (a container's user), with more
-// ranks than cores allowed, and ended if it runs past 100 s (never a hang).
+// ranks than cores allowed, and ended if it runs past 100 s (never a hang). In a sanitized build
+// the ranks run without LeakSanitizer (every other ASan check stays on): Open MPI 4.1 leaves
+// allocations of its own at exit, made by components it has unloaded by then, so LeakSanitizer
+// cannot name their module and no suppression can match them. This test program itself, and the
+// code the ranks share with other renders (tested in app_tests), are still checked for leaks.
 constexpr const char* kMpirun =
-    "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 5 100 " MPIEXEC
+    "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+    "ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:detect_leaks=0\" timeout -k 5 100 " MPIEXEC
     " --oversubscribe";
 // Open MPI's transports on one machine: shared memory, and TCP over the loopback interface as
 // between the nodes of a cluster.
