@@ -30,13 +30,13 @@ namespace pygmy::app {
 
 namespace {
 
-// What rank 0 sends to every rank before the bands: the scene as its file's text (empty for the
+// What rank 0 sends to every rank before the bands: the scene as its file's text (nothing for the
 // built-in scene), the size and seed asked for, and the band rows settled on. Each rank builds
 // the same Scene from it with the same code, so no rank needs the file, and no second
 // description of every shape and light has to be kept in step with the scene format.
 struct Job {
-  std::string source;                 // the scene file's name as given: names the scene
-  std::string text;                   // its JSON; empty: the built-in scene
+  std::string source;                 // the scene file's name as given; empty: the built-in scene
+  std::string text;                   // the file's JSON
   std::string size;                   // --size, "WxH"; empty: the scene's own
   std::optional<std::uint64_t> seed;  // --seed; unset: the scene's own
   int band_rows = 1;
@@ -62,7 +62,7 @@ Job decode(const std::string& message) {
 
 // The scene `job` describes.
 Scene scene_of(const Job& job) {
-  Scene scene = job.text.empty() ? builtin_scene() : parse_scene(job.text, job.source);
+  Scene scene = job.source.empty() ? builtin_scene() : parse_scene(job.text, job.source);
   if (!job.size.empty()) {
     const auto [width, height] = parse_size(job.size).value();
     scene = with_size(std::move(scene), width, height);
@@ -156,6 +156,7 @@ void render_and_write(const mpi::Session& session, const RenderOptions& options,
 
 int run_rank_zero(const mpi::Session& session, const RenderOptions& options) {
   Job job;
+  std::string message;
   Scene scene;
   TiffOptions output_options;
   TiffOptions map_options;
@@ -198,11 +199,12 @@ int run_rank_zero(const mpi::Session& session, const RenderOptions& options) {
                      .description = "worker map (ranks): " + description.str()};
       check_writable(options.worker_map, map_options);
     }
+    message = encode(job);
   } catch (...) {
     static_cast<void>(session.broadcast(std::nullopt));
     throw;
   }
-  static_cast<void>(session.broadcast(encode(job)));
+  static_cast<void>(session.broadcast(std::move(message)));
   // From here the other ranks wait on this one: a failure must end the job, not this rank alone.
   try {
     render_and_write(session, options, scene, split_rows(scene.height, job.band_rows),

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -158,6 +159,14 @@ TEST_F(MpiRenderTest, ASceneErrorOnRankZeroEndsEveryRankWithOneMessage) {
             std::string::npos)
       << outcome.err;
   EXPECT_TRUE(left_behind().empty());
+}
+
+TEST_F(MpiRenderTest, AnEmptySceneFileIsAnErrorNotTheBuiltInScene) {
+  std::ofstream(dir_ / "empty.json").flush();
+  const Outcome outcome = mpirun(2, kSharedMemory, "empty.json");
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_NE(outcome.err.find("pygmy: error: empty.json:"), std::string::npos) << outcome.err;
+  EXPECT_EQ(left_behind(), std::vector<std::string>{"empty.json"});
 }
 
 TEST_F(MpiRenderTest, ABandTimeoutIsAUsageErrorForMpi) {
