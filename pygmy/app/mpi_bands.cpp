@@ -3,7 +3,8 @@
 // The protocol, on MPI_COMM_WORLD. A worker (any rank but 0) keeps kAhead messages to rank 0
 // unanswered: it starts with kAhead asks, and sends the pixels of each band it is handed when
 // they are done. Rank 0 answers every message with the next band, or with kNoBand once none is
-// left; a worker stops when its last message is answered. A pair of ranks never reorders its
+// left (near the end it may hold an answer back until the worker's band in hand is done); a
+// worker stops when its last message is answered. A pair of ranks never reorders its
 // messages, so rank 0 knows which band each arriving pixels message holds: the oldest it
 // handed to that rank and has not received back.
 #include "mpi_bands.hpp"
@@ -139,17 +140,27 @@ std::vector<int> gather_bands(const Session& session, const BandWork& work, Imag
     rows_done += band.y1 - band.y0;
     if (progress) progress(rows_done, image.height());
   };
-  // The answer to every message from a worker: its next band, or none.
+  // Of each rank, the messages not answered yet.
+  std::vector<int> unanswered(static_cast<std::size_t>(session.ranks()), 0);
+  // Answers the messages of `rank`: each with its next band, or none once none is left. Near the
+  // end, with fewer bands left than ranks, a worker still rendering a band is not handed another
+  // to keep in reserve: its message waits until that band is back, so that no rank sits idle at
+  // the end while another has two bands to go.
   const auto answer = [&](int rank) {
-    int band = kNoBand;
-    if (next < count) {
-      band = next++;
-      handed[static_cast<std::size_t>(rank)].push_back(band);
-    } else {
-      --no_bands_to_send;
+    std::deque<int>& bands = handed[static_cast<std::size_t>(rank)];
+    int& waiting = unanswered[static_cast<std::size_t>(rank)];
+    for (; waiting > 0; --waiting) {
+      int band = kNoBand;
+      if (next < count) {
+        if (!bands.empty() && count - next < session.ranks()) return;
+        band = next++;
+        bands.push_back(band);
+      } else {
+        --no_bands_to_send;
+      }
+      // One int goes eagerly: the send returns without waiting for the worker.
+      MPI_Send(&band, 1, MPI_INT, rank, kBand, MPI_COMM_WORLD);
     }
-    // One int goes eagerly: the send returns without waiting for the worker.
-    MPI_Send(&band, 1, MPI_INT, rank, kBand, MPI_COMM_WORLD);
   };
   // Receives and answers every message waiting; whether there was any.
   const auto serve = [&] {
@@ -180,6 +191,7 @@ std::vector<int> gather_bands(const Session& session, const BandWork& work, Imag
       } else {
         MPI_Recv(nullptr, 0, MPI_BYTE, rank, kAsk, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
       }
+      ++unanswered[static_cast<std::size_t>(rank)];
       answer(rank);
     }
   };
@@ -193,6 +205,8 @@ std::vector<int> gather_bands(const Session& session, const BandWork& work, Imag
     done(index, 0);
     serve();
   }
+  // Every band is handed out: the messages kept waiting are answered with none.
+  for (int rank = 1; rank < session.ranks(); ++rank) answer(rank);
   while (rows_done < image.height() || no_bands_to_send > 0) {
     if (!serve()) pause();
   }

@@ -75,8 +75,9 @@ struct BandWork {
                                             const std::function<void(int, int)>& progress);
 
 // Every other rank's part: renders the bands rank 0 hands it, sending each back as it is
-// done, until rank 0 has none left. It always has its next band asked for before it finishes
-// the one in hand, so it never waits for rank 0 between bands.
+// done, until rank 0 has none left. It has its next band asked for before it finishes the one
+// in hand, so it does not wait for rank 0 between bands (but for the last few: then rank 0 hands
+// a band only to a rank that has none, so that the render's last bands end together).
 //   if (session.rank() != 0) mpi::render_bands(work);
 void render_bands(const BandWork& work);
 
