@@ -21,6 +21,7 @@
 #include "background.hpp"
 #include "command_line.hpp"
 #include "memory.hpp"
+#include "mpi_render.hpp"
 #include "pprocess/persistent.hpp"
 #include "progress.hpp"
 #include "pygmy/scene.hpp"
@@ -42,15 +43,19 @@ bool same_file(const std::string& a, const std::string& b) {
          fs::weakly_canonical(fs::absolute(b, ignored), ignored);
 }
 
-// Writes `image` to `output`. Only a rename needs the signals held: a device or FIFO is written
-// in place, and Ctrl-C must still end a command whose FIFO nobody reads.
+}  // namespace
+
 void commit_holding_signals(TiffOutput& output, const Image& image) {
+  // Only a rename needs the signals held: a device or FIFO is written in place, and Ctrl-C must
+  // still end a command whose FIFO nobody reads.
   std::optional<SignalsHeld> held;
   if (!output.in_place()) {
     held.emplace();
   }
   output.commit(image);
 }
+
+namespace {
 
 // The scene `options` name, at their size and seed.
 Scene scene_of(const RenderOptions& options) {
@@ -202,6 +207,20 @@ int start_background_render(const RenderOptions& options) {
 
 }  // namespace
 
+void check_before_rendering(const RenderOptions& options) {
+  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
+  // rendering rather than when the finished image is written.
+  try {
+    static_cast<void>(source_date_epoch());
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
+  if (!options.worker_map.empty() && same_file(options.worker_map, options.output)) {
+    throw UsageError("--worker-map: expected another file than the output, got '" +
+                     options.worker_map + "'");
+  }
+}
+
 CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
   std::string schedulers;
   std::vector<std::string> scheduler_names;
@@ -209,6 +228,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
     schedulers += "\n  " + std::string(s.name) + ": " + std::string(s.summary);
     scheduler_names.emplace_back(s.name);
   }
+  schedulers += "\n  " + std::string(kMpiScheduler) + ": " + std::string(kMpiSummary);
+  scheduler_names.emplace_back(kMpiScheduler);
 
   CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF file");
   render->add_option(
@@ -270,6 +291,7 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "  pygmy render -j 4 --worker-map map.tif    which of the 4 processes rendered which band\n"
       "  pygmy render --background r.socket        render on after this command returns, then:\n"
       "  pygmy collect r.socket -o test.tif        show its progress and write the TIFF\n"
+      "  mpirun -n 4 pygmy render --scheduler mpi  4 MPI ranks (docs/cluster.md)\n"
       "Output: written to .NAME.pygmy-PID.tmp beside it, then renamed; a file replaced keeps its\n"
       "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
       "target; a device or FIFO (/dev/null) is written in place. Past 4 GiB it is a BigTIFF.\n"
@@ -287,20 +309,16 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
 }
 
 int run_render(const RenderOptions& options) {
+  if (options.scheduler == kMpiScheduler) {
+    if (!options.background.empty()) {
+      throw UsageError("--background: not with --scheduler mpi, whose ranks mpirun starts");
+    }
+    return run_mpi_render(options);
+  }
   if (!options.background.empty()) {
     return start_background_render(options);
   }
-  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
-  // rendering rather than when the finished image is written.
-  try {
-    static_cast<void>(source_date_epoch());
-  } catch (const std::runtime_error& e) {
-    throw UsageError(e.what());
-  }
-  if (!options.worker_map.empty() && same_file(options.worker_map, options.output)) {
-    throw UsageError("--worker-map: expected another file than the output, got '" +
-                     options.worker_map + "'");
-  }
+  check_before_rendering(options);
 
   const Scene scene = scene_of(options);
   const RenderFacts facts = facts_of(scene, options);

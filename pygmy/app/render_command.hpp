@@ -8,7 +8,9 @@
 #include <CLI/CLI.hpp>
 
 #include "pprocess/cores.hpp"
+#include "pygmy/image.hpp"
 #include "pygmy/schedulers.hpp"
+#include "pygmy/tiff.hpp"
 
 namespace pygmy::app {
 
@@ -42,5 +44,14 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options);
 // and returns at once. Throws UsageError for a bad SOURCE_DATE_EPOCH, std::exception for a
 // render or file error.
 int run_render(const RenderOptions& options);
+
+// What every render checks before it starts: SOURCE_DATE_EPOCH (UsageError if bad) and a worker
+// map that is not the output itself.
+//   check_before_rendering(options);
+void check_before_rendering(const RenderOptions& options);
+
+// Writes `image` to `output`, holding the stopping signals back while the temporary is renamed.
+//   commit_holding_signals(output, rendered.image);
+void commit_holding_signals(TiffOutput& output, const Image& image);
 
 }  // namespace pygmy::app

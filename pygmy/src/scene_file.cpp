@@ -640,7 +640,7 @@ Scene parse_scene(std::string_view json_text, std::string_view source_name) {
   return scene;
 }
 
-Scene load_scene(const std::filesystem::path& file) {
+std::string read_scene_text(const std::filesystem::path& file) {
   const std::string name = file.string();
   std::error_code error;
   const std::filesystem::file_status status = std::filesystem::status(file, error);
@@ -674,7 +674,11 @@ Scene load_scene(const std::filesystem::path& file) {
   if (in.bad()) {
     throw SceneError(name, "1:1", "expected a readable scene file");
   }
-  return parse_scene(text, name);
+  return text;
+}
+
+Scene load_scene(const std::filesystem::path& file) {
+  return parse_scene(read_scene_text(file), file.string());
 }
 
 }  // namespace pygmy

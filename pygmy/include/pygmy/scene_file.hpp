@@ -36,6 +36,12 @@ class SceneError : public std::runtime_error {
 //   Image image = render_sequential(scene);
 [[nodiscard]] Scene load_scene(const std::filesystem::path& file);
 
+// The text of the scene file `file`, read as load_scene() reads it, with the same errors but
+// not parsed: what a render spread over machines sends to those that have no copy of the file.
+//   std::string text = read_scene_text("scenes/pygmy.json");
+//   Scene scene = parse_scene(text, "scenes/pygmy.json");  // what load_scene() returns
+[[nodiscard]] std::string read_scene_text(const std::filesystem::path& file);
+
 // Parses and validates scene JSON; `source_name` names it in errors and its stem names the scene.
 // Unknown keys, missing fields, wrong types, impossible values and text longer than
 // kMaxSceneFileBytes all throw SceneError.

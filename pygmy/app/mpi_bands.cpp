@@ -1,0 +1,253 @@
+// One render spread over the ranks of an MPI job: the only file of the command that speaks MPI.
+//
+// The protocol, on MPI_COMM_WORLD. A worker (any rank but 0) keeps kAhead messages to rank 0
+// unanswered: it starts with kAhead asks, and sends the pixels of each band it is handed when
+// they are done. Rank 0 answers every message with the next band, or with kNoBand once none is
+// left (near the end it may hold an answer back until the worker's band in hand is done); a
+// worker stops when its last message is answered. A pair of ranks never reorders its
+// messages, so rank 0 knows which band each arriving pixels message holds: the oldest it
+// handed to that rank and has not received back.
+#include "mpi_bands.hpp"
+
+#include <signal.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include <mpi.h>
+
+#include "local_workers.hpp"
+
+namespace pygmy::app::mpi {
+
+namespace {
+
+constexpr int kAsk = 1;     // worker → rank 0, no data: a band, please
+constexpr int kPixels = 2;  // worker → rank 0: the pixels of a band, top row first
+constexpr int kBand = 3;    // rank 0 → worker: one int, the index of a band, or kNoBand
+constexpr int kNoBand = -1;
+// A worker's messages awaiting an answer: the band it renders, and the next one on its way.
+constexpr int kAhead = 2;
+
+// Open MPI's blocking calls spin, each taking a core while it waits: every wait here tests and
+// sleeps instead. 50 µs is far below a band's time and leaves the core to those that render.
+void pause() { std::this_thread::sleep_for(std::chrono::microseconds(50)); }
+
+void wait_for(MPI_Request& request) {
+  int done = 0;
+  MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  while (done == 0) {
+    pause();
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  }
+}
+
+int as_count(std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw std::length_error("a message of " + std::to_string(bytes) + " bytes is too long for MPI");
+  }
+  return static_cast<int>(bytes);
+}
+
+// How a rank renders the bands it is given: a row at a time in this process, or shared among
+// processes forked once. Counts them, for the fault the tests inject.
+class RankRenderer {
+ public:
+  explicit RankRenderer(const BandWork& work) : work_(work) {
+    if (work.jobs > 1) local_.emplace(work.scene, work.jobs);
+  }
+
+  // Renders band `index` into `rows`, calling `between` after each row (or each worker's part).
+  void render(int index, std::span<std::uint8_t> rows, const std::function<void()>& between) {
+    if (work_.kill_at && ++started_ == *work_.kill_at) ::raise(SIGKILL);
+    const Band& band = work_.bands[static_cast<std::size_t>(index)];
+    if (local_) {
+      local_->render(band, rows, between);
+      return;
+    }
+    const std::size_t row_bytes = static_cast<std::size_t>(work_.scene.width) * 3;
+    for (int y = band.y0; y < band.y1; ++y) {
+      render_band_into(work_.scene, y, y + 1,
+                       rows.subspan(static_cast<std::size_t>(y - band.y0) * row_bytes, row_bytes));
+      between();
+    }
+  }
+
+ private:
+  const BandWork& work_;
+  std::optional<LocalWorkers> local_;
+  int started_ = 0;
+};
+
+}  // namespace
+
+Session::Session() {
+  MPI_Init(nullptr, nullptr);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks_);
+}
+
+Session::~Session() { MPI_Finalize(); }
+
+void Session::abort(int status) const {
+  MPI_Abort(MPI_COMM_WORLD, status);
+  std::_Exit(status);  // MPI_Abort does not return; this says so to the compiler
+}
+
+std::optional<std::string> Session::broadcast(std::optional<std::string> text) const {
+  // The length first, all ones for "nothing": the others size their buffer by it.
+  constexpr std::uint64_t kNothing = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t length = text ? text->size() : kNothing;
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Ibcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &request);
+  wait_for(request);
+  if (length == kNothing) return std::nullopt;
+  if (rank_ != 0) text.emplace(length, '\0');
+  MPI_Ibcast(text->data(), as_count(length), MPI_CHAR, 0, MPI_COMM_WORLD, &request);
+  wait_for(request);
+  return text;
+}
+
+double Session::sum_on_rank_zero(double value) const {
+  double sum = value;
+  MPI_Request request = MPI_REQUEST_NULL;
+  MPI_Ireduce(&value, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD, &request);
+  wait_for(request);
+  return rank_ == 0 ? sum : value;
+}
+
+std::vector<int> gather_bands(const Session& session, const BandWork& work, Image& image,
+                              const std::function<void(int, int)>& progress) {
+  const auto count = static_cast<int>(work.bands.size());
+  std::vector<int> band_rank(work.bands.size(), 0);
+  int next = 0;       // the next band to hand out (or render here)
+  int rows_done = 0;  // of bands received or rendered here
+  // Of each rank, the bands handed to it whose pixels have not come back, oldest first.
+  std::vector<std::deque<int>> handed(static_cast<std::size_t>(session.ranks()));
+  int no_bands_to_send = (session.ranks() - 1) * kAhead;  // each worker's last answers
+
+  const auto done = [&](int index, int rank) {
+    const Band& band = work.bands[static_cast<std::size_t>(index)];
+    band_rank[static_cast<std::size_t>(index)] = rank;
+    rows_done += band.y1 - band.y0;
+    if (progress) progress(rows_done, image.height());
+  };
+  // Of each rank, the messages not answered yet.
+  std::vector<int> unanswered(static_cast<std::size_t>(session.ranks()), 0);
+  // Answers the messages of `rank`: each with its next band, or none once none is left. Near the
+  // end, with fewer bands left than ranks, a worker still rendering a band is not handed another
+  // to keep in reserve: its message waits until that band is back, so that no rank sits idle at
+  // the end while another has two bands to go.
+  const auto answer = [&](int rank) {
+    std::deque<int>& bands = handed[static_cast<std::size_t>(rank)];
+    int& waiting = unanswered[static_cast<std::size_t>(rank)];
+    for (; waiting > 0; --waiting) {
+      int band = kNoBand;
+      if (next < count) {
+        if (!bands.empty() && count - next < session.ranks()) return;
+        band = next++;
+        bands.push_back(band);
+      } else {
+        --no_bands_to_send;
+      }
+      // One int goes eagerly: the send returns without waiting for the worker.
+      MPI_Send(&band, 1, MPI_INT, rank, kBand, MPI_COMM_WORLD);
+    }
+  };
+  // Receives and answers every message waiting; whether there was any.
+  const auto serve = [&] {
+    bool served = false;
+    for (;;) {
+      int waiting = 0;
+      MPI_Status status;
+      MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &waiting, &status);
+      if (waiting == 0) return served;
+      served = true;
+      const int rank = status.MPI_SOURCE;
+      if (status.MPI_TAG == kPixels) {
+        std::deque<int>& bands = handed[static_cast<std::size_t>(rank)];
+        if (bands.empty()) throw std::logic_error("mpi: pixels from a rank that has no band");
+        const int index = bands.front();
+        bands.pop_front();
+        const Band& band = work.bands[static_cast<std::size_t>(index)];
+        const std::span<std::uint8_t> rows = image.rows(band.y0, band.y1);
+        int bytes = 0;
+        MPI_Get_count(&status, MPI_BYTE, &bytes);
+        if (bytes != as_count(rows.size())) {
+          throw std::logic_error("mpi: rank " + std::to_string(rank) + " sent " +
+                                 std::to_string(bytes) + " bytes for a band of " +
+                                 std::to_string(rows.size()));
+        }
+        MPI_Recv(rows.data(), bytes, MPI_BYTE, rank, kPixels, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        done(index, rank);
+      } else {
+        MPI_Recv(nullptr, 0, MPI_BYTE, rank, kAsk, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      }
+      ++unanswered[static_cast<std::size_t>(rank)];
+      answer(rank);
+    }
+  };
+
+  // Rank 0 renders too, looking at the workers' messages between its rows.
+  RankRenderer renderer(work);
+  while (next < count) {
+    const int index = next++;
+    const Band& band = work.bands[static_cast<std::size_t>(index)];
+    renderer.render(index, image.rows(band.y0, band.y1), [&] { serve(); });
+    done(index, 0);
+    serve();
+  }
+  // Every band is handed out: the messages kept waiting are answered with none.
+  for (int rank = 1; rank < session.ranks(); ++rank) answer(rank);
+  while (rows_done < image.height() || no_bands_to_send > 0) {
+    if (!serve()) pause();
+  }
+  return band_rank;
+}
+
+void render_bands(const BandWork& work) {
+  RankRenderer renderer(work);
+  for (int i = 0; i < kAhead; ++i) MPI_Send(nullptr, 0, MPI_BYTE, 0, kAsk, MPI_COMM_WORLD);
+  int unanswered = kAhead;
+  // Two buffers: a band's pixels are on their way from one while the next band is rendered
+  // into the other. Testing the sends between rows moves them on (over TCP, only calls into
+  // MPI do).
+  std::array<std::vector<std::uint8_t>, 2> buffers;
+  std::array<MPI_Request, 2> sending{MPI_REQUEST_NULL, MPI_REQUEST_NULL};
+  const auto move_sends_on = [&] {
+    for (MPI_Request& request : sending) {
+      int done = 0;
+      MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    }
+  };
+  std::size_t turn = 0;
+  while (unanswered > 0) {
+    int index = kNoBand;
+    MPI_Request receiving = MPI_REQUEST_NULL;
+    MPI_Irecv(&index, 1, MPI_INT, 0, kBand, MPI_COMM_WORLD, &receiving);
+    wait_for(receiving);
+    --unanswered;
+    if (index == kNoBand) continue;
+    const Band& band = work.bands.at(static_cast<std::size_t>(index));
+    wait_for(sending[turn]);
+    std::vector<std::uint8_t>& pixels = buffers[turn];
+    pixels.resize(static_cast<std::size_t>(band.y1 - band.y0) *
+                  static_cast<std::size_t>(work.scene.width) * 3);
+    renderer.render(index, pixels, move_sends_on);
+    MPI_Isend(pixels.data(), as_count(pixels.size()), MPI_BYTE, 0, kPixels, MPI_COMM_WORLD,
+              &sending[turn]);
+    ++unanswered;
+    turn = 1 - turn;
+  }
+  for (MPI_Request& request : sending) wait_for(request);
+}
+
+}  // namespace pygmy::app::mpi

@@ -1,0 +1,58 @@
+// The processes one rank of an MPI render forks once: a band shared among them has the sequential
+// pixels, and none of them outlives its LocalWorkers.
+#include "local_workers.hpp"
+
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pygmy/render.hpp"
+#include "pygmy/scene.hpp"
+
+namespace pygmy::app {
+namespace {
+
+Scene small_scene() { return with_size(builtin_scene(), 60, 40); }
+
+TEST(LocalWorkersTest, ABandSharedAmongWorkersHasTheSequentialPixels) {
+  const Scene scene = small_scene();
+  for (unsigned count : {1U, 3U, 5U}) {
+    LocalWorkers workers(scene, count);
+    EXPECT_EQ(workers.size(), count);
+    for (const Band band : {Band{0, 40}, Band{5, 7}, Band{39, 40}}) {
+      std::vector<std::uint8_t> rows(static_cast<std::size_t>(band.y1 - band.y0) * 60 * 3);
+      workers.render(band, rows, [] {});
+      EXPECT_EQ(rows, render_band(scene, band.y0, band.y1)) << count << " workers";
+    }
+  }
+}
+
+TEST(LocalWorkersTest, BetweenIsCalledOnceForEachWorkersPart) {
+  const Scene scene = small_scene();
+  LocalWorkers workers(scene, 3);
+  std::vector<std::uint8_t> rows(10 * 60 * 3);
+  int calls = 0;
+  workers.render(Band{0, 10}, rows, [&calls] { ++calls; });
+  EXPECT_EQ(calls, 3);
+  std::vector<std::uint8_t> one_row(60 * 3);
+  workers.render(Band{3, 4}, one_row, [&calls] { ++calls; });
+  EXPECT_EQ(calls, 4);  // a single row is one part
+}
+
+TEST(LocalWorkersTest, NoWorkerOutlivesItsLocalWorkers) {
+  const Scene scene = small_scene();
+  {
+    LocalWorkers workers(scene, 2);
+    std::vector<std::uint8_t> rows(4 * 60 * 3);
+    workers.render(Band{0, 4}, rows, [] {});
+  }
+  errno = 0;
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+}
+
+}  // namespace
+}  // namespace pygmy::app
