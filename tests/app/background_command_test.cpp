@@ -26,25 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using pygmy::app::test::alive;
+using pygmy::app::test::children_of;
 using pygmy::app::test::Command;
 using pygmy::app::test::Outcome;
 using pygmy::app::test::slurp;
-
-// The state letter of process `pid` in /proc ('R', 'S', 'Z', ...); '\0' when there is none.
-char state_of(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line) || line.rfind(')') + 2 >= line.size()) {
-    return '\0';
-  }
-  return line[line.rfind(')') + 2];
-}
-
-// Whether process `pid` exists and is not a zombie.
-bool alive(pid_t pid) {
-  const char state = state_of(pid);
-  return state != '\0' && state != 'Z';
-}
 
 // When process `pid` started, in clock ticks after boot (field 22 of /proc/<pid>/stat); 0 when
 // there is no such process. With the pid, it names one process, whatever reuses the pid later.
@@ -60,29 +46,6 @@ unsigned long long start_time(pid_t pid) {
   for (int i = 0; i < 20 && rest >> field; ++i) {
   }
   return std::stoull(field);
-}
-
-// The processes whose parent is `pid` and that have not ended.
-std::set<pid_t> children_of(pid_t pid) {
-  std::set<pid_t> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) {
-      continue;
-    }
-    std::istringstream rest(line.substr(line.rfind(')') + 1));
-    std::string state;
-    pid_t parent = 0;
-    if (rest >> state >> parent && parent == pid && state != "Z") {
-      found.insert(std::stoi(name));
-    }
-  }
-  return found;
 }
 
 // Waits (at most 20 s) for process `pid` to end; whether it did.
@@ -324,7 +287,8 @@ TEST_F(BackgroundRenderTest, BadCommandLinesAreUsageErrors) {
       {"render", "--background", "r.socket", "-o", "out.tif"},
       {"render", "--background", "r.socket", "--worker-map", "map.tif"},
       {"render", "--background", "r.socket", "--compression", "lzw"},
-      {"render", "--background", "r.socket", "--size", "0x0"}};
+      {"render", "--background", "r.socket", "--size", "0x0"},
+      {"render", "--background", "r.socket", "--scheduler", "mpi"}};
   for (const std::vector<std::string>& args : bad) {
     const Outcome outcome = run(args);
     EXPECT_EQ(outcome.exit_code, 2) << pygmy::app::test::shown(args) << '\n' << outcome.err;

@@ -23,6 +23,43 @@ namespace pygmy::app::test {
 
 namespace fs = std::filesystem;
 
+char state_of(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
+  if (!std::getline(stat, line) || line.rfind(')') + 2 >= line.size()) {
+    return '\0';
+  }
+  return line[line.rfind(')') + 2];
+}
+
+bool alive(pid_t pid) {
+  const char state = state_of(pid);
+  return state != '\0' && state != 'Z';
+}
+
+std::set<pid_t> children_of(pid_t pid) {
+  std::set<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) {
+      continue;
+    }
+    std::istringstream rest(line.substr(line.rfind(')') + 1));
+    std::string state;
+    pid_t parent = 0;
+    if (rest >> state >> parent && parent == pid && state != "Z") {
+      found.insert(std::stoi(name));
+    }
+  }
+  return found;
+}
+
 std::string slurp(const fs::path& file) {
   std::ifstream in(file);
   std::stringstream text;
@@ -109,28 +146,7 @@ Command::~Command() {
   }
 }
 
-std::set<pid_t> Command::children() const {
-  std::set<pid_t> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) {
-      continue;
-    }
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) {
-      continue;
-    }
-    // pid (comm) state ppid ...: comm may hold spaces, so read after the last ')'.
-    std::istringstream rest(line.substr(line.rfind(')') + 1));
-    std::string state;
-    pid_t parent = 0;
-    if (rest >> state >> parent && parent == pid_ && state != "Z") {
-      found.insert(std::stoi(name));
-    }
-  }
-  return found;
-}
+std::set<pid_t> Command::children() const { return children_of(pid_); }
 
 bool Command::running() { return !status_ && !reap(false); }
 

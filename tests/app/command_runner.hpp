@@ -25,6 +25,17 @@ struct Outcome {
   std::string err;
 };
 
+// The state letter of process `pid` in /proc ('R', 'S', 'T' for stopped, 'Z', ...); '\0' when
+// there is no such process.
+//   ASSERT_EQ(state_of(worker), 'T');
+[[nodiscard]] char state_of(pid_t pid);
+// Whether process `pid` exists and is not a zombie.
+//   EXPECT_FALSE(alive(worker));
+[[nodiscard]] bool alive(pid_t pid);
+// The processes whose parent is `pid` and that have not ended.
+//   std::set<pid_t> workers = children_of(render_pid);
+[[nodiscard]] std::set<pid_t> children_of(pid_t pid);
+
 // The whole of a text file ("" when it cannot be read).
 //   std::string svg = slurp(dir / "speedup.svg");
 [[nodiscard]] std::string slurp(const std::filesystem::path& file);

@@ -39,28 +39,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using pygmy::app::test::alive;
 using pygmy::app::test::Command;
 using pygmy::app::test::line_count;
 using pygmy::app::test::Outcome;
 using pygmy::app::test::shown;
 using pygmy::app::test::slurp;
-
-// The state letter of process `pid` in /proc ('R', 'S', 'T' for stopped, 'Z', ...); '\0' when
-// there is no such process.
-char state_of(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line) || line.rfind(')') + 2 >= line.size()) {
-    return '\0';
-  }
-  return line[line.rfind(')') + 2];
-}
-
-// Whether process `pid` exists and is not a zombie.
-bool alive(pid_t pid) {
-  const char state = state_of(pid);
-  return state != '\0' && state != 'Z';
-}
+using pygmy::app::test::state_of;
 
 // Bytes process `pid` has passed to write() and send() so far (wchar in /proc/<pid>/io).
 long long bytes_written(pid_t pid) {
