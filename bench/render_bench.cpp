@@ -14,16 +14,16 @@
 #include <benchmark/benchmark.h>
 
 #include "pprocess/cores.hpp"
+#include "pygmy/measure/resource_usage.hpp"
+#include "pygmy/measure/statistics.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
 #include "pygmy/schedulers.hpp"
-#include "resource_usage.hpp"
-#include "statistics.hpp"
 
 namespace {
 
 namespace schedulers = pygmy::schedulers;
-using pygmy::app::ResourceUsage;
+using pygmy::measure::ResourceUsage;
 
 // What one render took.
 struct Measurement {
@@ -32,13 +32,12 @@ struct Measurement {
   schedulers::RenderStats stats{};
 };
 
+// A render measures itself (RenderStats: seconds, CPU and page faults).
 Measurement measure(const pygmy::Scene& scene, const schedulers::RenderPlan& plan) {
-  const ResourceUsage before = pygmy::app::resource_usage();
-  const auto began = std::chrono::steady_clock::now();
   schedulers::Rendered rendered = schedulers::render(scene, plan);
-  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - began;
   benchmark::DoNotOptimize(rendered.image);
-  return {seconds.count(), pygmy::app::resource_usage() - before, std::move(rendered.stats)};
+  const schedulers::RenderStats& stats = rendered.stats;
+  return {stats.seconds, {stats.cpu_seconds, stats.minor_faults}, std::move(rendered.stats)};
 }
 
 // A baseline's medians: the sequential render of an image, or threads at a process count.
@@ -70,7 +69,7 @@ class Baselines {
       seconds.push_back(render.seconds);
       cpu.push_back(render.cpu_seconds);
     }
-    return {pygmy::app::median(seconds), pygmy::app::median(cpu)};
+    return {pygmy::measure::median(seconds), pygmy::measure::median(cpu)};
   }
 
  private:
@@ -160,12 +159,12 @@ void register_sweep(Baselines& baselines) {
                   baselines.of(threads, scene, plan_of("threads", processes));
               state.counters["cpu_s"] = cpu;
               state.counters["band_overhead_ms"] =
-                  pygmy::app::cpu_per_band_above_ms(cpu, alone.cpu_seconds, totals->bands);
+                  pygmy::measure::cpu_per_band_above_ms(cpu, alone.cpu_seconds, totals->bands);
               state.counters["faults_per_band"] =
                   static_cast<double>(totals->usage.minor_faults) / renders / bands;
               state.counters["forks"] = totals->forks / renders;
               state.counters["bands"] = static_cast<double>(totals->bands);
-              state.counters["speedup"] = pygmy::app::speedup(alone.seconds, seconds);
+              state.counters["speedup"] = pygmy::measure::speedup(alone.seconds, seconds);
               state.counters["x_threads"] = seconds / with_threads.seconds;
             })
             ->UseRealTime()
@@ -214,7 +213,7 @@ void register_scene(const std::string& name, const pygmy::Scene& scene, Baseline
               const auto renders = static_cast<double>(state.iterations());
               const Baseline baseline = baselines.of(sequential, scene, plan_of("sequential", 1));
               state.counters["speedup"] =
-                  pygmy::app::speedup(baseline.seconds, totals->seconds / renders);
+                  pygmy::measure::speedup(baseline.seconds, totals->seconds / renders);
               state.counters["cpu_s"] = totals->usage.cpu_seconds / renders;
               state.counters["forks"] = totals->forks / renders;
               state.counters["bands"] = static_cast<double>(totals->bands);

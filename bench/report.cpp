@@ -16,11 +16,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "machine.hpp"
 #include "pprocess/cores.hpp"
+#include "pygmy/measure/machine.hpp"
+#include "pygmy/measure/speedup_chart.hpp"
+#include "pygmy/measure/statistics.hpp"
 #include "pygmy/schedulers.hpp"
-#include "speedup_chart.hpp"
-#include "statistics.hpp"
 
 namespace {
 
@@ -129,11 +129,11 @@ std::string sweep_table(const std::vector<SweepRun>& runs) {
     const SweepRun* threads = find_run(runs, r, "threads", r.processes);
     out << "| " << r.size() << " | " << r.scheduler << " | " << r.processes << " | "
         << fixed(r.seconds, 3) << " | "
-        << (sequential ? fixed(pygmy::app::speedup(sequential->seconds, r.seconds), 2) : "–")
+        << (sequential ? fixed(pygmy::measure::speedup(sequential->seconds, r.seconds), 2) : "–")
         << " | " << (threads ? fixed(r.seconds / threads->seconds, 2) : "–") << " | "
         << fixed(r.cpu_seconds, 3) << " | "
-        << (sequential ? fixed(pygmy::app::cpu_per_band_above_ms(r.cpu_seconds,
-                                                                 sequential->cpu_seconds, r.bands),
+        << (sequential ? fixed(pygmy::measure::cpu_per_band_above_ms(
+                                   r.cpu_seconds, sequential->cpu_seconds, r.bands),
                                2)
                        : "–")
         << " | " << fixed(r.faults_per_band, 1) << " | " << fixed(r.forks, 0) << " |\n";
@@ -142,20 +142,20 @@ std::string sweep_table(const std::vector<SweepRun>& runs) {
 }
 
 /// Speedup against processes: a panel per size, a line per scheduler.
-pygmy::app::SpeedupChart sweep_chart(const std::vector<SweepRun>& runs,
-                                     const std::string& caption) {
-  pygmy::app::SpeedupChart chart{.title = "Speedup over the sequential render, built-in scene",
-                                 .caption = caption};
+pygmy::measure::SpeedupChart sweep_chart(const std::vector<SweepRun>& runs,
+                                         const std::string& caption) {
+  pygmy::measure::SpeedupChart chart{.title = "Speedup over the sequential render, built-in scene",
+                                     .caption = caption};
   for (const SweepRun& r : runs) {
     const SweepRun* sequential = find_run(runs, r, "sequential", 1);
     if (r.scheduler == "sequential" || sequential == nullptr) continue;
     if (chart.panels.empty() || chart.panels.back().title != r.size()) {
       chart.panels.push_back({.title = r.size()});
     }
-    std::vector<pygmy::app::SpeedupLine>& lines = chart.panels.back().lines;
+    std::vector<pygmy::measure::SpeedupLine>& lines = chart.panels.back().lines;
     if (lines.empty() || lines.back().name != r.scheduler) lines.push_back({.name = r.scheduler});
     lines.back().points.push_back(
-        {r.processes, pygmy::app::speedup(sequential->seconds, r.seconds)});
+        {r.processes, pygmy::measure::speedup(sequential->seconds, r.seconds)});
   }
   return chart;
 }
@@ -206,10 +206,10 @@ std::string scene_table(const std::vector<RenderRun>& runs, const std::string& s
          "| forks | bands |\n"
       << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const RenderRun& r : chosen) {
-    const double speedup = pygmy::app::speedup(*sequential, r.seconds);
+    const double speedup = pygmy::measure::speedup(*sequential, r.seconds);
     const double p = r.processes;
     out << "| " << r.scheduler << " | " << r.processes << " | " << fixed(r.seconds, 3) << " | "
-        << fixed(speedup, 2) << " | " << fixed(pygmy::app::efficiency(speedup, r.processes), 2)
+        << fixed(speedup, 2) << " | " << fixed(pygmy::measure::efficiency(speedup, r.processes), 2)
         << " | " << (p > 1 ? fixed((1 / speedup - 1 / p) / (1 - 1 / p), 3) : "–") << " | "
         << fixed(r.forks, 0) << " | " << r.bands << " |\n";
   }
@@ -316,7 +316,7 @@ int main(int argc, char** argv) {
   try {
     const json render = read_json(render_file);
     const json& context = render.at("context");
-    const std::string machine = pygmy::app::machine_description();
+    const std::string machine = pygmy::measure::machine_description();
     const std::string date = context.value("date", "");
     std::ostringstream section;
     section << "Measured on " << machine << ", commit " << commit << ", " << date << " ("
@@ -331,7 +331,7 @@ int main(int argc, char** argv) {
       if (!svg_file.empty()) {
         const std::string caption = machine + "; " + date + "; commit " + commit +
                                     "; medians of the repetitions (render_bench BM_Sweep)";
-        std::ofstream(svg_file) << pygmy::app::speedup_svg(sweep_chart(sweep, caption));
+        std::ofstream(svg_file) << pygmy::measure::speedup_svg(sweep_chart(sweep, caption));
         section << "![Speedup against processes at each size]("
                 << (svg_link.empty() ? svg_file : svg_link) << ")\n\n";
       }

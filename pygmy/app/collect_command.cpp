@@ -15,6 +15,7 @@
 
 #include "background.hpp"
 #include "command_line.hpp"
+#include "outputs.hpp"
 #include "pprocess/error.hpp"
 #include "pprocess/persistent.hpp"
 #include "progress.hpp"
@@ -157,10 +158,10 @@ int run_collect(const CollectOptions& options) {
   pprocess::Channel render = connect_to_render(options.address);
   // Opened before anything is received: an unusable output fails while the render still has
   // its image for a later collect.
-  TiffOutput output(options.output, {.compression = compression_named(options.compression),
-                                     .bits_per_sample = options.bits,
-                                     .software = "pygmy " PYGMY_VERSION});
-  const RemoveOnSignal remove_on_signal({output.temporary_path()});
+  Outputs output({.image = options.output,
+                  .image_options = {.compression = compression_named(options.compression),
+                                    .bits_per_sample = options.bits,
+                                    .software = "pygmy " PYGMY_VERSION}});
   ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
   for (;;) {
     wait_for_message(render);
@@ -168,7 +169,7 @@ int run_collect(const CollectOptions& options) {
     // render recorded as collected, a signal waits (a device or FIFO, written in place, may
     // wait for a reader: Ctrl-C must still end the command there).
     std::optional<SignalsHeld> held;
-    if (!output.in_place()) {
+    if (!output.image_in_place()) {
       held.emplace();
     }
     BackgroundMessage message = receive_from(render, options.address);
@@ -186,7 +187,7 @@ int run_collect(const CollectOptions& options) {
     }
     bar.clear();
     output.describe(std::move(image->description));
-    output.commit(Image(image->width, image->height, std::move(image->pixels)));
+    output.write(Image(image->width, image->height, std::move(image->pixels)));
     record_collected(options.address, options.output);
     static_cast<void>(render.receive<BackgroundMessage>());  // the end: the render may go
     held.reset();

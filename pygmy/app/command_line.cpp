@@ -7,9 +7,11 @@
 #include <filesystem>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <system_error>
 
 #include "pygmy/scene_file.hpp"
+#include "pygmy/schedulers.hpp"
 
 namespace pygmy::app {
 
@@ -31,6 +33,15 @@ std::string size_problem(const std::string& text) {
            text + "'";
   }
   return "";
+}
+
+std::string scheduler_problem(const std::string& text) {
+  try {
+    static_cast<void>(schedulers::scheduler_named(text));
+    return "";
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
 }
 
 std::string seed_problem(const std::string& text) {

@@ -46,6 +46,11 @@ class UsageError : public std::runtime_error {
 //   app.add_option("-o,--output", output)->check(output_problem);
 [[nodiscard]] std::string output_problem(const std::string& text);
 
+// Why `text` names no scheduler of this build (empty when it does): a CLI11 check listing the
+// schedulers there are, or saying that this build has no MPI.
+//   render->add_option("--scheduler", name)->check(scheduler_problem);
+[[nodiscard]] std::string scheduler_problem(const std::string& text);
+
 // The scene a command line names: the built-in PyGmy scene when `scene_file` is empty, else the
 // file; at `size` ("WxH", checked by size_problem) when that is not empty.
 //   Scene scene = scene_for("scenes/tiny.json", "64x40");

@@ -21,15 +21,13 @@
 #include "background.hpp"
 #include "command_line.hpp"
 #include "memory.hpp"
-#include "mpi_render.hpp"
+#include "outputs.hpp"
 #include "pprocess/persistent.hpp"
 #include "progress.hpp"
+#include "pygmy/mpi.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
 #include "render_summary.hpp"
-#include "resource_usage.hpp"
-#include "signals.hpp"
-#include "worker_map.hpp"
 
 namespace pygmy::app {
 
@@ -42,20 +40,6 @@ bool same_file(const std::string& a, const std::string& b) {
   return fs::weakly_canonical(fs::absolute(a, ignored), ignored) ==
          fs::weakly_canonical(fs::absolute(b, ignored), ignored);
 }
-
-}  // namespace
-
-void commit_holding_signals(TiffOutput& output, const Image& image) {
-  // Only a rename needs the signals held: a device or FIFO is written in place, and Ctrl-C must
-  // still end a command whose FIFO nobody reads.
-  std::optional<SignalsHeld> held;
-  if (!output.in_place()) {
-    held.emplace();
-  }
-  output.commit(image);
-}
-
-namespace {
 
 // The scene `options` name, at their size and seed.
 Scene scene_of(const RenderOptions& options) {
@@ -80,28 +64,6 @@ schedulers::RenderPlan plan_for(const RenderOptions& options) {
   return plan;
 }
 
-// What a render by `options` will be, known before it starts.
-struct RenderFacts {
-  unsigned processes = 0;
-  int band_rows = 0;
-  std::size_t bands = 0;
-  std::string description;  // the TIFF's ImageDescription
-};
-
-RenderFacts facts_of(const Scene& scene, const RenderOptions& options) {
-  const schedulers::RenderPlan plan = plan_for(options);
-  RenderFacts facts;
-  facts.processes = schedulers::workers_for(plan);
-  facts.band_rows = schedulers::band_rows_for(scene, plan);
-  facts.bands = split_rows(scene.height, facts.band_rows).size();
-  std::ostringstream description;
-  description << "scene=" << scene.name << " seed=" << scene.seed << " bands=" << facts.bands
-              << " band_rows=" << facts.band_rows << " processes=" << facts.processes
-              << " scheduler=" << options.scheduler;
-  facts.description = description.str();
-  return facts;
-}
-
 // Refuses, before anything starts, an image whose copies (`copies` of it at once: the shared
 // scheduler's framebuffer, a worker map) would not fit the memory available.
 void check_memory(const Scene& scene, int copies) {
@@ -112,51 +74,36 @@ void check_memory(const Scene& scene, int copies) {
   }
 }
 
-// A finished render and its summary.
-struct Measured {
-  schedulers::Rendered rendered;
-  RenderSummary summary;
-};
+// The copies of the image a render by `options` holds at once: the image, the shared scheduler's
+// framebuffer, the worker map.
+int copies_held(const RenderOptions& options) {
+  return 1 + (options.scheduler == "shared" ? 1 : 0) + (options.worker_map.empty() ? 0 : 1);
+}
 
-// Renders `scene` as `options` say, `progress` told of the rows done as bands arrive; measures
-// its seconds and CPU time (workers included).
-Measured render_measured(const Scene& scene, const RenderOptions& options, const RenderFacts& facts,
-                         std::function<void(int, int)> progress) {
-  schedulers::RenderPlan plan = plan_for(options);
-  plan.progress = std::move(progress);
-  const ResourceUsage before = resource_usage();
-  const auto started = std::chrono::steady_clock::now();
-  schedulers::Rendered rendered = schedulers::render(scene, plan);
-  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
-  const schedulers::RenderStats& stats = rendered.stats;
-  RenderSummary summary{.scene = scene.name,
-                        .width = scene.width,
-                        .height = scene.height,
-                        .scheduler = options.scheduler,
-                        .processes = facts.processes,
-                        .bands = facts.bands,
-                        .band_rows = facts.band_rows,
-                        .seconds = seconds.count(),
-                        .cpu_seconds = (resource_usage() - before).cpu_seconds,
-                        .forks = stats.forks,
-                        .bands_done = stats.bands,
-                        .workers = stats.workers,
-                        .processes_allowed = stats.processes_allowed};
-  return {std::move(rendered), std::move(summary)};
+// The files a render by `options` writes, described as `layout` says.
+OutputRequest outputs_of(const RenderOptions& options, const Scene& scene,
+                         const schedulers::Layout& layout) {
+  return {.image = options.output,
+          .image_options = {.compression = compression_named(options.compression),
+                            .bits_per_sample = options.bits,
+                            .software = "pygmy " PYGMY_VERSION,
+                            .description = description_of(scene, layout)},
+          .worker_map = options.worker_map};
 }
 
 // The background process's work: renders, sending its progress, then the image and the end
 // (see BackgroundMessage).
 void render_in_background(pprocess::Channel& channel, const Scene& scene,
                           const RenderOptions& options) {
-  const RenderFacts facts = facts_of(scene, options);
-  Measured measured = render_measured(scene, options, facts, [&channel](int done, int total) {
+  schedulers::RenderPlan plan = plan_for(options);
+  plan.progress = [&channel](int done, int total) {
     channel.send(BackgroundMessage{BackgroundProgress{done, total}});
-  });
-  const Image& image = measured.rendered.image;
+  };
+  const schedulers::Rendered rendered = schedulers::render(scene, plan);
+  const Image& image = rendered.image;
   channel.send(BackgroundMessage{BackgroundImage{
-      .summary = std::move(measured.summary),
-      .description = facts.description,
+      .summary = summary_of(scene, rendered.stats),
+      .description = description_of(scene, schedulers::layout(scene, plan)),
       .width = image.width(),
       .height = image.height(),
       .pixels = std::vector<std::uint8_t>(image.pixels().begin(), image.pixels().end())}});
@@ -167,7 +114,7 @@ void render_in_background(pprocess::Channel& channel, const Scene& scene,
 // prints where it serves and its id.
 int start_background_render(const RenderOptions& options) {
   const Scene scene = scene_of(options);
-  check_memory(scene, options.scheduler == "shared" ? 2 : 1);
+  check_memory(scene, copies_held(options));
   const std::uint64_t bytes = std::uint64_t{3} * static_cast<std::uint64_t>(scene.width) *
                               static_cast<std::uint64_t>(scene.height);
   if (bytes > kMostBackgroundImageBytes) {
@@ -223,13 +170,9 @@ void check_before_rendering(const RenderOptions& options) {
 
 CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
   std::string schedulers;
-  std::vector<std::string> scheduler_names;
   for (const schedulers::Scheduler& s : schedulers::all_schedulers()) {
     schedulers += "\n  " + std::string(s.name) + ": " + std::string(s.summary);
-    scheduler_names.emplace_back(s.name);
   }
-  schedulers += "\n  " + std::string(kMpiScheduler) + ": " + std::string(kMpiSummary);
-  scheduler_names.emplace_back(kMpiScheduler);
 
   CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF file");
   render->add_option(
@@ -247,7 +190,7 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       ->check(CLI::Range(1, 1 << 20));
   render->add_option("--scheduler", options.scheduler, "Who renders which band:" + schedulers)
       ->capture_default_str()
-      ->check(CLI::IsMember(scheduler_names));
+      ->check(scheduler_problem);
   render->add_option("--seed", options.seed, "Seed of the ambient occlusion noise")
       ->check(seed_problem)
       ->transform(without_leading_zeros);
@@ -308,12 +251,47 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
   return render;
 }
 
-int run_render(const RenderOptions& options) {
-  if (options.scheduler == kMpiScheduler) {
-    if (!options.background.empty()) {
-      throw UsageError("--background: not with --scheduler mpi, whose ranks mpirun starts");
+namespace {
+
+// `pygmy render --scheduler mpi`: this process's rank of the job. Rank 0 checks what a render
+// here checks before the job is sent, and writes the files once every band is in. The files are
+// opened only then: while bands travel, Open MPI may end this process without running any
+// handler (a rank that died, mpirun gone), which would leave a temporary behind.
+int run_mpi(const RenderOptions& options) {
+  if (!options.background.empty()) {
+    throw UsageError("--background: not with --scheduler mpi, whose ranks mpirun starts");
+  }
+  schedulers::mpi::Job job{.scene_file = options.scene_file, .seed = options.seed};
+  if (!options.size.empty()) job.size = parse_size(options.size);
+  ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
+  OutputRequest request;
+  schedulers::mpi::RankZero rank_zero;
+  rank_zero.prepare = [&](const Scene& scene, const schedulers::Layout& layout) {
+    check_before_rendering(options);
+    if (options.band_timeout) {
+      throw UsageError(
+          "--band-timeout: not used by --scheduler mpi, where a rank that dies "
+          "ends the job (see docs/cluster.md)");
     }
-    return run_mpi_render(options);
+    check_memory(scene, copies_held(options));
+    request = outputs_of(options, scene, layout);
+    Outputs::check(request);
+  };
+  rank_zero.progress = [&bar](int done, int total) { bar.update(done, total); };
+  rank_zero.finish = [&](const Scene& scene, const schedulers::Rendered& rendered) {
+    bar.clear();
+    Outputs outputs(request);
+    outputs.write(rendered.image, rendered.stats);
+    print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);
+  };
+  return schedulers::mpi::run_job(job, plan_for(options), rank_zero);
+}
+
+}  // namespace
+
+int run_render(const RenderOptions& options) {
+  if (options.scheduler == schedulers::mpi::kName) {
+    return run_mpi(options);
   }
   if (!options.background.empty()) {
     return start_background_render(options);
@@ -321,40 +299,16 @@ int run_render(const RenderOptions& options) {
   check_before_rendering(options);
 
   const Scene scene = scene_of(options);
-  const RenderFacts facts = facts_of(scene, options);
-  // The shared scheduler's framebuffer is a second copy of the image, the worker map a third.
-  check_memory(scene,
-               (options.scheduler == "shared" ? 2 : 1) + (options.worker_map.empty() ? 0 : 1));
+  schedulers::RenderPlan plan = plan_for(options);
+  check_memory(scene, copies_held(options));
   // Opened before rendering, so that an unusable output path fails at once, not after the render.
-  TiffOutput output(options.output, {.compression = compression_named(options.compression),
-                                     .bits_per_sample = options.bits,
-                                     .software = "pygmy " PYGMY_VERSION,
-                                     .description = facts.description});
-  std::optional<TiffOutput> map_output;
-  if (!options.worker_map.empty()) {
-    map_output.emplace(options.worker_map,
-                       TiffOptions{.compression = TiffOptions::Compression::deflate,
-                                   .software = "pygmy " PYGMY_VERSION,
-                                   .description = "worker map: " + facts.description});
-  }
-  std::vector<std::filesystem::path> temporaries{output.temporary_path()};
-  if (map_output) {
-    temporaries.push_back(map_output->temporary_path());
-  }
-  const RemoveOnSignal remove_on_signal(std::move(temporaries));
-
+  Outputs outputs(outputs_of(options, scene, schedulers::layout(scene, plan)));
   ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
-  const Measured measured = render_measured(
-      scene, options, facts, [&bar](int done, int total) { bar.update(done, total); });
+  plan.progress = [&bar](int done, int total) { bar.update(done, total); };
+  const schedulers::Rendered rendered = schedulers::render(scene, plan);
   bar.clear();
-
-  commit_holding_signals(output, measured.rendered.image);
-  if (map_output) {
-    commit_holding_signals(*map_output, worker_map(scene.width, scene.height,
-                                                   split_rows(scene.height, facts.band_rows),
-                                                   measured.rendered.stats.band_worker));
-  }
-  print_summary(options.output, measured.summary, options.quiet);
+  outputs.write(rendered.image, rendered.stats);
+  print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);
   return 0;
 }
 

@@ -50,8 +50,4 @@ int run_render(const RenderOptions& options);
 //   check_before_rendering(options);
 void check_before_rendering(const RenderOptions& options);
 
-// Writes `image` to `output`, holding the stopping signals back while the temporary is renamed.
-//   commit_holding_signals(output, rendered.image);
-void commit_holding_signals(TiffOutput& output, const Image& image);
-
 }  // namespace pygmy::app

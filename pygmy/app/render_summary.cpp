@@ -29,6 +29,27 @@ std::string bands_per_worker(std::size_t bands, std::size_t workers, const std::
 
 }  // namespace
 
+RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stats) {
+  RenderSummary summary{.scene = scene.name,
+                        .width = scene.width,
+                        .height = scene.height,
+                        .scheduler = stats.scheduler,
+                        .processes = stats.processes,
+                        .bands = stats.bands,
+                        .band_rows = stats.band_rows,
+                        .seconds = stats.seconds,
+                        .cpu_seconds = stats.cpu_seconds,
+                        .forks = stats.forks,
+                        .bands_done = stats.bands,
+                        .workers = stats.workers,
+                        .processes_allowed = stats.processes_allowed};
+  if (schedulers::scheduler_named(stats.scheduler).workers == schedulers::Workers::ranks) {
+    summary.bands_per_rank.assign(stats.ranks, 0);
+    for (int rank : stats.band_worker) ++summary.bands_per_rank.at(static_cast<std::size_t>(rank));
+  }
+  return summary;
+}
+
 void print_summary(const std::string& output, const RenderSummary& summary, bool quiet) {
   if (summary.processes_allowed) {
     std::fprintf(stderr,
@@ -37,6 +58,17 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
                  *summary.processes_allowed, summary.processes);
   }
   if (quiet) {
+    return;
+  }
+  if (!summary.bands_per_rank.empty()) {
+    std::string per_rank = "bands per rank";
+    for (std::size_t count : summary.bands_per_rank) per_rank += " " + std::to_string(count);
+    std::printf("pygmy: %s %dx%d, scene %s, %s of %s (%s), %s of %d rows, %.3f s, CPU %.3f s, %s\n",
+                output.c_str(), summary.width, summary.height, summary.scene.c_str(),
+                count_of(summary.bands_per_rank.size(), "rank", "ranks").c_str(),
+                count_of(summary.processes, "process", "processes").c_str(),
+                summary.scheduler.c_str(), count_of(summary.bands, "band", "bands").c_str(),
+                summary.band_rows, summary.seconds, summary.cpu_seconds, per_rank.c_str());
     return;
   }
   const bool threads =

@@ -5,6 +5,10 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "pygmy/scene.hpp"
+#include "pygmy/schedulers.hpp"
 
 namespace pygmy::app {
 
@@ -27,13 +31,19 @@ struct RenderSummary {
   std::size_t workers = 0;     // workers that rendered a band
   // The most processes the system allowed at once, when fewer than planned.
   std::optional<unsigned> processes_allowed{};
+  // With the mpi scheduler: the bands each rank rendered, rank 0 first; else empty.
+  std::vector<std::size_t> bands_per_rank{};
 
   template <class Archive>
   void serialize(Archive& archive) {
     archive(scene, width, height, scheduler, processes, bands, band_rows, seconds, cpu_seconds,
-            forks, bands_done, workers, processes_allowed);
+            forks, bands_done, workers, processes_allowed, bands_per_rank);
   }
 };
+
+// The summary of a render of `scene` that `stats` describe.
+//   RenderSummary summary = summary_of(scene, rendered.stats);
+[[nodiscard]] RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stats);
 
 // Prints, on stderr, the warning of a render that ran with fewer processes than planned; then,
 // unless `quiet`, the summary line on stdout:

@@ -19,16 +19,15 @@
 #include <vector>
 
 #include "command_line.hpp"
-#include "machine.hpp"
 #include "memory.hpp"
 #include "pprocess/cores.hpp"
 #include "progress.hpp"
+#include "pygmy/measure/machine.hpp"
+#include "pygmy/measure/speedup.hpp"
+#include "pygmy/measure/speedup_chart.hpp"
 #include "pygmy/schedulers.hpp"
 #include "pygmy/tiff.hpp"
 #include "pygmy_commit.hpp"  // generated: PYGMY_COMMIT
-#include "resource_usage.hpp"
-#include "speedup.hpp"
-#include "speedup_chart.hpp"
 
 namespace pygmy::app {
 
@@ -48,22 +47,18 @@ std::function<std::string(const std::string&)> problem_of(Parse parse) {
 }
 
 // Renders `scene` once as `configuration` says, and what it cost.
-SpeedupRun run_once(const Scene& scene, const Configuration& configuration,
-                    std::optional<int> band_rows) {
+measure::SpeedupRun run_once(const Scene& scene, const measure::Configuration& configuration,
+                             std::optional<int> band_rows) {
   schedulers::RenderPlan plan;
   plan.scheduler = configuration.scheduler;
   plan.processes = configuration.processes;
   plan.band_rows = band_rows;
-  const ResourceUsage before = resource_usage();
-  const auto started = std::chrono::steady_clock::now();
   const schedulers::Rendered rendered = schedulers::render(scene, plan);
-  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
-  const ResourceUsage cost = resource_usage() - before;
   const schedulers::RenderStats& stats = rendered.stats;
   return {.configuration = configuration,
-          .seconds = seconds.count(),
-          .cpu_seconds = cost.cpu_seconds,
-          .minor_faults = cost.minor_faults,
+          .seconds = stats.seconds,
+          .cpu_seconds = stats.cpu_seconds,
+          .minor_faults = stats.minor_faults,
           .forks = stats.forks,
           .bands = stats.bands,
           .band_rows = stats.band_rows,
@@ -78,6 +73,20 @@ void expect_directory_of(const std::string& file) {
   if (!std::filesystem::is_directory(directory.empty() ? "." : directory, ignored)) {
     throw std::runtime_error(file + ": no directory " + directory.string());
   }
+}
+
+// The schedulers `pygmy speedup` can measure: those that render in this process's command (not
+// mpi, whose ranks mpirun starts: bench/mpi_speedup.sh measures it).
+std::vector<std::string> measurable_schedulers() {
+  std::vector<std::string> names;
+  for (const schedulers::Scheduler& scheduler : schedulers::all_schedulers()) {
+    if (scheduler.renders_here()) names.emplace_back(scheduler.name);
+  }
+  return names;
+}
+
+std::vector<std::string> scheduler_list(const std::string& text) {
+  return measure::parse_scheduler_list(text, measurable_schedulers());
 }
 
 // Writes `text` to `file` through a temporary beside it, renamed over it once complete.
@@ -108,7 +117,7 @@ void write_text(const std::string& file, const std::string& text) {
 std::string date_now() {
   try {
     const std::optional<std::int64_t> epoch = source_date_epoch();
-    return utc_date(epoch ? static_cast<std::time_t>(*epoch) : std::time(nullptr));
+    return measure::utc_date(epoch ? static_cast<std::time_t>(*epoch) : std::time(nullptr));
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
@@ -128,12 +137,12 @@ CLI::App* add_speedup_command(CLI::App& app, SpeedupOptions& options) {
       ->add_option("-j,--jobs", options.jobs,
                    "Process counts, e.g. 1,2,4 (default: 1 to the CPUs available, " +
                        std::to_string(pprocess::available_cpus()) + " here)")
-      ->check(problem_of(parse_process_list));
+      ->check(problem_of(measure::parse_process_list));
   speedup
       ->add_option("--schedulers", options.schedulers,
                    "Schedulers measured beside sequential, e.g. pool,exchange")
       ->capture_default_str()
-      ->check(problem_of(parse_scheduler_list));
+      ->check(problem_of(scheduler_list));
   speedup->add_option("--repeat", options.repeat, "Runs of each configuration (the median counts)")
       ->capture_default_str()
       ->check(CLI::Range(1U, 1000U));
@@ -168,10 +177,10 @@ int run_speedup(const SpeedupOptions& options) {
       processes.push_back(count);
     }
   } else {
-    processes = parse_process_list(options.jobs);
+    processes = measure::parse_process_list(options.jobs);
   }
-  const std::vector<std::string> names = parse_scheduler_list(options.schedulers);
-  const std::vector<Configuration> measured = configurations(names, processes);
+  const std::vector<std::string> names = scheduler_list(options.schedulers);
+  const std::vector<measure::Configuration> measured = measure::configurations(names, processes);
 
   const Scene scene = scene_for(options.scene_file, options.size);
   // The shared scheduler's framebuffer is a second copy of the image.
@@ -189,11 +198,11 @@ int run_speedup(const SpeedupOptions& options) {
 
   const std::size_t total = measured.size() * options.repeat;
   ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal(), "runs");
-  std::vector<SpeedupRun> runs;
+  std::vector<measure::SpeedupRun> runs;
   runs.reserve(total);
   for (unsigned repetition = 0; repetition < options.repeat; ++repetition) {
-    for (const std::size_t index : run_order(measured.size(), repetition)) {
-      SpeedupRun run = run_once(scene, measured[index], options.band_rows);
+    for (const std::size_t index : measure::run_order(measured.size(), repetition)) {
+      measure::SpeedupRun run = run_once(scene, measured[index], options.band_rows);
       run.repetition = repetition;
       run.order = runs.size();
       runs.push_back(run);
@@ -202,24 +211,24 @@ int run_speedup(const SpeedupOptions& options) {
   }
   bar.clear();
 
-  const SpeedupContext context{.scene = scene.name,
-                               .width = scene.width,
-                               .height = scene.height,
-                               .repeat = options.repeat,
-                               .band_rows = options.band_rows,
-                               .machine = machine_description(),
-                               .date = date,
-                               .commit = PYGMY_COMMIT,
-                               .label = options.label};
-  const std::vector<SpeedupRow> rows = summarise(measured, runs);
+  const measure::SpeedupContext context{.scene = scene.name,
+                                        .width = scene.width,
+                                        .height = scene.height,
+                                        .repeat = options.repeat,
+                                        .band_rows = options.band_rows,
+                                        .machine = measure::machine_description(),
+                                        .date = date,
+                                        .commit = PYGMY_COMMIT,
+                                        .label = options.label};
+  const std::vector<measure::SpeedupRow> rows = measure::summarise(measured, runs);
   if (!options.quiet) {
-    std::fputs(speedup_table(context, rows).c_str(), stdout);
+    std::fputs(measure::speedup_table(context, rows).c_str(), stdout);
   }
   if (!options.json.empty()) {
-    write_text(options.json, speedup_json(context, runs, rows));
+    write_text(options.json, measure::speedup_json(context, runs, rows));
   }
   if (!options.svg.empty()) {
-    write_text(options.svg, speedup_svg(speedup_chart(context, rows)));
+    write_text(options.svg, measure::speedup_svg(measure::speedup_chart(context, rows)));
   }
   return 0;
 }

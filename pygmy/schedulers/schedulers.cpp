@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -12,6 +13,8 @@
 #include "pass.hpp"
 #include "pprocess/channel.hpp"
 #include "pprocess/memory.hpp"
+#include "pygmy/measure/resource_usage.hpp"
+#include "pygmy/mpi.hpp"
 
 namespace pygmy::schedulers {
 
@@ -35,6 +38,9 @@ constexpr std::array kSchedulers{
               Workers::threads, run_threads},
     Scheduler{"sequential", "every band in this process, one after another", Workers::none,
               run_sequential},
+#ifdef PYGMY_HAVE_MPI
+    Scheduler{mpi::kName, mpi::kSummary, Workers::ranks, nullptr},
+#endif
 };
 
 }  // namespace
@@ -45,6 +51,7 @@ const Scheduler& scheduler_named(std::string_view name) {
   for (const Scheduler& scheduler : kSchedulers) {
     if (scheduler.name == name) return scheduler;
   }
+  if (name == mpi::kName) throw std::invalid_argument(std::string(mpi::kNotBuilt));
   std::string known;
   for (const Scheduler& scheduler : kSchedulers) {
     known += (known.empty() ? "" : ", ") + std::string(scheduler.name);
@@ -58,12 +65,12 @@ int most_band_rows(int width) {
   return static_cast<int>(std::max<std::uint64_t>(1, pprocess::detail::kMaxFrameBytes / row_bytes));
 }
 
-int default_band_rows(const Scheduler& scheduler, int width, int height, unsigned processes) {
+int default_band_rows(const Scheduler& scheduler, int width, int height, unsigned workers) {
   // Bands each worker should get: with a fork per band, each band pays for its process, so
-  // fewer and larger; with workers forked once (or threads) a band costs a message, so many
+  // fewer and larger; with workers forked once (threads, ranks) a band costs a message, so many
   // small ones, which even out the last bands.
   const unsigned per_worker = scheduler.workers == Workers::forked_per_band ? 4 : 16;
-  const unsigned bands = std::max(processes, 1U) * per_worker;
+  const unsigned bands = std::max(workers, 1U) * per_worker;
   const int rows = static_cast<int>((static_cast<unsigned>(height) + bands - 1) / bands);
   return std::clamp(rows, 1, most_band_rows(width));
 }
@@ -191,24 +198,32 @@ std::vector<int> number_workers(const std::vector<long>& keys, std::size_t& coun
 
 }  // namespace
 
-unsigned workers_for(const RenderPlan& plan) {
-  return scheduler_named(plan.scheduler).workers == Workers::none ? 1
-                                                                  : std::max(plan.processes, 1U);
-}
-
-int band_rows_for(const Scene& scene, const RenderPlan& plan) {
-  const Scheduler& scheduler = scheduler_named(plan.scheduler);
+Layout layout(const Scene& scene, const RenderPlan& plan) {
+  Layout result;
+  result.scheduler = &scheduler_named(plan.scheduler);
+  const Workers workers = result.scheduler->workers;
+  result.processes = workers == Workers::none ? 1 : std::max(plan.processes, 1U);
+  result.ranks = workers == Workers::ranks ? std::max(plan.ranks, 1U) : 1;
+  const unsigned sharing = workers == Workers::ranks ? result.ranks : result.processes;
   const int rows = plan.band_rows.value_or(
-      default_band_rows(scheduler, scene.width, scene.height, workers_for(plan)));
-  return std::clamp(rows, 1, std::min(scene.height, most_band_rows(scene.width)));
+      default_band_rows(*result.scheduler, scene.width, scene.height, sharing));
+  result.band_rows = std::clamp(rows, 1, std::min(scene.height, most_band_rows(scene.width)));
+  result.bands = split_rows(scene.height, result.band_rows);
+  return result;
 }
 
 Rendered render(const Scene& scene, const RenderPlan& plan) {
   if (plan.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
-  const Scheduler& scheduler = scheduler_named(plan.scheduler);
-  const unsigned processes = workers_for(plan);
-  const int rows = band_rows_for(scene, plan);
-  const std::vector<Band> bands = split_rows(scene.height, rows);
+  const Layout planned = layout(scene, plan);
+  const Scheduler& scheduler = *planned.scheduler;
+  if (!scheduler.renders_here()) {
+    throw std::invalid_argument("the " + std::string(scheduler.name) +
+                                " scheduler renders with every rank of a job: mpi::run_job");
+  }
+  const unsigned processes = planned.processes;
+  const std::vector<Band>& bands = planned.bands;
+  const measure::ResourceUsage before = measure::resource_usage();
+  const auto started = std::chrono::steady_clock::now();
   // Results are received straight into the image; forks leave it out, so they neither copy its
   // page table nor turn this process's writes to it into copy-on-write faults.
   Rendered result{Image(scene.width, scene.height, pprocess::not_inherited_memory()), {}};
@@ -226,9 +241,14 @@ Rendered render(const Scene& scene, const RenderPlan& plan) {
     Failures failures = scheduler.run(pass, todo);
     result.stats.passes = static_cast<std::size_t>(attempt);
     if (failures.bands.empty()) {
+      const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
+      const measure::ResourceUsage cost = measure::resource_usage() - before;
       RenderStats& stats = result.stats;
       stats.scheduler = std::string(scheduler.name);
-      stats.band_rows = rows;
+      stats.seconds = seconds.count();
+      stats.cpu_seconds = cost.cpu_seconds;
+      stats.minor_faults = cost.minor_faults;
+      stats.band_rows = planned.band_rows;
       stats.bands = bands.size();
       stats.processes = processes;
       stats.forks = tally.forks;

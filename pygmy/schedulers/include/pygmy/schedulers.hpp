@@ -24,6 +24,7 @@ enum class Workers {
   threads,          // threads of this process
   forked_once,      // processes forked once, each rendering many bands
   forked_per_band,  // a process forked for every band
+  ranks,            // the ranks of an MPI job, each forking processes of its own
 };
 
 class Pass;
@@ -35,35 +36,34 @@ struct Scheduler {
   std::string_view name;     // as on the command line
   std::string_view summary;  // one line, for --help and the docs
   Workers workers;
-  // Renders the bands `todo` of one pass; returns those whose worker died.
+  // Renders the bands `todo` of one pass; returns those whose worker died. nullptr for `mpi`,
+  // whose render every rank of a job takes part in: mpi::run_job (pygmy/mpi.hpp) runs it.
   Failures (*run)(Pass& pass, const std::vector<int>& todo);
+
+  // Whether render() can run it in this process (every scheduler but `mpi`).
+  [[nodiscard]] bool renders_here() const { return run != nullptr; }
 };
 
-// Every scheduler, the default first.
+// Every scheduler of this build, the default first (`mpi` only when built with MPI): the one list
+// that --help, option checks and the tests read.
 //   for (const Scheduler& s : all_schedulers()) std::cout << s.name << '\n';
 [[nodiscard]] std::span<const Scheduler> all_schedulers();
-// The scheduler called `name`; std::invalid_argument naming the known ones if there is none.
+// The scheduler called `name`; std::invalid_argument naming the known ones if there is none (or
+// saying that this build has no MPI, for `mpi`).
 //   const Scheduler& s = scheduler_named("exchange");
 [[nodiscard]] const Scheduler& scheduler_named(std::string_view name);
 // The one used unless told otherwise: forked once per CPU, bands handed out as workers free up.
 inline constexpr std::string_view kDefaultScheduler = "pool";
 
-// The rows of a band when none are asked for: enough bands for every worker to get several
-// (the last bands finish together), few enough that a per-band fork stays a small share of a
-// band's work; never so many rows that a band's pixels exceed one channel frame.
-// docs/benchmarks.md shows the measurements behind it.
+// The rows of a band when none are asked for: enough bands for every worker (process, thread or
+// MPI rank) to get several (the last bands finish together), few enough that a per-band fork
+// stays a small share of a band's work; never so many rows that a band's pixels exceed one
+// channel message. docs/benchmarks.md shows the measurements behind it.
 //   int rows = default_band_rows(scheduler_named("exchange"), 1500, 1000, 2);
 [[nodiscard]] int default_band_rows(const Scheduler& scheduler, int width, int height,
-                                    unsigned processes);
-// The most rows a band of an image `width` pixels wide may have: its pixels fit one frame.
+                                    unsigned workers);
+// The most rows a band of an image `width` pixels wide may have: its pixels fit one message.
 [[nodiscard]] int most_band_rows(int width);
-
-struct RenderPlan;
-
-// The rows of each band a render by `plan` uses: plan.band_rows, or the default, capped.
-[[nodiscard]] int band_rows_for(const Scene& scene, const RenderPlan& plan);
-// The workers a render by `plan` runs at once: 1 for a scheduler without workers.
-[[nodiscard]] unsigned workers_for(const RenderPlan& plan);
 
 // How long a band may run when no band_timeout is given: no limit until a band has finished,
 // then 20 times the median band so far, and never less than 30 s. A stalled worker (stopped,
@@ -79,6 +79,7 @@ struct RenderPlan {
   std::string_view scheduler = kDefaultScheduler;  // who renders which band
   unsigned processes = 1;                          // processes (or threads) at once
   std::optional<int> band_rows{};  // rows per band (capped by most_band_rows); unset: the default
+  unsigned ranks = 1;              // the ranks of an MPI job (set by mpi::run_job)
   int max_attempts = 3;            // renders of a band whose process died, at most
   // A band still running this long is ended and rendered again (a failed attempt). Unset: the
   // rule of band_deadline(), from the bands rendered so far.
@@ -89,19 +90,40 @@ struct RenderPlan {
   std::function<void(const Band& band, int attempt)> before_band{};
 };
 
+// How a render by a plan shares out its image, settled once before it starts: the scheduler, the
+// workers at once, and the bands. Everything that reports on a render reads it from here.
+//   Layout l = layout(scene, {.scheduler = "exchange", .processes = 2});
+//   std::cout << l.bands.size() << " bands of " << l.band_rows << " rows\n";
+struct Layout {
+  const Scheduler* scheduler = nullptr;
+  unsigned processes = 1;  // processes (or threads) at once; 1 for a scheduler without workers
+  unsigned ranks = 1;      // MPI ranks, for `mpi`
+  int band_rows = 1;       // rows of each band (the last may have fewer)
+  std::vector<Band> bands;
+};
+
+// The layout of a render of `scene` by `plan`: plan.band_rows, or the default for its scheduler
+// and workers, capped by the image and most_band_rows(). std::invalid_argument for an unknown
+// scheduler.
+[[nodiscard]] Layout layout(const Scene& scene, const RenderPlan& plan);
+
 // What a render cost, beside the picture.
 struct RenderStats {
   std::string scheduler;
   int band_rows = 0;
   std::size_t bands = 0;
   unsigned processes = 0;  // processes (or threads) at once, as planned
+  unsigned ranks = 1;      // MPI ranks, for `mpi`
+  double seconds = 0;      // wall clock, from the first band handed out to the last received
+  double cpu_seconds = 0;  // user + system of this process and its workers (every rank's, mpi)
+  long minor_faults = 0;   // of this process and its workers
   std::size_t forks = 0;   // processes forked, every pass included
   std::size_t passes = 0;  // 1, plus one for each round of bands rendered again
   // The most processes that ran at once, when the system allowed fewer than planned (fork's
   // EAGAIN, a descriptor limit); unset when every planned process could start.
   std::optional<unsigned> processes_allowed;
   // Which worker rendered each band (in the last pass that rendered it), numbered from 0 in
-  // the order they first delivered; `workers` of them took part.
+  // the order they first delivered (for `mpi`, the rank); `workers` of them took part.
   std::vector<int> band_worker;
   std::size_t workers = 0;
 };
@@ -118,9 +140,10 @@ class RenderError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Renders `scene` as `plan` says. A band whose process died is rendered again, up to
-// plan.max_attempts times in all, so no row is lost. The image's memory is not inherited by
-// the processes forked meanwhile.
+// Renders `scene` as `plan` says, and measures what it cost. A band whose process died is
+// rendered again, up to plan.max_attempts times in all, so no row is lost. The image's memory is
+// not inherited by the processes forked meanwhile. std::invalid_argument for `mpi`, which
+// mpi::run_job renders.
 //   Rendered result = render(builtin_scene(), {.scheduler = "exchange", .processes = 2});
 //   write_tiff("test.tif", result.image);
 [[nodiscard]] Rendered render(const Scene& scene, const RenderPlan& plan);

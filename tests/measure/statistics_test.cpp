@@ -1,11 +1,11 @@
 // The arithmetic of the speedup report: medians, speedup, efficiency, CPU per band.
-#include "statistics.hpp"
+#include "pygmy/measure/statistics.hpp"
 
 #include <stdexcept>
 
 #include <gtest/gtest.h>
 
-namespace pygmy::app {
+namespace pygmy::measure {
 namespace {
 
 TEST(SpeedupStatisticsTest, TheMedianOfAnOddCountIsTheMiddleValue) {
@@ -39,4 +39,4 @@ TEST(SpeedupStatisticsTest, CpuPerBandAboveSequentialSpreadsTheExtraCpuOverTheBa
 }
 
 }  // namespace
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

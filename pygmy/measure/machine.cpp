@@ -1,11 +1,11 @@
 // Which machine a measurement ran on, in words, for the captions of tables and charts.
-#include "machine.hpp"
+#include "pygmy/measure/machine.hpp"
 
 #include <fstream>
 
 #include "pprocess/cores.hpp"
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -28,4 +28,4 @@ std::string machine_description() {
          (cpus == 1 ? " available CPU" : " available CPUs");
 }
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

@@ -1,11 +1,11 @@
 // The arithmetic of a speedup report: medians of repeated runs, speedup, efficiency, and what a
 // band costs beyond its pixels. Shared by `pygmy speedup` and the benchmark report.
-#include "statistics.hpp"
+#include "pygmy/measure/statistics.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 double median(std::vector<double> values) {
   if (values.empty()) {
@@ -28,4 +28,4 @@ double cpu_per_band_above_ms(double cpu_seconds, double sequential_cpu_seconds, 
   return bands > 0 ? (cpu_seconds - sequential_cpu_seconds) * 1e3 / static_cast<double>(bands) : 0;
 }
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

@@ -1,6 +1,6 @@
 // The processes one rank of an MPI render forks once: a band shared among them has the sequential
-// pixels, and none of them outlives its LocalWorkers.
-#include "local_workers.hpp"
+// pixels, and none of them outlives its RankWorkers.
+#include "rank_workers.hpp"
 
 #include <sys/wait.h>
 
@@ -12,15 +12,15 @@
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 
-namespace pygmy::app {
+namespace pygmy::schedulers {
 namespace {
 
 Scene small_scene() { return with_size(builtin_scene(), 60, 40); }
 
-TEST(LocalWorkersTest, ABandSharedAmongWorkersHasTheSequentialPixels) {
+TEST(RankWorkersTest, ABandSharedAmongWorkersHasTheSequentialPixels) {
   const Scene scene = small_scene();
   for (unsigned count : {1U, 3U, 5U}) {
-    LocalWorkers workers(scene, count);
+    RankWorkers workers(scene, count);
     EXPECT_EQ(workers.size(), count);
     for (const Band band : {Band{0, 40}, Band{5, 7}, Band{39, 40}}) {
       std::vector<std::uint8_t> rows(static_cast<std::size_t>(band.y1 - band.y0) * 60 * 3);
@@ -30,9 +30,9 @@ TEST(LocalWorkersTest, ABandSharedAmongWorkersHasTheSequentialPixels) {
   }
 }
 
-TEST(LocalWorkersTest, BetweenIsCalledOnceForEachWorkersPart) {
+TEST(RankWorkersTest, BetweenIsCalledOnceForEachWorkersPart) {
   const Scene scene = small_scene();
-  LocalWorkers workers(scene, 3);
+  RankWorkers workers(scene, 3);
   std::vector<std::uint8_t> rows(10 * 60 * 3);
   int calls = 0;
   workers.render(Band{0, 10}, rows, [&calls] { ++calls; });
@@ -42,10 +42,10 @@ TEST(LocalWorkersTest, BetweenIsCalledOnceForEachWorkersPart) {
   EXPECT_EQ(calls, 4);  // a single row is one part
 }
 
-TEST(LocalWorkersTest, NoWorkerOutlivesItsLocalWorkers) {
+TEST(RankWorkersTest, NoWorkerOutlivesItsRankWorkers) {
   const Scene scene = small_scene();
   {
-    LocalWorkers workers(scene, 2);
+    RankWorkers workers(scene, 2);
     std::vector<std::uint8_t> rows(4 * 60 * 3);
     workers.render(Band{0, 4}, rows, [] {});
   }
@@ -55,4 +55,4 @@ TEST(LocalWorkersTest, NoWorkerOutlivesItsLocalWorkers) {
 }
 
 }  // namespace
-}  // namespace pygmy::app
+}  // namespace pygmy::schedulers

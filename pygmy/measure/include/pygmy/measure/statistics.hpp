@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 // The middle value of `values` (the mean of the two middle ones for an even count): unlike the
 // mean, one run slowed by a busy machine barely moves it. std::invalid_argument when empty.
@@ -29,4 +29,4 @@ namespace pygmy::app {
 [[nodiscard]] double cpu_per_band_above_ms(double cpu_seconds, double sequential_cpu_seconds,
                                            std::size_t bands);
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

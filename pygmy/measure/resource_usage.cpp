@@ -1,12 +1,12 @@
 // What a render costs beyond its seconds: the CPU time and page faults of this process and of
 // the processes it forked, read from getrusage.
-#include "resource_usage.hpp"
+#include "pygmy/measure/resource_usage.hpp"
 
 #include <sys/resource.h>
 
 #include <initializer_list>
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 ResourceUsage resource_usage() {
   ResourceUsage total;
@@ -21,4 +21,4 @@ ResourceUsage resource_usage() {
   return total;
 }
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 // The processor's model name ("model name" in /proc/cpuinfo); "unknown processor" when there is
 // none to read.
@@ -15,4 +15,4 @@ namespace pygmy::app {
 //   // "AMD EPYC 7B13, 2 physical cores, 2 available CPUs"
 [[nodiscard]] std::string machine_description();
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

@@ -1,6 +1,6 @@
 // The speedup chart: a line per scheduler in each panel, labelled axes, escaped text, and markers
 // that do not hide each other.
-#include "speedup_chart.hpp"
+#include "pygmy/measure/speedup_chart.hpp"
 
 #include <cstddef>
 #include <regex>
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace pygmy::app {
+namespace pygmy::measure {
 namespace {
 
 std::size_t count_of(const std::string& text, const std::string& what) {
@@ -82,4 +82,4 @@ TEST(SpeedupChartTest, ALongCaptionIsWrappedOntoLinesThatFit) {
 }
 
 }  // namespace
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

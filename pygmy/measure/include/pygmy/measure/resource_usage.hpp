@@ -2,7 +2,7 @@
 // the processes it forked, read from getrusage.
 #pragma once
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 // CPU time and minor page faults (getrusage's ru_minflt: a page mapped in without reading the
 // disk, such as a copy-on-write copy after a fork) of this process and of every child it has
@@ -23,4 +23,4 @@ struct ResourceUsage {
 // What this process and its reaped children have used so far.
 [[nodiscard]] ResourceUsage resource_usage();
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 // One measured speedup: how many times faster than the sequential render, with `processes`.
 struct SpeedupPoint {
@@ -42,4 +42,4 @@ struct SpeedupChart {
 //   std::ofstream("speedup.svg") << speedup_svg(chart);
 [[nodiscard]] std::string speedup_svg(const SpeedupChart& chart);
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

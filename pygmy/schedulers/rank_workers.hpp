@@ -9,18 +9,18 @@
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 
-namespace pygmy::app {
+namespace pygmy::schedulers {
 
 // `count` processes forked once, at construction, each rendering the rows it is sent until it is
 // told to stop (at destruction). A band is split into as many parts as there are workers, one
 // each; the parts are received straight into the band's rows. A worker that dies, or fails, makes
 // render() throw (pprocess::ChannelClosed, pprocess::RemoteError).
-//   LocalWorkers workers(scene, 4);
+//   RankWorkers workers(scene, 4);
 //   workers.render(Band{0, 64}, image.rows(0, 64), [] {});
-class LocalWorkers {
+class RankWorkers {
  public:
   // Forks `count` workers (at least one) that render `scene`.
-  LocalWorkers(const Scene& scene, unsigned count);
+  RankWorkers(const Scene& scene, unsigned count);
 
   // Renders rows [band.y0, band.y1) of the scene into `rows` (exactly that many rows), shared
   // among the workers; calls `between` each time one worker's part has arrived.
@@ -34,4 +34,4 @@ class LocalWorkers {
   std::vector<pprocess::Channel> channels_;  // one per worker; closing one stops that worker
 };
 
-}  // namespace pygmy::app
+}  // namespace pygmy::schedulers

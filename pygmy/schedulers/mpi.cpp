@@ -1,4 +1,5 @@
-// One render spread over the ranks of an MPI job: the only file of the command that speaks MPI.
+// The mpi scheduler: one render spread over the ranks of an MPI job; the only file that speaks
+// MPI.
 //
 // The protocol, on MPI_COMM_WORLD. A worker (any rank but 0) keeps kAhead messages to rank 0
 // unanswered: it starts with kAhead asks, and sends the pixels of each band it is handed when
@@ -7,28 +8,100 @@
 // worker stops when its last message is answered. A pair of ranks never reorders its
 // messages, so rank 0 knows which band each arriving pixels message holds: the oldest it
 // handed to that rank and has not received back.
-#include "mpi_bands.hpp"
+#include "pygmy/mpi.hpp"
 
 #include <signal.h>
 
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <exception>
 #include <limits>
 #include <span>
 #include <stdexcept>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <mpi.h>
+#include <nlohmann/json.hpp>
 
-#include "local_workers.hpp"
+#include "pygmy/measure/resource_usage.hpp"
+#include "pygmy/scene_file.hpp"
+#include "rank_workers.hpp"
 
-namespace pygmy::app::mpi {
+namespace pygmy::schedulers::mpi {
 
 namespace {
+
+// MPI, initialised for as long as this lives: one per process, made only by a render that asked
+// for the mpi scheduler (a plain `pygmy render` never initialises MPI). MPI's errors end the job
+// (its default error handler), so no call here returns a failure.
+//   const mpi::Session session;
+//   if (session.rank() == 0) { ... }
+class Session {
+ public:
+  Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session();
+
+  // This process's rank in the job, from 0.
+  [[nodiscard]] int rank() const { return rank_; }
+  // The ranks in the job.
+  [[nodiscard]] int ranks() const { return ranks_; }
+
+  // Ends every rank of the job with exit status `status` (MPI_Abort): the way out of a failure
+  // the other ranks would otherwise wait on for ever. Destructors do not run: anything to clean
+  // up must be gone before.
+  [[noreturn]] void abort(int status) const;
+
+  // Sends `text` from rank 0 to every rank, each of which returns it. Rank 0 passes nullopt
+  // when it failed before it had anything to send; then every rank returns nullopt.
+  //   std::optional<std::string> scene = session.broadcast(rank == 0 ? text : std::nullopt);
+  [[nodiscard]] std::optional<std::string> broadcast(std::optional<std::string> text) const;
+
+  // On rank 0, the sum of `value` over every rank; on the others, their own `value`.
+  //   double cpu = session.sum_on_rank_zero(cpu_seconds);
+  [[nodiscard]] double sum_on_rank_zero(double value) const;
+
+ private:
+  int rank_ = 0;
+  int ranks_ = 1;
+};
+
+// What every rank renders, and how.
+struct BandWork {
+  const Scene& scene;
+  const std::vector<Band>& bands;
+  // Processes of this rank (-j): with 1, this process renders a band a row at a time and looks
+  // at its messages between rows; with more, it forks them once (LocalWorkers) and shares each
+  // band out among them.
+  unsigned jobs = 1;
+  // A fault for the tests: this rank kills itself (SIGKILL) as it starts its band number
+  // `kill_at` (1, 2, ...).
+  std::optional<int> kill_at{};
+};
+
+// Rank 0's part: hands the bands out to the other ranks, one at a time as each asks for one,
+// renders bands itself between their messages, and receives each band straight into its rows of
+// `image`; calls `progress` (rows done, rows in all) as bands arrive. Returns the rank that
+// rendered each band. Waiting for messages, it tests and sleeps rather than spin, so it leaves
+// its core to the ranks that render.
+//   std::vector<int> band_rank = mpi::gather_bands(session, work, image, progress);
+[[nodiscard]] std::vector<int> gather_bands(const Session& session, const BandWork& work,
+                                            Image& image,
+                                            const std::function<void(int, int)>& progress);
+
+// Every other rank's part: renders the bands rank 0 hands it, sending each back as it is
+// done, until rank 0 has none left. It has its next band asked for before it finishes the one
+// in hand, so it does not wait for rank 0 between bands (but for the last few: then rank 0 hands
+// a band only to a rank that has none, so that the render's last bands end together).
+//   if (session.rank() != 0) mpi::render_bands(work);
+void render_bands(const BandWork& work);
 
 constexpr int kAsk = 1;     // worker → rank 0, no data: a band, please
 constexpr int kPixels = 2;  // worker → rank 0: the pixels of a band, top row first
@@ -83,11 +156,9 @@ class RankRenderer {
 
  private:
   const BandWork& work_;
-  std::optional<LocalWorkers> local_;
+  std::optional<RankWorkers> local_;
   int started_ = 0;
 };
-
-}  // namespace
 
 Session::Session() {
   MPI_Init(nullptr, nullptr);
@@ -250,4 +321,149 @@ void render_bands(const BandWork& work) {
   for (MPI_Request& request : sending) wait_for(request);
 }
 
-}  // namespace pygmy::app::mpi
+// What rank 0 sends every rank before the bands: the scene as its file's text (nothing for the
+// built-in scene), the size and seed asked for, and the band rows settled on. Each rank builds
+// the same Scene from it with the same code, so no rank needs the file, and no second
+// description of every shape and light has to be kept in step with the scene format.
+struct Message {
+  Job job;
+  std::string text;  // the scene file's JSON
+  int band_rows = 1;
+};
+
+std::string encode(const Message& message) {
+  nlohmann::json json{{"source", message.job.scene_file},
+                      {"text", message.text},
+                      {"size", nullptr},
+                      {"seed", nullptr},
+                      {"band_rows", message.band_rows}};
+  if (message.job.size) json["size"] = {message.job.size->first, message.job.size->second};
+  if (message.job.seed) json["seed"] = *message.job.seed;
+  return json.dump();
+}
+
+Message decode(const std::string& text) {
+  const nlohmann::json json = nlohmann::json::parse(text);
+  Message message{{json.at("source").get<std::string>()},
+                  json.at("text").get<std::string>(),
+                  json.at("band_rows").get<int>()};
+  if (!json.at("size").is_null()) {
+    message.job.size.emplace(json.at("size").at(0).get<int>(), json.at("size").at(1).get<int>());
+  }
+  if (!json.at("seed").is_null()) message.job.seed = json.at("seed").get<std::uint64_t>();
+  return message;
+}
+
+// The scene `message` describes: the scene is told by its name, so an empty file is an error,
+// not the built-in scene.
+Scene scene_of(const Message& message) {
+  Scene scene = message.job.scene_file.empty() ? builtin_scene()
+                                               : parse_scene(message.text, message.job.scene_file);
+  if (message.job.size) {
+    scene = with_size(std::move(scene), message.job.size->first, message.job.size->second);
+  }
+  if (message.job.seed) scene = with_seed(std::move(scene), *message.job.seed);
+  return scene;
+}
+
+// A fault for the tests, PYGMY_MPI_KILL_AT=RANK:BAND: rank RANK kills itself as it starts its
+// BAND-th band (1, 2, ...). A rank that dies can be made no other way from outside.
+std::optional<int> kill_at(int rank) {
+  const char* text = std::getenv("PYGMY_MPI_KILL_AT");
+  int at_rank = -1;
+  int band = 0;
+  if (text == nullptr || std::sscanf(text, "%d:%d", &at_rank, &band) != 2 || at_rank != rank) {
+    return std::nullopt;
+  }
+  return band;
+}
+
+double cpu_seconds() { return measure::resource_usage().cpu_seconds; }
+
+// The exit status of a job that failed after the scene was sent.
+constexpr int kRenderError = 1;
+
+int run_rank_zero(const Session& session, const Job& job, RenderPlan plan,
+                  const RankZero& rank_zero) {
+  Message message{job, {}, 1};
+  std::string sent;
+  Scene scene;
+  Layout planned;
+  // Until the job is sent, a failure is told to the other ranks by sending them nothing: they
+  // end, and this rank reports it as a render without MPI would.
+  try {
+    if (!job.scene_file.empty()) message.text = read_scene_text(job.scene_file);
+    scene = scene_of(message);
+    plan.ranks = static_cast<unsigned>(session.ranks());
+    planned = layout(scene, plan);
+    message.band_rows = planned.band_rows;
+    if (rank_zero.prepare) rank_zero.prepare(scene, planned);
+    sent = encode(message);
+  } catch (...) {
+    static_cast<void>(session.broadcast(std::nullopt));
+    throw;
+  }
+  static_cast<void>(session.broadcast(std::move(sent)));
+  // From here the other ranks wait on this one: a failure must end the job, not this rank alone.
+  try {
+    const measure::ResourceUsage before = measure::resource_usage();
+    const auto started = std::chrono::steady_clock::now();
+    Rendered rendered{Image(scene.width, scene.height), {}};
+    const std::vector<int> band_rank = gather_bands(
+        session,
+        {.scene = scene, .bands = planned.bands, .jobs = planned.processes, .kill_at = kill_at(0)},
+        rendered.image, rank_zero.progress);
+    const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
+    const measure::ResourceUsage cost = measure::resource_usage() - before;
+    RenderStats& stats = rendered.stats;
+    stats.scheduler = std::string(kName);
+    stats.band_rows = planned.band_rows;
+    stats.bands = planned.bands.size();
+    stats.processes = planned.processes;
+    stats.ranks = planned.ranks;
+    stats.seconds = seconds.count();
+    stats.cpu_seconds = session.sum_on_rank_zero(cost.cpu_seconds);
+    stats.minor_faults = cost.minor_faults;
+    stats.passes = 1;
+    stats.band_worker = band_rank;
+    stats.workers = planned.ranks;
+    if (rank_zero.finish) rank_zero.finish(scene, rendered);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pygmy: error: %s\n", e.what());
+    session.abort(kRenderError);
+  }
+  return 0;
+}
+
+int run_other_rank(const Session& session, const RenderPlan& plan) {
+  const std::optional<std::string> sent = session.broadcast(std::nullopt);
+  // Rank 0 failed before the render: it says why, and its exit status is the job's.
+  if (!sent) return 0;
+  try {
+    const Message message = decode(*sent);
+    const Scene scene = scene_of(message);
+    const std::vector<Band> bands = split_rows(scene.height, message.band_rows);
+    const double cpu_before = cpu_seconds();
+    render_bands({.scene = scene,
+                  .bands = bands,
+                  .jobs = std::max(plan.processes, 1U),
+                  .kill_at = kill_at(session.rank())});
+    static_cast<void>(session.sum_on_rank_zero(cpu_seconds() - cpu_before));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pygmy: rank %d: error: %s\n", session.rank(), e.what());
+    session.abort(kRenderError);
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool built() { return true; }
+
+int run_job(const Job& job, const RenderPlan& plan, const RankZero& rank_zero) {
+  const Session session;
+  return session.rank() == 0 ? run_rank_zero(session, job, plan, rank_zero)
+                             : run_other_rank(session, plan);
+}
+
+}  // namespace pygmy::schedulers::mpi

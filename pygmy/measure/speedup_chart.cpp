@@ -1,6 +1,6 @@
 // A chart of speedup against processes, as SVG: a panel per image, a line per scheduler, the
 // ideal line, labelled axes and a caption. Drawn by `pygmy speedup --svg` and the bench report.
-#include "speedup_chart.hpp"
+#include "pygmy/measure/speedup_chart.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <utility>
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 namespace {
 
@@ -279,4 +279,4 @@ std::string speedup_svg(const SpeedupChart& chart) {
   return svg + "</svg>\n";
 }
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "speedup_chart.hpp"
+#include "pygmy/measure/speedup_chart.hpp"
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 // A scheduler at a process count: one row of the speedup table.
 struct Configuration {
@@ -66,10 +66,11 @@ struct SpeedupContext {
 //   std::vector<unsigned> counts = parse_process_list("4,1,2");  // {1, 2, 4}
 [[nodiscard]] std::vector<unsigned> parse_process_list(const std::string& text);
 
-// Scheduler names from a list such as "pool,exchange", in the order given, repeats dropped.
-// std::invalid_argument naming an unknown one, with the names there are.
-//   std::vector<std::string> names = parse_scheduler_list("pool,threads");
-[[nodiscard]] std::vector<std::string> parse_scheduler_list(const std::string& text);
+// Scheduler names from a list such as "pool,exchange", in the order given, repeats dropped; each
+// must be one of `known`. std::invalid_argument naming an unknown one, with the `known` ones.
+//   std::vector<std::string> names = parse_scheduler_list("pool,threads", {"pool", "threads"});
+[[nodiscard]] std::vector<std::string> parse_scheduler_list(const std::string& text,
+                                                            const std::vector<std::string>& known);
 
 // What `pygmy speedup` measures: the sequential render (once, with 1 process), then each of
 // `schedulers` other than sequential with each of `processes`.
@@ -111,4 +112,4 @@ struct SpeedupContext {
 //   std::string date = utc_date(0);  // "1970-01-01T00:00:00Z"
 [[nodiscard]] std::string utc_date(std::time_t when);
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

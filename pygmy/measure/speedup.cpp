@@ -1,6 +1,6 @@
 // The figures of `pygmy speedup`: which configurations it measures and in which order, the
 // medians of their runs, and the table, JSON and chart made of them.
-#include "speedup.hpp"
+#include "pygmy/measure/speedup.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,10 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pygmy/schedulers.hpp"
-#include "statistics.hpp"
+#include "pygmy/measure/statistics.hpp"
 
-namespace pygmy::app {
+namespace pygmy::measure {
 
 namespace {
 
@@ -59,10 +58,15 @@ std::vector<unsigned> parse_process_list(const std::string& text) {
   return counts;
 }
 
-std::vector<std::string> parse_scheduler_list(const std::string& text) {
+std::vector<std::string> parse_scheduler_list(const std::string& text,
+                                              const std::vector<std::string>& known) {
   std::vector<std::string> names;
   for (const std::string& item : items_of(text)) {
-    static_cast<void>(schedulers::scheduler_named(item));  // throws, listing the names there are
+    if (std::find(known.begin(), known.end(), item) == known.end()) {
+      std::string there;
+      for (const std::string& name : known) there += (there.empty() ? "" : ", ") + name;
+      throw std::invalid_argument("no scheduler called '" + item + "' (there are " + there + ")");
+    }
     if (std::find(names.begin(), names.end(), item) == names.end()) {
       names.push_back(item);
     }
@@ -245,4 +249,4 @@ std::string utc_date(std::time_t when) {
   return text;
 }
 
-}  // namespace pygmy::app
+}  // namespace pygmy::measure

@@ -1,5 +1,5 @@
 // The processes one rank of an MPI render forks once to share each of its bands (-j).
-#include "local_workers.hpp"
+#include "rank_workers.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -7,7 +7,7 @@
 
 #include "pprocess/process.hpp"
 
-namespace pygmy::app {
+namespace pygmy::schedulers {
 
 namespace {
 
@@ -21,7 +21,7 @@ void serve_rows(pprocess::Channel& channel, const Scene& scene) {
 
 }  // namespace
 
-LocalWorkers::LocalWorkers(const Scene& scene, unsigned count) : scene_(scene) {
+RankWorkers::RankWorkers(const Scene& scene, unsigned count) : scene_(scene) {
   channels_.reserve(std::max(count, 1U));
   for (unsigned i = 0; i < std::max(count, 1U); ++i) {
     channels_.push_back(pprocess::start(
@@ -30,8 +30,8 @@ LocalWorkers::LocalWorkers(const Scene& scene, unsigned count) : scene_(scene) {
   }
 }
 
-void LocalWorkers::render(const Band& band, std::span<std::uint8_t> rows,
-                          const std::function<void()>& between) {
+void RankWorkers::render(const Band& band, std::span<std::uint8_t> rows,
+                         const std::function<void()>& between) {
   const int height = band.y1 - band.y0;
   const std::size_t row_bytes = static_cast<std::size_t>(scene_.width) * 3;
   const int parts = std::min(static_cast<int>(channels_.size()), height);
@@ -50,4 +50,4 @@ void LocalWorkers::render(const Band& band, std::span<std::uint8_t> rows,
   }
 }
 
-}  // namespace pygmy::app
+}  // namespace pygmy::schedulers

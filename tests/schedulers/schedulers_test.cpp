@@ -8,12 +8,14 @@
 #include <cerrno>
 #include <chrono>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 
 #include <gtest/gtest.h>
 
 #include "pprocess/channel.hpp"
+#include "pygmy/mpi.hpp"
 #include "pygmy/scene.hpp"
 
 namespace pygmy::schedulers {
@@ -33,10 +35,13 @@ void expect_no_child_left() {
   EXPECT_EQ(errno, ECHILD);
 }
 
-/// Every scheduler's name, the default first.
+/// Every scheduler that renders in this process, the default first (not mpi, tested under
+/// mpirun by mpi_command_tests).
 std::vector<std::string_view> every_scheduler() {
   std::vector<std::string_view> names;
-  for (const Scheduler& scheduler : all_schedulers()) names.push_back(scheduler.name);
+  for (const Scheduler& scheduler : all_schedulers()) {
+    if (scheduler.renders_here()) names.push_back(scheduler.name);
+  }
   return names;
 }
 
@@ -214,10 +219,63 @@ TEST(BandRowsTest, ABandNeverHoldsMorePixelsThanOneFrameWhateverIsAsked) {
   const Scene wide = with_size(builtin_scene(), 60000, 6000);
   RenderPlan plan;
   plan.band_rows = 6000;  // one band: 1 GB of pixels, more than a frame holds
-  const int rows = band_rows_for(wide, plan);
+  const int rows = layout(wide, plan).band_rows;
   EXPECT_LT(rows, 6000);
   EXPECT_LE(static_cast<std::uint64_t>(rows) * 60000 * 3, pprocess::detail::kMaxFrameBytes);
   EXPECT_GE(most_band_rows(1), 1);
+}
+
+TEST(LayoutTest, IsSettledOnceFromThePlanWithTheBandsThatCoverTheImage) {
+  const Scene scene = with_size(builtin_scene(), 300, 200);
+  const Layout threads = layout(scene, {.scheduler = "threads", .processes = 2});
+  EXPECT_EQ(threads.scheduler->name, "threads");
+  EXPECT_EQ(threads.processes, 2U);
+  EXPECT_EQ(threads.band_rows, default_band_rows(*threads.scheduler, 300, 200, 2));
+  EXPECT_EQ(threads.bands, split_rows(200, threads.band_rows));
+  // A scheduler without workers runs one process, whatever -j says.
+  EXPECT_EQ(layout(scene, {.scheduler = "sequential", .processes = 4}).processes, 1U);
+  // Band rows asked for are kept, within the image.
+  EXPECT_EQ(layout(scene, {.scheduler = "pool", .band_rows = 7}).band_rows, 7);
+  EXPECT_EQ(layout(scene, {.scheduler = "pool", .band_rows = 900}).band_rows, 200);
+  EXPECT_THROW(static_cast<void>(layout(scene, {.scheduler = "fastest"})), std::invalid_argument);
+}
+
+TEST(LayoutTest, ARenderReportsTheLayoutItWasPlannedWithAndWhatItCost) {
+  const Scene scene = with_size(builtin_scene(), 120, 80);
+  const RenderPlan plan{.scheduler = "pool", .processes = 2};
+  const Layout planned = layout(scene, plan);
+  const RenderStats stats = render(scene, plan).stats;
+  EXPECT_EQ(stats.scheduler, "pool");
+  EXPECT_EQ(stats.band_rows, planned.band_rows);
+  EXPECT_EQ(stats.bands, planned.bands.size());
+  EXPECT_EQ(stats.processes, planned.processes);
+  EXPECT_GT(stats.seconds, 0);
+  EXPECT_GT(stats.cpu_seconds, 0);
+}
+
+TEST(SchedulerTableTest, MpiIsARowExactlyWhenThisBuildHasMpiAndNeverRendersHere) {
+  bool listed = false;
+  for (const Scheduler& scheduler : all_schedulers()) {
+    if (scheduler.name == mpi::kName) {
+      listed = true;
+      EXPECT_FALSE(scheduler.renders_here());
+      EXPECT_EQ(scheduler.workers, Workers::ranks);
+    } else {
+      EXPECT_TRUE(scheduler.renders_here()) << scheduler.name;
+    }
+  }
+  EXPECT_EQ(listed, mpi::built());
+  if (mpi::built()) {
+    EXPECT_THROW(static_cast<void>(render(builtin_scene(), {.scheduler = mpi::kName})),
+                 std::invalid_argument);
+  } else {
+    try {
+      static_cast<void>(scheduler_named(mpi::kName));
+      FAIL() << "no error";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), mpi::kNotBuilt);
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,93 @@
+// The files a render leaves: the image and, when asked for, the worker map.
+#include "outputs.hpp"
+
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+#include "worker_map.hpp"
+
+namespace pygmy::app {
+
+namespace {
+
+// The worker map's options: deflate (its colours compress to little), described after the image.
+TiffOptions map_options(const TiffOptions& image_options) {
+  return {.compression = TiffOptions::Compression::deflate,
+          .software = image_options.software,
+          .description = "worker map: " + image_options.description};
+}
+
+std::optional<TiffOutput> open_map(const OutputRequest& request) {
+  if (request.worker_map.empty()) return std::nullopt;
+  return std::optional<TiffOutput>(std::in_place, request.worker_map,
+                                   map_options(request.image_options));
+}
+
+std::vector<std::filesystem::path> temporaries_of(const TiffOutput& image,
+                                                  const std::optional<TiffOutput>& map) {
+  std::vector<std::filesystem::path> temporaries{image.temporary_path()};
+  if (map) temporaries.push_back(map->temporary_path());
+  return temporaries;
+}
+
+// Writes `image` to `output`. Only a rename needs the signals held: a device or FIFO is written
+// in place, and Ctrl-C must still end a command whose FIFO nobody reads.
+void commit_holding_signals(TiffOutput& output, const Image& image) {
+  std::optional<SignalsHeld> held;
+  if (!output.in_place()) held.emplace();
+  output.commit(image);
+}
+
+void check_writable(const std::string& file, const TiffOptions& options) {
+  std::error_code ignored;
+  const std::filesystem::file_status status = std::filesystem::status(file, ignored);
+  if (std::filesystem::is_fifo(status) || std::filesystem::is_character_file(status) ||
+      std::filesystem::is_block_file(status)) {
+    return;
+  }
+  const TiffOutput probe(file, options);
+}
+
+}  // namespace
+
+std::string description_of(const Scene& scene, const schedulers::Layout& layout) {
+  std::ostringstream description;
+  description << "scene=" << scene.name << " seed=" << scene.seed
+              << " bands=" << layout.bands.size() << " band_rows=" << layout.band_rows
+              << " processes=" << layout.processes << " scheduler=" << layout.scheduler->name;
+  if (layout.scheduler->workers == schedulers::Workers::ranks) {
+    description << " ranks=" << layout.ranks;
+  }
+  return description.str();
+}
+
+void Outputs::check(const OutputRequest& request) {
+  check_writable(request.image, request.image_options);
+  if (!request.worker_map.empty()) {
+    check_writable(request.worker_map, map_options(request.image_options));
+  }
+}
+
+Outputs::Outputs(const OutputRequest& request)
+    : image_(request.image, request.image_options),
+      map_(open_map(request)),
+      remove_on_signal_(temporaries_of(image_, map_)) {}
+
+void Outputs::write(const Image& image, const schedulers::RenderStats& stats) {
+  commit_holding_signals(image_, image);
+  if (map_) {
+    commit_holding_signals(
+        *map_, worker_map(image.width(), image.height(),
+                          split_rows(image.height(), stats.band_rows), stats.band_worker));
+  }
+}
+
+void Outputs::write(const Image& image) {
+  if (map_) throw std::logic_error("Outputs::write: the worker map needs the render's stats");
+  commit_holding_signals(image_, image);
+}
+
+}  // namespace pygmy::app

@@ -1,0 +1,63 @@
+// The files a render leaves: the image and, when asked for, the worker map. Every path that writes
+// them (a render here, a collect of a background render, rank 0 of an MPI job) goes through here,
+// so each follows the same rules: a temporary beside the file, removed if a stopping signal
+// arrives, renamed over the file with the signals held; a device or FIFO written in place.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pygmy/image.hpp"
+#include "pygmy/render.hpp"
+#include "pygmy/scene.hpp"
+#include "pygmy/schedulers.hpp"
+#include "pygmy/tiff.hpp"
+#include "signals.hpp"
+
+namespace pygmy::app {
+
+// What to write, and how.
+struct OutputRequest {
+  std::string image{};          // -o: the TIFF of the image
+  TiffOptions image_options{};  // its compression, bits, Software and ImageDescription
+  std::string worker_map{};     // --worker-map: the TIFF of who rendered which band; empty: none
+};
+
+// The ImageDescription of an image rendered as `layout` says:
+// "scene=pygmy seed=1 bands=16 band_rows=13 processes=2 scheduler=pool" (and " ranks=N" for mpi).
+//   std::string description = description_of(scene, layout(scene, plan));
+[[nodiscard]] std::string description_of(const Scene& scene, const schedulers::Layout& layout);
+
+// The output files of one render, open from construction: each file's temporary exists (a FIFO
+// is open, waiting for its reader), so that an unusable path fails before the render, not after.
+//   Outputs outputs({.image = "test.tif", .image_options = {...}});
+//   const schedulers::Rendered rendered = schedulers::render(scene, plan);
+//   outputs.write(rendered);
+class Outputs {
+ public:
+  // Finds out whether `request`'s files can be written, as opening them would, leaving nothing
+  // behind. A device or FIFO is left alone (opening a FIFO would hand its reader an empty file).
+  // For a caller that may open them only later (MPI's rank 0, see schedulers/mpi.cpp).
+  static void check(const OutputRequest& request);
+
+  explicit Outputs(const OutputRequest& request);
+
+  // Whether the image goes to a device or FIFO, written in place (no rename to protect).
+  [[nodiscard]] bool image_in_place() const { return image_.in_place(); }
+  // Sets the image's ImageDescription, when it is learnt only with the image (a collect).
+  void describe(std::string description) { image_.describe(std::move(description)); }
+
+  // Writes the image, then the worker map of `stats`' bands; throws std::runtime_error naming the
+  // file that could not be written.
+  void write(const Image& image, const schedulers::RenderStats& stats);
+  // Writes the image only (there is no worker map to write).
+  void write(const Image& image);
+
+ private:
+  TiffOutput image_;
+  std::optional<TiffOutput> map_;
+  RemoveOnSignal remove_on_signal_;
+};
+
+}  // namespace pygmy::app
