@@ -1,13 +1,11 @@
 // exchange and shared: a process per band, PyGmy's way — an Exchange whose store_data takes the
 // rows of each band as they arrive; `shared` has its workers write into a framebuffer mapped
 // before the fork.
-#include <sys/mman.h>
-
-#include <cerrno>
-#include <system_error>
+#include <cstdint>
 
 #include "pass.hpp"
 #include "pprocess/parallel.hpp"
+#include "pprocess/shared.hpp"
 
 namespace pygmy::schedulers {
 
@@ -27,46 +25,25 @@ Failures run_exchange(Pass& pass, const std::vector<int>& todo) {
   return std::move(exchange.failures);
 }
 
-namespace {
-
-// Memory shared by the processes forked after it is mapped: the framebuffer of `shared`.
-class SharedFramebuffer {
- public:
-  explicit SharedFramebuffer(std::size_t bytes) : bytes_(bytes) {
-    void* memory =
-        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap");
-    data_ = static_cast<std::uint8_t*>(memory);
-  }
-  SharedFramebuffer(const SharedFramebuffer&) = delete;
-  SharedFramebuffer& operator=(const SharedFramebuffer&) = delete;
-  ~SharedFramebuffer() { ::munmap(data_, bytes_); }
-
-  [[nodiscard]] std::span<std::uint8_t> rows(const Band& band, std::size_t row_bytes) const {
-    return {data_ + static_cast<std::size_t>(band.y0) * row_bytes,
-            static_cast<std::size_t>(band.y1 - band.y0) * row_bytes};
-  }
-
- private:
-  std::uint8_t* data_ = nullptr;
-  std::size_t bytes_;
-};
-
-}  // namespace
-
 Failures run_shared(Pass& pass, const std::vector<int>& todo) {
   const std::size_t row_bytes = pass.image().row_bytes();
-  const SharedFramebuffer framebuffer(row_bytes * static_cast<std::size_t>(pass.image().height()));
+  // Mapped before the forks: every worker writes its band straight into the creator's memory.
+  const pprocess::Shared<std::uint8_t> framebuffer(row_bytes *
+                                                   static_cast<std::size_t>(pass.image().height()));
+  const auto rows_of = [&](int index) {
+    const Band& band = pass.band(index);
+    return framebuffer.all().subspan(static_cast<std::size_t>(band.y0) * row_bytes,
+                                     static_cast<std::size_t>(band.y1 - band.y0) * row_bytes);
+  };
   BandExchange exchange(pass, todo, /*reuse=*/false, [&](int band, pprocess::Channel& channel) {
     static_cast<void>(channel.receive<bool>());
-    pass.deliver(band, framebuffer.rows(pass.band(band), row_bytes), channel.pid());
+    pass.deliver(band, rows_of(band), channel.pid());
     return true;
   });
-  auto render_band_task =
-      exchange.manage([&pass, &framebuffer, row_bytes](pprocess::Channel& channel, int index) {
-        pass.render_into(index, framebuffer.rows(pass.band(index), row_bytes));
-        channel.send(true);
-      });
+  auto render_band_task = exchange.manage([&pass, &rows_of](pprocess::Channel& channel, int index) {
+    pass.render_into(index, rows_of(index));
+    channel.send(true);
+  });
   for (int index : todo) render_band_task(index);
   exchange.finish();
   pass.ran(exchange);

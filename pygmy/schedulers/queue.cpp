@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <optional>
-#include <set>
 #include <tuple>
 
 #include "pass.hpp"
@@ -17,23 +16,20 @@ Failures run_queue(Pass& pass, const std::vector<int>& todo) {
   auto render_band_task = queue.manage(pprocess::MakeParallel(
       [&pass](int index) { return Result(index, ::getpid(), pass.render(index)); }));
   for (int index : todo) render_band_task(index);
-  std::set<int> delivered;
   Failures failures;
+  // A task's id is its place in `todo`, the order the tasks were started in.
+  const auto band_of = [&todo](std::optional<std::size_t> task) { return todo.at(task.value()); };
   for (;;) {
     try {
       std::optional<Result> result = queue.next();
       if (!result) break;
       const auto& [band, worker, pixels] = *result;
       pass.deliver(band, pixels, worker);
-      delivered.insert(band);
     } catch (const pprocess::ProcessDied& died) {
-      failures.reason = died.what();  // which band it was is known once the rest are in
+      failures.add(band_of(died.task()), died);
     } catch (const pprocess::TimedOut& late) {
-      failures.reason = late.what();
+      failures.add(band_of(late.task()), late);
     }
-  }
-  for (int index : todo) {
-    if (!delivered.count(index)) failures.bands.push_back(index);
   }
   pass.ran(queue);
   return failures;

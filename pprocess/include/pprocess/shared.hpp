@@ -33,7 +33,11 @@ class Shared {
   explicit Shared(std::size_t count, const Args&... args)
       : objects_(static_cast<T*>(detail::map_shared(std::max<std::size_t>(count, 1) * sizeof(T)))),
         count_(count) {
-    for (std::size_t i = 0; i < count_; ++i) new (objects_ + i) T(args...);
+    // A fresh mapping is zero-filled: numbers value-initialised need no write (and no page
+    // fault per page of a large buffer).
+    if constexpr (!(std::is_arithmetic_v<T> && sizeof...(Args) == 0)) {
+      for (std::size_t i = 0; i < count_; ++i) new (objects_ + i) T(args...);
+    }
   }
   Shared(const Shared&) = delete;
   Shared& operator=(const Shared&) = delete;
