@@ -162,7 +162,7 @@ int run_collect(const CollectOptions& options) {
                   .image_options = {.compression = compression_named(options.compression),
                                     .bits_per_sample = options.bits,
                                     .software = "pygmy " PYGMY_VERSION}});
-  ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
+  ProgressBar bar(!options.quiet);
   for (;;) {
     wait_for_message(render);
     // A message is acknowledged as it is received: from then until the TIFF is written and the

@@ -263,7 +263,7 @@ int run_mpi(const RenderOptions& options) {
   }
   schedulers::mpi::Job job{.scene_file = options.scene_file, .seed = options.seed};
   if (!options.size.empty()) job.size = parse_size(options.size);
-  ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
+  ProgressBar bar(!options.quiet);
   OutputRequest request;
   schedulers::mpi::RankZero rank_zero;
   rank_zero.prepare = [&](const Scene& scene, const schedulers::Layout& layout) {
@@ -303,7 +303,7 @@ int run_render(const RenderOptions& options) {
   check_memory(scene, copies_held(options));
   // Opened before rendering, so that an unusable output path fails at once, not after the render.
   Outputs outputs(outputs_of(options, scene, schedulers::layout(scene, plan)));
-  ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
+  ProgressBar bar(!options.quiet);
   plan.progress = [&bar](int done, int total) { bar.update(done, total); };
   const schedulers::Rendered rendered = schedulers::render(scene, plan);
   bar.clear();

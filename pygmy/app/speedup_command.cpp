@@ -6,25 +6,33 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "command_line.hpp"
 #include "memory.hpp"
 #include "pprocess/cores.hpp"
 #include "progress.hpp"
+#include "pygmy/measure/capacity.hpp"
 #include "pygmy/measure/machine.hpp"
 #include "pygmy/measure/speedup.hpp"
 #include "pygmy/measure/speedup_chart.hpp"
+#include "pygmy/scene_file.hpp"
 #include "pygmy/schedulers.hpp"
 #include "pygmy/tiff.hpp"
 #include "pygmy_commit.hpp"  // generated: PYGMY_COMMIT
@@ -89,6 +97,63 @@ std::vector<std::string> scheduler_list(const std::string& text) {
   return measure::parse_scheduler_list(text, measurable_schedulers());
 }
 
+// The schedulers measured when none are named: the project's forked ones, the thread pool, and
+// the peers people know (OpenMP, oneTBB) when this build has them.
+std::string default_schedulers() {
+  const std::vector<std::string> known = measurable_schedulers();
+  std::string list;
+  for (const std::string_view name : {"pool", "exchange", "threads", "openmp", "tbb"}) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) {
+      list += (list.empty() ? "" : ",") + std::string(name);
+    }
+  }
+  return list;
+}
+
+// The seconds a sequential render should take at the size the command chooses: long enough that
+// a fork, a page fault or a timer tick is a small share of it.
+constexpr double kTargetSeconds = 0.5;
+
+// The size to measure `scene` at when none is given: its own, or larger until a sequential
+// render takes about kTargetSeconds here, found from a short render of a small copy (the faster
+// of two). Returns the size and a note saying so.
+std::pair<Scene, std::string> scene_to_measure(const Scene& scene) {
+  const double shrink =
+      std::min(1.0, std::sqrt(20'000.0 / (static_cast<double>(scene.width) * scene.height)));
+  const int probe_width = std::max(1, static_cast<int>(scene.width * shrink));
+  const int probe_height = std::max(1, static_cast<int>(scene.height * shrink));
+  const Scene probe = with_size(scene, probe_width, probe_height);
+  double probe_seconds = 0;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const double seconds = schedulers::render(probe, {.scheduler = "sequential"}).stats.seconds;
+    probe_seconds = attempt == 0 ? seconds : std::min(probe_seconds, seconds);
+  }
+  const auto [width, height] =
+      measure::size_for(kTargetSeconds, scene.width, scene.height, probe_seconds, probe_width,
+                        probe_height, kMaxImageSide);
+  if (width == scene.width && height == scene.height) return {scene, ""};
+  char note[160];
+  std::snprintf(note, sizeof note,
+                "chosen: a sequential render takes about %.1f s here; --size to choose",
+                kTargetSeconds);
+  return {with_size(scene, width, height), note};
+}
+
+// A CLI11 check of a decimal number from `least` to `most` (nan and inf are not).
+std::function<std::string(const std::string&)> finite_from(double least, double most) {
+  return [least, most](const std::string& text) -> std::string {
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) ||
+        value < least || value > most) {
+      char range[64];
+      std::snprintf(range, sizeof range, "%g to %g", least, most);
+      return "expected a number from " + std::string(range) + ", got '" + text + "'";
+    }
+    return "";
+  };
+}
+
 // Writes `text` to `file` through a temporary beside it, renamed over it once complete.
 void write_text(const std::string& file, const std::string& text) {
   const std::filesystem::path path(file);
@@ -131,7 +196,10 @@ CLI::App* add_speedup_command(CLI::App& app, SpeedupOptions& options) {
   speedup->add_option(
       "scene", options.scene_file,
       "Scene file (JSON, see scenes/README.md); the built-in PyGmy scene if omitted");
-  speedup->add_option("--size", options.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
+  speedup
+      ->add_option("--size", options.size,
+                   "Image size WIDTHxHEIGHT (default: the scene's own, or larger until a "
+                   "sequential render takes about half a second here)")
       ->check(size_problem);
   speedup
       ->add_option("-j,--jobs", options.jobs,
@@ -140,12 +208,26 @@ CLI::App* add_speedup_command(CLI::App& app, SpeedupOptions& options) {
       ->check(problem_of(measure::parse_process_list));
   speedup
       ->add_option("--schedulers", options.schedulers,
-                   "Schedulers measured beside sequential, e.g. pool,exchange")
-      ->capture_default_str()
+                   "Schedulers measured beside sequential, e.g. pool,exchange (default: " +
+                       default_schedulers() + ")")
       ->check(problem_of(scheduler_list));
-  speedup->add_option("--repeat", options.repeat, "Runs of each configuration (the median counts)")
+  speedup
+      ->add_option("--repeat", options.repeat,
+                   "Rounds at least, each rendering every configuration once")
       ->capture_default_str()
       ->check(CLI::Range(1U, 1000U));
+  speedup
+      ->add_option("--precision", options.precision,
+                   "Per cent: after --repeat rounds, go on until every speedup's 95% interval is "
+                   "within ± this (0: stop after --repeat rounds)")
+      ->capture_default_str()
+      ->check(finite_from(0, 100));
+  speedup
+      ->add_option("--max-time", options.max_time,
+                   "Seconds: start no round that would end past this (the first --repeat rounds "
+                   "always run)")
+      ->capture_default_str()
+      ->check(finite_from(0, 86400));
   speedup
       ->add_option("--band-rows", options.band_rows,
                    "Rows in each band of work (default: each scheduler's own)")
@@ -156,16 +238,25 @@ CLI::App* add_speedup_command(CLI::App& app, SpeedupOptions& options) {
       ->check(output_problem);
   speedup->add_option("--label", options.label,
                       "Text for the caption and the JSON, e.g. the commit measured");
-  speedup->add_flag("-q,--quiet", options.quiet, "No progress bar and no table");
+  speedup->add_flag("-q,--quiet", options.quiet, "No progress and no table (warnings stay)");
   speedup->footer(
-      "Each round renders every configuration once, in a shuffled order, so that a slow minute\n"
-      "of a busy machine spreads over all of them; the table shows medians. CPU s is user and\n"
-      "system time of the command and its workers; nothing is written but --svg and --json.\n"
+      "Each round renders every configuration once, and times a compute-bound loop on 1 and on\n"
+      "each count of processes, in a shuffled order. The loop's speedup is the machine's capacity\n"
+      "now (SMT siblings, a throttled host or a CPU quota show there); 'of capacity' is a\n"
+      "scheduler's speedup over it. A round in which other work took more than a tenth of a CPU\n"
+      "(from /proc/stat, less this command's own time, steal included) is disturbed: with three\n"
+      "quiet rounds or more, only the quiet ones count, and stderr says how busy the machine\n"
+      "was. Medians, with 95% bootstrap intervals; CPU s is user and system time of the command\n"
+      "and its workers. Nothing is written but --svg and --json.\n"
       "Examples:\n"
-      "  pygmy speedup                                  pool, exchange, threads at 1 to all CPUs\n"
+      "  pygmy speedup                          pool, exchange, threads (openmp, tbb) at 1 to all "
+      "CPUs\n"
       "  pygmy speedup --size 1500x1000 -j 1,2,4 --svg speedup.svg\n"
-      "  pygmy speedup scenes/showcase.json --schedulers pool,reuse --repeat 5 --json runs.json\n"
-      "Exit status: 0 measured, 1 render or file error, 2 usage error.");
+      "  pygmy speedup scenes/showcase.json --schedulers pool,reuse --precision 2 --json "
+      "runs.json\n"
+      "  pygmy speedup --repeat 5 --precision 0    exactly five rounds\n"
+      "Exit status: 0 measured (however busy the machine was), 1 render or file error, 2 usage\n"
+      "error.");
   return speedup;
 }
 
@@ -179,10 +270,21 @@ int run_speedup(const SpeedupOptions& options) {
   } else {
     processes = measure::parse_process_list(options.jobs);
   }
-  const std::vector<std::string> names = scheduler_list(options.schedulers);
+  const std::vector<std::string> names =
+      scheduler_list(options.schedulers.empty() ? default_schedulers() : options.schedulers);
   const std::vector<measure::Configuration> measured = measure::configurations(names, processes);
 
-  const Scene scene = scene_for(options.scene_file, options.size);
+  Scene scene = scene_for(options.scene_file, options.size);
+  std::string size_note;
+  if (options.size.empty()) {
+    std::tie(scene, size_note) = scene_to_measure(scene);
+    if (!size_note.empty() && !options.quiet) {
+      std::fprintf(stderr,
+                   "pygmy: measuring at %dx%d, at which a sequential render takes about "
+                   "%.1f s here (--size to choose)\n",
+                   scene.width, scene.height, kTargetSeconds);
+    }
+  }
   // The shared scheduler's framebuffer is a second copy of the image.
   const bool shared = std::find(names.begin(), names.end(), "shared") != names.end();
   if (const std::string problem =
@@ -196,33 +298,69 @@ int run_speedup(const SpeedupOptions& options) {
     }
   }
 
-  const std::size_t total = measured.size() * options.repeat;
-  ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal(), "runs");
-  std::vector<measure::SpeedupRun> runs;
-  runs.reserve(total);
-  for (unsigned repetition = 0; repetition < options.repeat; ++repetition) {
-    for (const std::size_t index : measure::run_order(measured.size(), repetition)) {
-      measure::SpeedupRun run = run_once(scene, measured[index], options.band_rows);
-      run.repetition = repetition;
-      run.order = runs.size();
-      runs.push_back(run);
-      bar.update(static_cast<int>(runs.size()), static_cast<int>(total));
-    }
+  // The calibration loop: at each count of processes, and on 1 (capacity's baseline); about a
+  // fifth of the sequential render's time on one thread.
+  std::vector<unsigned> calibrated = processes;
+  if (std::find(calibrated.begin(), calibrated.end(), 1U) == calibrated.end()) {
+    calibrated.insert(calibrated.begin(), 1U);
   }
-  bar.clear();
+  const std::uint64_t work = measure::calibration_work(0.1);
 
+  const measure::SpeedupSettings settings{.min_rounds = options.repeat,
+                                          .precision = options.precision / 100,
+                                          .max_seconds = options.max_time};
+  ProgressBar progress(!options.quiet, "rounds");
+  const measure::SpeedupRuns runs = measure::measure_rounds(
+      measured, calibrated, settings,
+      [&](const measure::Configuration& configuration) {
+        return run_once(scene, configuration, options.band_rows);
+      },
+      [work](unsigned count) { return measure::calibration_seconds(count, work); },
+      [&](unsigned rounds, double seconds) {
+        // The rounds to expect: those asked for, then as many as the time allows (the precision
+        // may end it sooner).
+        unsigned expected = options.repeat;
+        if (options.precision > 0 && rounds >= options.repeat) {
+          const double per_round = seconds / rounds;
+          expected = std::max(rounds + 1, static_cast<unsigned>(options.max_time / per_round));
+        }
+        progress.update(static_cast<int>(rounds), static_cast<int>(std::max(expected, rounds)));
+      });
+  progress.clear();
+
+  const std::vector<measure::Disturbance> per_round = measure::round_disturbance(runs);
+  const std::vector<unsigned> used = measure::rounds_to_use(per_round);
+  measure::Disturbance all;
+  unsigned disturbed = 0;
+  for (const measure::Disturbance& round : per_round) {
+    all += round;
+    disturbed += round.disturbed() ? 1 : 0;
+  }
   const measure::SpeedupContext context{.scene = scene.name,
                                         .width = scene.width,
                                         .height = scene.height,
-                                        .repeat = options.repeat,
+                                        .repeat = static_cast<unsigned>(used.size()),
                                         .band_rows = options.band_rows,
+                                        .size_note = size_note,
+                                        .rounds = static_cast<unsigned>(per_round.size()),
+                                        .disturbed = disturbed,
+                                        .other_share = all.other_share(),
+                                        .precision = options.precision / 100,
+                                        .cpus = pprocess::available_cpus(),
                                         .machine = measure::machine_description(),
                                         .date = date,
                                         .commit = PYGMY_COMMIT,
                                         .label = options.label};
-  const std::vector<measure::SpeedupRow> rows = measure::summarise(measured, runs);
+  const std::vector<measure::SpeedupRow> rows =
+      measure::summarise(measured, runs.runs, runs.calibrations, used);
   if (!options.quiet) {
     std::fputs(measure::speedup_table(context, rows).c_str(), stdout);
+  }
+  if (const std::string warning = measure::speedup_warning(context, rows); !warning.empty()) {
+    std::istringstream lines(warning);
+    for (std::string line; std::getline(lines, line);) {
+      std::fprintf(stderr, "pygmy: %s\n", line.c_str());
+    }
   }
   if (!options.json.empty()) {
     write_text(options.json, measure::speedup_json(context, runs, rows));

@@ -1,5 +1,6 @@
-// `pygmy speedup`: renders a scene with each scheduler at each process count, a few times each,
-// interleaved, and shows the speedup over the sequential render as a table, JSON and a chart.
+// `pygmy speedup`: renders a scene with each scheduler at each process count, round after round,
+// interleaved, beside a compute-bound loop that shows what the machine can give, and shows the
+// speedup over the sequential render with its intervals as a table, JSON and a chart.
 #pragma once
 
 #include <optional>
@@ -11,11 +12,13 @@ namespace pygmy::app {
 
 // What `pygmy speedup` was asked to do.
 struct SpeedupOptions {
-  std::string scene_file;  // empty: the built-in PyGmy scene
-  std::string size;        // "WxH"; empty: the scene's own
-  std::string jobs;        // process counts, "1,2,4"; empty: 1 to available_cpus()
-  std::string schedulers = "pool,exchange,threads";
-  unsigned repeat = 3;           // runs of each configuration
+  std::string scene_file;        // empty: the built-in PyGmy scene
+  std::string size;              // "WxH"; empty: the scene's own
+  std::string jobs;              // process counts, "1,2,4"; empty: 1 to available_cpus()
+  std::string schedulers;        // empty: pool, exchange, threads, and openmp and tbb when built
+  unsigned repeat = 3;           // rounds at least (each renders every configuration once)
+  double precision = 3;          // per cent: go on until every speedup is known within ±this
+  double max_time = 90;          // seconds: no round starts that would end past this
   std::optional<int> band_rows;  // unset: each scheduler's default
   std::string svg;               // the chart to write; empty: none
   std::string json;              // every run and the medians; empty: none

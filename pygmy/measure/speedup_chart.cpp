@@ -143,29 +143,37 @@ std::string text_element(double x, double y, std::string_view text,
 
 constexpr std::string_view kGrid = "stroke=\"#e4e4e4\"";
 constexpr std::string_view kIdeal = "stroke=\"#888\" stroke-dasharray=\"6 4\"";
+constexpr std::string_view kCapacityColour = "#555555";
+constexpr std::string_view kCapacity =
+    "stroke=\"#555555\" stroke-width=\"2\" stroke-dasharray=\"2 3\"";
 
 // What every panel shares: its scales, and a style (colour and marker) for each line's name.
 struct Layout {
   unsigned most_processes = 2;  // the right end of the processes axis, at least 2
+  unsigned ideal_up_to = 2;     // where the ideal line stops: the CPUs, or the axis's end
   double x_step = 1;
   double y_step = 1;
-  double y_top = 1;  // the top of the speedup axis, at least most_processes
-  std::vector<std::string> names;
+  double y_top = 1;                // the top of the speedup axis, at least ideal_up_to
+  std::vector<std::string> names;  // of the lines other than capacity
+  bool capacity = false;           // whether a panel has a capacity line
 
   explicit Layout(const SpeedupChart& chart) {
     double most_speedup = 0;
     for (const SpeedupPanel& panel : chart.panels) {
       for (const SpeedupLine& line : panel.lines) {
-        if (std::find(names.begin(), names.end(), line.name) == names.end()) {
+        capacity = capacity || line.capacity;
+        if (!line.capacity && std::find(names.begin(), names.end(), line.name) == names.end()) {
           names.push_back(line.name);
         }
         for (const SpeedupPoint& point : line.points) {
           most_processes = std::max(most_processes, point.processes);
           most_speedup = std::max(most_speedup, point.speedup);
+          if (point.interval) most_speedup = std::max(most_speedup, point.interval->high);
         }
       }
     }
-    const double highest = std::max<double>(most_processes, most_speedup);
+    ideal_up_to = std::clamp(chart.cpus.value_or(most_processes), 1U, most_processes);
+    const double highest = std::max<double>(ideal_up_to, most_speedup);
     x_step = tick_step(most_processes, 10);
     y_step = tick_step(highest, 8);
     y_top = std::ceil(highest / y_step) * y_step;
@@ -200,14 +208,15 @@ std::string panel_svg(const SpeedupPanel& panel, const Layout& layout, double le
   svg += text_element(left + width / 2, y(0) + 34, "processes", "text-anchor=\"middle\"") +
          "<text transform=\"translate(" + number(left - 40) + " " + number(top + height / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">speedup over sequential</text>\n" +
-         line_element(x(1), y(1), right, y(layout.most_processes), kIdeal) +
+         line_element(x(1), y(1), x(layout.ideal_up_to), y(layout.ideal_up_to), kIdeal) +
          "<path fill=\"none\" stroke=\"#444\" d=\"M" + number(left) + "," +
          number(y(layout.y_top)) + " V" + number(y(0)) + " H" + number(right) + "\"/>\n";
 
   for (std::size_t l = 0; l < panel.lines.size(); ++l) {
     const SpeedupLine& line = panel.lines[l];
     const std::size_t style = layout.style_of(line.name);
-    const std::string_view colour = kColours[style % kColours.size()];
+    const std::string_view colour =
+        line.capacity ? kCapacityColour : kColours[style % kColours.size()];
     // Lines that meet would hide each other's markers: each line is set a little to the side.
     const double dodge =
         (static_cast<double>(l) - static_cast<double>(panel.lines.size() - 1) / 2) * kDodge;
@@ -217,17 +226,31 @@ std::string panel_svg(const SpeedupPanel& panel, const Layout& layout, double le
     });
     std::string corners;
     std::string markers;
+    std::string highs;  // the band of the intervals: along the tops, then back along the bottoms
+    std::string lows;
     for (const SpeedupPoint& point : points) {
-      const double px = x(point.processes) + dodge;
+      const double px = x(point.processes) + (line.capacity ? 0 : dodge);
       if (!corners.empty()) corners += ' ';
-      corners += number(px);
-      corners += ',';
-      corners += number(y(point.speedup));
-      markers += marker(static_cast<int>(style), px, y(point.speedup), colour) + "\n";
+      corners += number(px) + ',' + number(y(point.speedup));
+      if (point.interval) {
+        highs += number(px) + ',' + number(y(point.interval->high)) + ' ';
+        lows = number(px) + ',' + number(y(point.interval->low)) + ' ' + lows;
+      }
+      if (!line.capacity) {
+        markers += marker(static_cast<int>(style), px, y(point.speedup), colour) + "\n";
+      }
     }
-    svg += "<polyline fill=\"none\" stroke=\"" + std::string(colour) +
-           "\" stroke-width=\"2\" points=\"" + corners + "\"><title>" + escaped(line.name) +
-           "</title></polyline>\n" + markers;
+    if (!highs.empty()) {
+      const std::string band = highs + lows;
+      svg += "<polygon fill=\"" + std::string(colour) + "\" fill-opacity=\"0.15\" points=\"" +
+             band.substr(0, band.size() - 1) + "\"><title>" + escaped(line.name) +
+             ": 95% interval</title></polygon>\n";
+    }
+    svg += "<polyline fill=\"none\" " +
+           (line.capacity ? std::string(kCapacity)
+                          : "stroke=\"" + std::string(colour) + "\" stroke-width=\"2\"") +
+           " points=\"" + corners + "\"><title>" + escaped(line.name) + "</title></polyline>\n" +
+           markers;
   }
   return svg + "</g>\n";
 }
@@ -241,6 +264,11 @@ std::string legend_svg(const Layout& layout, double left, double top) {
     svg += line_element(left, y, left + 28, y, "stroke=\"" + colour + "\" stroke-width=\"2\"") +
            marker(static_cast<int>(i), left + 14, y, colour) + "\n" +
            text_element(left + 36, y + 4, layout.names[i]);
+  }
+  if (layout.capacity) {
+    svg +=
+        line_element(left, y, left + 28, y, kCapacity) + text_element(left + 36, y + 4, "capacity");
+    y += 20;
   }
   return svg + line_element(left, y, left + 28, y, kIdeal) +
          text_element(left + 36, y + 4, "ideal") + "</g>\n";

@@ -159,7 +159,8 @@ TEST(SpeedupTest, TheJsonHoldsTheContextEveryRunAndEveryRow) {
   const std::vector<SpeedupRun> runs{run_of("sequential", 1, 1.0), run_of("pool", 2, 0.5, 2),
                                      run_of("pool", 2, 0.7, 2)};
   const std::vector<SpeedupRow> rows = summarise(configurations({"pool"}, {2}), runs);
-  const nlohmann::json json = nlohmann::json::parse(speedup_json(context(), runs, rows));
+  const nlohmann::json json =
+      nlohmann::json::parse(speedup_json(context(), SpeedupRuns{.runs = runs}, rows));
   EXPECT_EQ(json.at("scene"), "builtin");
   EXPECT_EQ(json.at("width"), 60);
   EXPECT_TRUE(json.at("band_rows").is_null());
@@ -191,6 +192,118 @@ TEST(SpeedupTest, TheChartHasALinePerSchedulerAndTheContextInItsCaption) {
   EXPECT_NE(chart.caption.find("2026-12-02T12:00:00Z"), std::string::npos) << chart.caption;
   EXPECT_NE(chart.caption.find("commit 1234567"), std::string::npos) << chart.caption;
   EXPECT_NE(chart.caption.find("second try"), std::string::npos) << chart.caption;
+}
+
+TEST(SpeedupTest, RowsHaveIntervalsAndTheCapacityOfTheirProcessCount) {
+  std::vector<SpeedupRun> runs;
+  std::vector<CalibrationRun> calibrations;
+  for (unsigned round = 0; round < 6; ++round) {
+    const double busy = 1.0 + 0.1 * round;  // rounds differ, but within one the ratio holds
+    runs.push_back(run_of("sequential", 1, 1.0 * busy));
+    runs.push_back(run_of("pool", 2, 0.6 * busy));
+    runs[runs.size() - 2].repetition = runs.back().repetition = round;
+    calibrations.push_back({.processes = 1, .repetition = round, .seconds = 0.2 * busy});
+    calibrations.push_back({.processes = 2, .repetition = round, .seconds = 0.1 * busy});
+  }
+  const std::vector<SpeedupRow> rows = summarise(configurations({"pool"}, {2}), runs, calibrations);
+  ASSERT_EQ(rows.size(), 2U);
+  const SpeedupRow& pool = rows[1];
+  EXPECT_NEAR(pool.speedup_interval.low, 1.0 / 0.6, 1e-9);  // paired rounds: no spread
+  EXPECT_NEAR(pool.speedup_interval.high, 1.0 / 0.6, 1e-9);
+  ASSERT_TRUE(pool.capacity.has_value());
+  EXPECT_DOUBLE_EQ(*pool.capacity, 2.0);
+  EXPECT_NEAR(pool.of_capacity.value(), 1.0 / 0.6 / 2.0, 1e-9);
+  EXPECT_NEAR(pool.of_capacity_interval.low, 1.0 / 0.6 / 2.0, 1e-9);
+  EXPECT_LE(pool.seconds_interval.low, pool.seconds);
+  EXPECT_GE(pool.seconds_interval.high, pool.seconds);
+  // Counting only some rounds: the figures are theirs.
+  const std::vector<SpeedupRow> first =
+      summarise(configurations({"pool"}, {2}), runs, calibrations, {0});
+  EXPECT_DOUBLE_EQ(first[1].seconds, 0.6);
+  EXPECT_EQ(first[1].runs, 1U);
+}
+
+TEST(SpeedupTest, OnlyQuietRoundsCountWhenThereAreAtLeastThree) {
+  const Disturbance quiet{.wall_seconds = 1, .other_cpu_seconds = 0.01, .steal_seconds = 0};
+  const Disturbance busy{.wall_seconds = 1, .other_cpu_seconds = 0.9, .steal_seconds = 0};
+  EXPECT_EQ(rounds_to_use({quiet, busy, quiet, quiet, busy}), (std::vector<unsigned>{0, 2, 3}));
+  EXPECT_EQ(rounds_to_use({quiet, busy, busy, quiet}), (std::vector<unsigned>{0, 1, 2, 3}));
+  EXPECT_EQ(rounds_to_use({quiet, quiet}), (std::vector<unsigned>{0, 1}));
+  EXPECT_EQ(rounds_to_use({busy}), (std::vector<unsigned>{0}));
+}
+
+TEST(SpeedupTest, RoundsGoOnUntilThePrecisionIsReachedThenStop) {
+  const std::vector<Configuration> configs = configurations({"pool"}, {2});
+  unsigned renders = 0;
+  std::vector<unsigned> calibrated;
+  const auto render = [&renders](const Configuration& c) {
+    ++renders;
+    return run_of(c.scheduler, c.processes, c.processes == 1 ? 1.0 : 0.5);
+  };
+  const auto calibrate = [&calibrated](unsigned processes) {
+    calibrated.push_back(processes);
+    return 0.1 / processes;
+  };
+  unsigned last_round = 0;
+  const SpeedupRuns identical = measure_rounds(
+      configs, {1, 2}, {.min_rounds = 2, .precision = 0.03, .max_seconds = 1000}, render, calibrate,
+      [&last_round](unsigned rounds, double) { last_round = rounds; });
+  // Identical rounds are as precise as can be, but not before kLeastRounds of them.
+  EXPECT_EQ(identical.runs.size(), 2 * kLeastRounds);
+  EXPECT_EQ(identical.calibrations.size(), 2 * kLeastRounds);
+  EXPECT_EQ(last_round, kLeastRounds);
+  EXPECT_EQ(renders, 2 * kLeastRounds);
+  for (const SpeedupRun& run : identical.runs) EXPECT_LT(run.repetition, kLeastRounds);
+
+  // No precision asked for: exactly the rounds asked for.
+  const SpeedupRuns three =
+      measure_rounds(configs, {1, 2}, {.min_rounds = 3, .precision = 0, .max_seconds = 1000},
+                     render, calibrate, {});
+  EXPECT_EQ(three.runs.size(), 6U);
+
+  // Runs that never agree stop at the time budget (here, no time at all past the first rounds).
+  unsigned flip = 0;
+  const auto noisy = [&flip](const Configuration& c) {
+    ++flip;
+    return run_of(c.scheduler, c.processes, (flip % 3 + 1) * (c.processes == 1 ? 1.0 : 0.5));
+  };
+  const SpeedupRuns budget = measure_rounds(
+      configs, {1}, {.min_rounds = 2, .precision = 0.001, .max_seconds = 0}, noisy, calibrate, {});
+  EXPECT_EQ(budget.runs.size(), 4U);
+}
+
+TEST(SpeedupTest, TheSizeChosenTakesTheTargetTimeInTheSceneProportions) {
+  // 300x200 took 0.02 s: 0.5 s needs 25 times the pixels, 5 times each side.
+  EXPECT_EQ(size_for(0.5, 300, 200, 0.02, 300, 200, 65536), (std::pair<int, int>{1500, 1000}));
+  // From a smaller probe of the same scene: the same answer.
+  EXPECT_EQ(size_for(0.5, 300, 200, 0.005, 150, 100, 65536), (std::pair<int, int>{1500, 1000}));
+  // A scene already slow enough keeps its size; a limit caps the sides.
+  EXPECT_EQ(size_for(0.5, 1920, 1080, 0.3, 192, 108, 65536), (std::pair<int, int>{1920, 1080}));
+  EXPECT_EQ(size_for(100, 300, 200, 0.02, 300, 200, 900), (std::pair<int, int>{900, 600}));
+  EXPECT_EQ(size_for(0.5, 300, 200, 0, 300, 200, 65536), (std::pair<int, int>{300, 200}));
+}
+
+TEST(SpeedupTest, TheWarningSaysHowBusyTheMachineWasAndHowWideTheIntervals) {
+  SpeedupContext busy = context();
+  busy.rounds = 9;
+  busy.repeat = 9;
+  busy.disturbed = 7;
+  busy.other_share = 0.93;
+  busy.precision = 0.03;
+  SpeedupRow sequential{.configuration = {"sequential", 1}, .speedup = 1};
+  SpeedupRow pool{.configuration = {"pool", 2}, .speedup = 1.6};
+  pool.speedup_interval = {1.39, 1.81};
+  const std::string warning = speedup_warning(busy, {sequential, pool});
+  EXPECT_NE(warning.find("the machine was busy: 7 of 9 rounds disturbed"), std::string::npos)
+      << warning;
+  EXPECT_NE(warning.find("0.93 of a CPU"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("speedup of pool at 2: 1.60x ± 0.21"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("wider than asked: ±13.1%"), std::string::npos) << warning;
+  SpeedupContext quiet = context();
+  quiet.rounds = 5;
+  quiet.precision = 0.03;
+  pool.speedup_interval = {1.59, 1.61};
+  EXPECT_EQ(speedup_warning(quiet, {sequential, pool}), "");
 }
 
 TEST(SpeedupTest, DatesAreUtcInIso8601) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace pygmy::measure {
@@ -28,5 +30,44 @@ namespace pygmy::measure {
 //   double ms = cpu_per_band_above_ms(2.10, 2.00, 50);  // 2 ms a band
 [[nodiscard]] double cpu_per_band_above_ms(double cpu_seconds, double sequential_cpu_seconds,
                                            std::size_t bands);
+
+// A 95% confidence interval: where the true value lies, 19 times in 20.
+struct Interval {
+  double low = 0;
+  double high = 0;
+
+  friend bool operator==(const Interval&, const Interval&) = default;
+
+  // Half its width relative to `value`: 0.03 for ±3%; 0 when `value` is not positive.
+  [[nodiscard]] double relative_half_width(double value) const {
+    return value > 0 ? (high - low) / 2 / value : 0;
+  }
+};
+
+// How many resamples a bootstrap draws: enough for the 2.5th and 97.5th percentiles to settle
+// to about a tenth of the interval.
+inline constexpr int kResamples = 2000;
+
+// The percentile bootstrap 95% interval of a statistic of rounds: `rounds` indices are drawn with
+// replacement `resamples` times (by a generator keyed by `seed`, the same draws on every
+// machine), the statistic computed on each draw, and the 2.5th and 97.5th percentiles of those
+// values returned. Drawing whole rounds keeps together what one round measured (the sequential
+// render and a parallel one of the same minute), so a ratio's interval sees their pairing.
+// std::invalid_argument for no rounds.
+//   Interval i = bootstrap_interval(5, [&](const std::vector<std::size_t>& draw) { ... });
+[[nodiscard]] Interval bootstrap_interval(
+    std::size_t rounds, const std::function<double(const std::vector<std::size_t>&)>& statistic,
+    std::uint64_t seed = 1, int resamples = kResamples);
+
+// The 95% interval of the median of `values` (one per round).
+//   Interval i = median_interval({0.50, 0.52, 0.49, 0.51});
+[[nodiscard]] Interval median_interval(const std::vector<double>& values, std::uint64_t seed = 1);
+
+// The 95% interval of median(numerators) / median(denominators), the two measured in the same
+// rounds (the same length): a speedup's interval.
+//   Interval i = ratio_interval(sequential_seconds, pool_seconds);
+[[nodiscard]] Interval ratio_interval(const std::vector<double>& numerators,
+                                      const std::vector<double>& denominators,
+                                      std::uint64_t seed = 1);
 
 }  // namespace pygmy::measure
