@@ -30,8 +30,22 @@ build() {
   cmake --build --preset "$preset" -j "$(nproc)" "$@"
 }
 
+usage() {
+  cat <<'EOF'
+usage: ./quickstart.sh [run [pygmy render options]|test|asan|bench]
+Installs the Debian packages that are missing, builds, then:
+  run    renders the built-in scene to test.tif (the default; options go to pygmy render)
+  test   runs every test
+  asan   builds with AddressSanitizer and UBSan and runs every test
+  bench  measures and writes the speedup report (docs/benchmarks.md)
+EOF
+}
+
 job=${1:-run}
 case "$job" in
+  -h | --help | help)
+    usage
+    ;;
   run)
     install_missing
     build default
@@ -80,7 +94,8 @@ case "$job" in
     ctest --preset asan -j "$(nproc)"
     ;;
   *)
-    echo "usage: ./quickstart.sh [run [pygmy render options]|test|asan|bench]" >&2
+    echo "quickstart.sh: unknown job '$job'" >&2
+    usage >&2
     exit 2
     ;;
 esac

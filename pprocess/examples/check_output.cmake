@@ -9,7 +9,9 @@
 # two_way:     "Child: k" and "Child sent" for k = 20 down to 1 from the created process,
 #              "Parent: k" and "Parent sent" from its creator, each process's lines in its own
 #              order, "Child: k" and "Parent: k" taking turns, and nothing else.
-# help:        the usage on stdout and exit status 0 (a background example's names its flags).
+# help:        the usage on stdout and exit status 0 (a grid example's names its flags, a
+#              background example's --start and --reconnect too; a program without arguments
+#              has a usage line of its name alone).
 # usage_error: nothing on stdout, what is wrong and the usage on stderr, and exit status 2.
 separate_arguments(arguments UNIX_COMMAND "${ARGS}")
 execute_process(COMMAND ${PROGRAM} ${arguments}
@@ -18,7 +20,7 @@ get_filename_component(name "${PROGRAM}" NAME)
 set(report "${PROGRAM} ${ARGS}: exit status ${rc}\nstdout:\n${out}\nstderr:\n${err}")
 
 if(EXPECT STREQUAL "usage_error")
-  if(NOT rc EQUAL 2 OR NOT out STREQUAL "" OR NOT err MATCHES "^${name}: [^\n]+\nusage: ${name} ")
+  if(NOT rc EQUAL 2 OR NOT out STREQUAL "" OR NOT err MATCHES "^${name}: [^\n]+\nusage: ${name}[ \n]")
     message(FATAL_ERROR "expected a message and the usage on stderr, exit status 2:\n${report}")
   endif()
   return()
@@ -84,7 +86,7 @@ elseif(EXPECT STREQUAL "two_way")
     message(FATAL_ERROR "expected the two processes counting down from 20 in turn, got:\n${out}")
   endif()
 elseif(EXPECT STREQUAL "help")
-  if(NOT out MATCHES "^usage: ${name} (\\[--start \\| --reconnect\\] )?\\[--delay MS\\]")
+  if(NOT out MATCHES "^usage: ${name}(\n| (\\[--start \\| --reconnect\\] )?\\[--delay MS\\])")
     message(FATAL_ERROR "expected the usage, got:\n${out}")
   endif()
 else()

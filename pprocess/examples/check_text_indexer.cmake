@@ -27,23 +27,37 @@ function(expect what text)
   endif()
 endfunction()
 
-# Four files among windows of two parsers, one file each: the window slides twice.
-run(0 "${WORK}/patterns" docs 2 1 0.001 --noprompt)
+# Four files among windows of two parsers, one file each: the window slides twice. A prompt
+# before each pattern, and one more that meets the end of the input.
+run(0 "${WORK}/patterns" docs 2 1 0.001)
 expect("a search for each pattern" [=[
-{'hello': ['docs/c.txt'], 'help': ['docs/a.txt', 'docs/b.txt'], 'helper': ['docs/b.txt']}
-{'Hello': ['docs/a.txt']}
-{'world': ['docs/a.txt']}
-[]
-{'42nd': ['docs/b.txt'], 'Hello': ['docs/a.txt'], 'WORLD': ['docs/b.txt'], 'again': ['docs/a.txt'], 'hello': ['docs/c.txt'], 'help': ['docs/a.txt', 'docs/b.txt'], 'helper': ['docs/b.txt'], 'me': ['docs/a.txt'], 'world': ['docs/a.txt'], 'x': ['docs/b.txt']}
+Pattern: {'hello': ['docs/c.txt'], 'help': ['docs/a.txt', 'docs/b.txt'], 'helper': ['docs/b.txt']}
+Pattern: {'Hello': ['docs/a.txt']}
+Pattern: {'world': ['docs/a.txt']}
+Pattern: []
+Pattern: {'42nd': ['docs/b.txt'], 'Hello': ['docs/a.txt'], 'WORLD': ['docs/b.txt'], 'again': ['docs/a.txt'], 'hello': ['docs/c.txt'], 'help': ['docs/a.txt', 'docs/b.txt'], 'helper': ['docs/b.txt'], 'me': ['docs/a.txt'], 'world': ['docs/a.txt'], 'x': ['docs/b.txt']}
+Pattern: 
 ]=])
 if(NOT err STREQUAL "")
   message(FATAL_ERROR "text_indexer wrote on stderr:\n${err}")
 endif()
 
-# The defaults (a window of 4, slices of 5 files), and the prompt before each pattern.
+# The defaults (a window of 4, slices of 5 files).
 file(WRITE "${WORK}/x" "x\n")
 run(0 "${WORK}/x" docs)
-expect("the prompt" "Pattern: {'x': ['docs/b.txt']}\nPattern: \n")
+expect("the defaults" "Pattern: {'x': ['docs/b.txt']}\nPattern: \n")
+
+# --noprompt, as in the original: the index alone, and no searches, whatever the input holds.
+run(0 "${WORK}/patterns" docs 2 1 --noprompt)
+expect("--noprompt" "")
+if(NOT err STREQUAL "")
+  message(FATAL_ERROR "text_indexer --noprompt wrote on stderr:\n${err}")
+endif()
+run(1 "${WORK}/patterns" missing --noprompt)
+if(NOT out STREQUAL "" OR NOT err MATCHES "^text_indexer: missing: ")
+  message(FATAL_ERROR "text_indexer missing --noprompt: expected an error naming it, got:\n"
+                      "${out}${err}")
+endif()
 
 # No directory: the usage, and exit status 1.
 run(1 "${WORK}/x")

@@ -3,8 +3,12 @@
 #include <string>
 
 #include "pprocess/pprocess.hpp"
+#include "usage.hpp"
 
-int main() {
+int main(int argc, char** argv) {
+  usage::no_arguments(argc, argv,
+                      "Forks with pprocess::create and sends the created process 0 to 100; it\n"
+                      "prints each number below 100, then replies \"Done\", which is printed.\n");
   constexpr int kLimit = 100;
 
   // Forks: both processes carry on from here, each holding one end of the channel.

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "pprocess/pprocess.hpp"
+#include "usage.hpp"
 
 namespace {
 
@@ -20,7 +21,11 @@ void loop(pprocess::Channel& channel, int limit) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  usage::no_arguments(argc, argv,
+                      "Runs a function in a created process with pprocess::start and sends it 0\n"
+                      "to 100; it prints each number below 100, then replies \"Done\", which is\n"
+                      "printed.\n");
   constexpr int kLimit = 100;
 
   // start forks, runs loop(channel, kLimit) in the created process, and ends that process.

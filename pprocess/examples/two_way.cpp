@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "pprocess/pprocess.hpp"
+#include "usage.hpp"
 
 namespace {
 
@@ -30,7 +31,10 @@ void child(pprocess::Channel& channel, int data) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  usage::no_arguments(argc, argv,
+                      "A created process and an Exchange's store_data count down from 20 in\n"
+                      "turn, each sending the other the next number.\n");
   ReplyingExchange exchange;
   exchange.add(pprocess::start(child, 20));
   exchange.finish();
