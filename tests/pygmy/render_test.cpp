@@ -229,6 +229,58 @@ TEST(RenderTest, NegativeLightSubtractsAndClampsToBlack) {
   EXPECT_EQ(row[5], 255);
 }
 
+TEST(RenderTest, CountersCountEveryPixelAndMoreTestsThanObjectsWhereSurfacesAreShaded) {
+  const Scene scene = with_size(builtin_scene(), 60, 40);
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(scene.width) * 3 * 10);
+  const RenderCounters done = render_band_into(scene, 28, 38, out, Kernel::scalar);
+  EXPECT_EQ(done.pixels, 600U);
+  EXPECT_GT(done.segment_tests, 600U * scene.objects.size());
+  EXPECT_EQ(out, render_band(scene, 28, 38));
+}
+
+TEST(RenderTest, CountersOfBandsAddUpToThoseOfTheWholeImage) {
+  const Scene scene = with_size(builtin_scene(), 60, 40);
+  Image whole(scene.width, scene.height);
+  const RenderCounters all =
+      render_band_into(scene, 0, scene.height, whole.rows(0, scene.height), Kernel::scalar);
+  RenderCounters total;
+  Image assembled(scene.width, scene.height);
+  for (const Band& band : split_rows(scene.height, 7)) {
+    total +=
+        render_band_into(scene, band.y0, band.y1, assembled.rows(band.y0, band.y1), Kernel::scalar);
+  }
+  EXPECT_EQ(total, all);
+  EXPECT_EQ(assembled, whole);
+}
+
+TEST(RenderTest, CountersCountThePrimaryShadowAndReflectedSegmentTests) {
+  // One pixel looking at the wall z = 1000, with a ball far off the segments: the primary
+  // segment tests both objects, the shadow segment and the reflected one the ball only.
+  Scene scene = wall_scene(1000, Colour{1, 1, 1});
+  scene.width = 1;
+  scene.height = 1;
+  scene.objects.push_back(Object{Sphere{Point3{-500, -500, 10}, 1}, 0});
+  std::vector<std::uint8_t> out(3);
+  EXPECT_EQ(render_band_into(scene, 0, 1, out, Kernel::scalar).segment_tests, 2U + 1U + 1U);
+  scene.lights.push_back(scene.lights[0]);
+  EXPECT_EQ(render_band_into(scene, 0, 1, out, Kernel::scalar).segment_tests, 2U + 2U + 1U);
+}
+
+TEST(RenderTest, AnEmptySceneTakesNoSegmentTests) {
+  Scene scene = builtin_scene();
+  scene.objects.clear();
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(scene.width) * 3);
+  const RenderCounters done = render_band_into(scene, 0, 1, out, best_kernel());
+  EXPECT_EQ(done.pixels, static_cast<std::uint64_t>(scene.width));
+  EXPECT_EQ(done.segment_tests, 0U);
+}
+
+TEST(RenderTest, TheScalarKernelIsAlwaysSupported) {
+  EXPECT_TRUE(kernel_supported(Kernel::scalar));
+  EXPECT_TRUE(kernel_supported(best_kernel()));
+  EXPECT_STREQ(kernel_name(Kernel::scalar), "scalar");
+}
+
 TEST(RenderTest, WorstCasePixelTestsOfTheBuiltinSceneFollowTheFormula) {
   // 12 objects, 2 lights, 10 samples, depth 2: 12 + 12·(2 + 10 + 2)·(1 + 11 + 11²).
   EXPECT_EQ(worst_case_pixel_tests(builtin_scene()), 22356U);

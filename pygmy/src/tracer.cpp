@@ -1,0 +1,128 @@
+// The tracer: PyGmy's visibility, lighting, reflection and ambient occlusion rules.
+#include "tracer.hpp"
+
+#include <optional>
+
+namespace pygmy {
+
+Tracer::Tracer(const Scene& scene) : scene_(scene), random_(scene.seed, 0, 0) {
+  nearby_.reserve(scene.objects.size());
+}
+
+Colour Tracer::pixel(int x, int y) {
+  random_ = RandomStream(scene_.seed, x, y);
+  ++counters_.pixels;
+  return primary(scene_.camera.ray(x, y, scene_.width, scene_.height));
+}
+
+// PyGmy shades every object that is nearer than all earlier ones and keeps the last colour;
+// shading only the nearest gives the same colour without the wasted work.
+Colour Tracer::primary(const Segment& ray) {
+  double depth = scene_.camera.back_plane;
+  std::optional<Hit> nearest;
+  std::size_t nearest_index = 0;
+  for (std::size_t i = 0; i < scene_.objects.size(); ++i) {
+    std::optional<Hit> hit = intersect(scene_.objects[i].shape, ray);
+    if (hit && hit->position.z < depth && hit->position.z > 0) {
+      depth = hit->position.z;
+      nearest = hit;
+      nearest_index = i;
+    }
+  }
+  counters_.segment_tests += scene_.objects.size();
+  if (!nearest) {
+    return Colour{0, 0, 0};
+  }
+  return shade_object(nearest_index, *nearest, ray, scene_.trace_depth);
+}
+
+Colour Tracer::shade_object(std::size_t index, const Hit& hit, const Segment& ray, int depth) {
+  const Shader& shader = scene_.shaders[scene_.objects[index].shader];
+  ShadingTerms terms;
+  terms.position = hit.position;
+  terms.direct = direct_light(index, hit);
+  terms.reflected = reflected_light(index, hit, ray, depth);
+  // Drawn after the reflections, as PyGmy draws its random numbers.
+  terms.ambient = ambient(index, hit.position, occlusion_of(shader));
+  return shade(shader, terms);
+}
+
+Colour Tracer::direct_light(std::size_t index, const Hit& hit) {
+  Colour total{0, 0, 0};
+  for (const Light& light : scene_.lights) {
+    if (!blocked(shadow_segment(light, hit.position), index)) {
+      total += unshadowed_light(light, hit.position, hit.normal);
+    }
+  }
+  return total;
+}
+
+// Sums every other object the mirrored segment hits, nearest or not, as PyGmy does.
+Colour Tracer::reflected_light(std::size_t index, const Hit& hit, const Segment& ray, int depth) {
+  Colour total{0, 0, 0};
+  if (depth <= 0) {
+    return total;
+  }
+  const Segment mirrored{hit.position, hit.position + reflected(ray.vector(), hit.normal)};
+  for (std::size_t i = 0; i < scene_.objects.size(); ++i) {
+    if (i == index) {
+      continue;
+    }
+    ++counters_.segment_tests;
+    if (std::optional<Hit> other = intersect(scene_.objects[i].shape, mirrored)) {
+      total += shade_object(i, *other, mirrored, depth - 1);
+    }
+  }
+  return total;
+}
+
+// 1 − the fraction of short random segments from `position` that another object blocks.
+double Tracer::ambient(std::size_t index, const Point3& position, const Occlusion& occlusion) {
+  if (occlusion.samples <= 0) {
+    return 1.0;
+  }
+  // Only objects within reach can block a sample; finding them once makes each sample cheap.
+  nearby_.clear();
+  for (std::size_t i = 0; i < scene_.objects.size(); ++i) {
+    if (i != index && within_reach(scene_.objects[i].shape, position, occlusion.distance)) {
+      nearby_.push_back(&scene_.objects[i].shape);
+    }
+  }
+  if (nearby_.empty()) {
+    // Nothing can block a sample, so the answer is known; skipping the draws keeps every
+    // later draw of this pixel where it would have been.
+    random_.skip(3 * static_cast<std::uint64_t>(occlusion.samples));
+    return 1.0;
+  }
+  double occluded = 0.0;
+  for (int i = 0; i < occlusion.samples; ++i) {
+    const int x = random_.uniform_int(-100, 99);
+    const int y = random_.uniform_int(-100, 99);
+    const int z = random_.uniform_int(-100, 99);
+    const Segment sample{position, position + normalised(Vec3{x, y, z}) * occlusion.distance};
+    for (const Shape* shape : nearby_) {
+      ++counters_.segment_tests;
+      if (hits(*shape, sample)) {
+        occluded += 1;
+        break;
+      }
+    }
+  }
+  return 1 - occluded / occlusion.samples;
+}
+
+// Whether any object but `index` lies on the segment: objects never shadow themselves.
+bool Tracer::blocked(const Segment& segment, std::size_t index) {
+  for (std::size_t i = 0; i < scene_.objects.size(); ++i) {
+    if (i == index) {
+      continue;
+    }
+    ++counters_.segment_tests;
+    if (hits(scene_.objects[i].shape, segment)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace pygmy
