@@ -43,7 +43,7 @@ std::vector<Band> split_rows(int height, int band_rows) {
 }
 
 Colour trace_pixel(const Scene& scene, int x, int y) {
-  Tracer tracer(scene);
+  Tracer tracer(scene, best_kernel());
   return tracer.pixel(x, y);
 }
 
@@ -86,18 +86,6 @@ std::uint8_t to_byte(double channel) {
   return static_cast<std::uint8_t>(scaled);
 }
 
-Kernel best_kernel() { return Kernel::scalar; }
-
-bool kernel_supported(Kernel kernel) { return kernel == Kernel::scalar; }
-
-const char* kernel_name(Kernel kernel) {
-  switch (kernel) {
-    case Kernel::scalar:
-      return "scalar";
-  }
-  return "unknown";
-}
-
 RenderCounters render_band_into(const Scene& scene, int y0, int y1, std::span<std::uint8_t> out,
                                 Kernel kernel) {
   check_band(scene, y0, y1);
@@ -108,11 +96,7 @@ RenderCounters render_band_into(const Scene& scene, int y0, int y1, std::span<st
                                 ") need " + std::to_string(expected) + " bytes, got " +
                                 std::to_string(out.size()));
   }
-  if (!kernel_supported(kernel)) {
-    throw std::invalid_argument(std::string("this CPU cannot run the ") + kernel_name(kernel) +
-                                " kernel");
-  }
-  Tracer tracer(scene);
+  Tracer tracer(scene, kernel);
   std::size_t at = 0;
   for (int y = y0; y < y1; ++y) {
     for (int x = 0; x < scene.width; ++x) {

@@ -1,27 +1,41 @@
 // The tracer: PyGmy's visibility, lighting, reflection and ambient occlusion rules.
 #include "tracer.hpp"
 
+#include <algorithm>
 #include <optional>
 
 namespace pygmy {
 
-Tracer::Tracer(const Scene& scene) : scene_(scene), random_(scene.seed, 0, 0) {
+Tracer::Tracer(const Scene& scene, Kernel kernel)
+    : scene_(scene),
+      objects_(scene.objects, kernel),
+      random_(scene.seed, 0, 0),
+      hit_lists_(static_cast<std::size_t>(std::max(scene.trace_depth, 0)) + 1) {
+  for (std::vector<std::size_t>& list : hit_lists_) {
+    list.reserve(scene.objects.size());
+  }
   nearby_.reserve(scene.objects.size());
 }
 
 Colour Tracer::pixel(int x, int y) {
   random_ = RandomStream(scene_.seed, x, y);
-  ++counters_.pixels;
+  ++pixels_;
   return primary(scene_.camera.ray(x, y, scene_.width, scene_.height));
+}
+
+RenderCounters Tracer::counters() const {
+  return RenderCounters{.pixels = pixels_, .segment_tests = objects_.tests() + sample_tests_};
 }
 
 // PyGmy shades every object that is nearer than all earlier ones and keeps the last colour;
 // shading only the nearest gives the same colour without the wasted work.
 Colour Tracer::primary(const Segment& ray) {
+  std::vector<std::size_t>& hit_objects = hit_lists_[0];
+  objects_.hits(ray, PackedObjects::kNone, hit_objects);
   double depth = scene_.camera.back_plane;
   std::optional<Hit> nearest;
   std::size_t nearest_index = 0;
-  for (std::size_t i = 0; i < scene_.objects.size(); ++i) {
+  for (const std::size_t i : hit_objects) {
     std::optional<Hit> hit = intersect(scene_.objects[i].shape, ray);
     if (hit && hit->position.z < depth && hit->position.z > 0) {
       depth = hit->position.z;
@@ -29,7 +43,6 @@ Colour Tracer::primary(const Segment& ray) {
       nearest_index = i;
     }
   }
-  counters_.segment_tests += scene_.objects.size();
   if (!nearest) {
     return Colour{0, 0, 0};
   }
@@ -47,28 +60,28 @@ Colour Tracer::shade_object(std::size_t index, const Hit& hit, const Segment& ra
   return shade(shader, terms);
 }
 
+// Objects never shadow themselves.
 Colour Tracer::direct_light(std::size_t index, const Hit& hit) {
   Colour total{0, 0, 0};
   for (const Light& light : scene_.lights) {
-    if (!blocked(shadow_segment(light, hit.position), index)) {
+    if (!objects_.blocked(shadow_segment(light, hit.position), index)) {
       total += unshadowed_light(light, hit.position, hit.normal);
     }
   }
   return total;
 }
 
-// Sums every other object the mirrored segment hits, nearest or not, as PyGmy does.
+// Sums every other object the mirrored segment hits, nearest or not, in scene order, as PyGmy
+// does.
 Colour Tracer::reflected_light(std::size_t index, const Hit& hit, const Segment& ray, int depth) {
   Colour total{0, 0, 0};
   if (depth <= 0) {
     return total;
   }
   const Segment mirrored{hit.position, hit.position + reflected(ray.vector(), hit.normal)};
-  for (std::size_t i = 0; i < scene_.objects.size(); ++i) {
-    if (i == index) {
-      continue;
-    }
-    ++counters_.segment_tests;
+  std::vector<std::size_t>& hit_objects = hit_lists_[static_cast<std::size_t>(depth)];
+  objects_.hits(mirrored, index, hit_objects);
+  for (const std::size_t i : hit_objects) {
     if (std::optional<Hit> other = intersect(scene_.objects[i].shape, mirrored)) {
       total += shade_object(i, *other, mirrored, depth - 1);
     }
@@ -82,12 +95,7 @@ double Tracer::ambient(std::size_t index, const Point3& position, const Occlusio
     return 1.0;
   }
   // Only objects within reach can block a sample; finding them once makes each sample cheap.
-  nearby_.clear();
-  for (std::size_t i = 0; i < scene_.objects.size(); ++i) {
-    if (i != index && within_reach(scene_.objects[i].shape, position, occlusion.distance)) {
-      nearby_.push_back(&scene_.objects[i].shape);
-    }
-  }
+  objects_.within_reach(position, occlusion.distance, index, nearby_);
   if (nearby_.empty()) {
     // Nothing can block a sample, so the answer is known; skipping the draws keeps every
     // later draw of this pixel where it would have been.
@@ -100,29 +108,15 @@ double Tracer::ambient(std::size_t index, const Point3& position, const Occlusio
     const int y = random_.uniform_int(-100, 99);
     const int z = random_.uniform_int(-100, 99);
     const Segment sample{position, position + normalised(Vec3{x, y, z}) * occlusion.distance};
-    for (const Shape* shape : nearby_) {
-      ++counters_.segment_tests;
-      if (hits(*shape, sample)) {
+    for (const std::size_t near : nearby_) {
+      ++sample_tests_;
+      if (hits(scene_.objects[near].shape, sample)) {
         occluded += 1;
         break;
       }
     }
   }
   return 1 - occluded / occlusion.samples;
-}
-
-// Whether any object but `index` lies on the segment: objects never shadow themselves.
-bool Tracer::blocked(const Segment& segment, std::size_t index) {
-  for (std::size_t i = 0; i < scene_.objects.size(); ++i) {
-    if (i == index) {
-      continue;
-    }
-    ++counters_.segment_tests;
-    if (hits(scene_.objects[i].shape, segment)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace pygmy

@@ -5,9 +5,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
+#include "packed_objects.hpp"
 #include "pygmy/maths.hpp"
 #include "pygmy/random.hpp"
 #include "pygmy/render.hpp"
@@ -15,13 +15,14 @@
 
 namespace pygmy {
 
-// Traces the pixels of one scene. Made once per band: the only memory it allocates is scratch
-// space made here, so nothing is allocated per ray. It counts the segment tests it makes.
-//   Tracer tracer(scene);
+// Traces the pixels of one scene. Made once per band: it allocates its scratch lists here, so
+// nothing is allocated per ray. It counts the pixels and segment tests it makes.
+//   Tracer tracer(scene, best_kernel());
 //   Colour c = tracer.pixel(150, 100);
 class Tracer {
  public:
-  explicit Tracer(const Scene& scene);
+  // Throws std::invalid_argument for a kernel this CPU cannot run.
+  Tracer(const Scene& scene, Kernel kernel);
 
   // The linear colour of pixel (x, y).
   //   Colour c = tracer.pixel(0, 0);
@@ -31,7 +32,7 @@ class Tracer {
   // What the pixels traced so far took.
   //   RenderCounters done = tracer.counters();
   //   std::uint64_t tests = done.segment_tests;
-  [[nodiscard]] const RenderCounters& counters() const { return counters_; }
+  [[nodiscard]] RenderCounters counters() const;
 
  private:
   Colour primary(const Segment& ray);
@@ -39,12 +40,17 @@ class Tracer {
   Colour direct_light(std::size_t index, const Hit& hit);
   Colour reflected_light(std::size_t index, const Hit& hit, const Segment& ray, int depth);
   double ambient(std::size_t index, const Point3& position, const Occlusion& occlusion);
-  bool blocked(const Segment& segment, std::size_t index);
 
   const Scene& scene_;
+  PackedObjects objects_;
   RandomStream random_;
-  std::vector<const Shape*> nearby_;
-  RenderCounters counters_;
+  // The objects a segment hits, one list per reflection depth, since shading a reflected hit
+  // reflects again before its caller is done with its own list; the primary segment uses
+  // list 0, which no reflection does.
+  std::vector<std::vector<std::size_t>> hit_lists_;
+  std::vector<std::size_t> nearby_;
+  std::uint64_t pixels_ = 0;
+  std::uint64_t sample_tests_ = 0;  // those of occlusion samples, not made by objects_
 };
 
 }  // namespace pygmy

@@ -93,9 +93,10 @@ struct RenderCounters {
 //   const char* name = kernel_name(Kernel::scalar);  // "scalar"
 enum class Kernel {
   scalar,  // one sphere at a time
+  avx2,    // four spheres at a time, on x86-64 CPUs with AVX2
 };
 
-// The fastest kernel this CPU runs.
+// The fastest kernel this CPU runs: avx2 where it can, else scalar.
 //   Kernel kernel = best_kernel();
 //   RenderCounters done = render_band_into(scene, 0, 1, row, kernel);
 [[nodiscard]] Kernel best_kernel();
@@ -104,7 +105,7 @@ enum class Kernel {
 //   bool ok = kernel_supported(Kernel::scalar);  // always true
 [[nodiscard]] bool kernel_supported(Kernel kernel);
 
-// The kernel's name as benchmarks and summaries print it, e.g. "scalar".
+// The kernel's name as benchmarks and summaries print it: "scalar" or "avx2".
 //   std::string name = kernel_name(best_kernel());
 [[nodiscard]] const char* kernel_name(Kernel kernel);
 
