@@ -1,0 +1,59 @@
+// The tracer on one core: segment tests per second by scene and kernel (BM_Trace). Run it
+// sequentially, on a quiet machine, with repetitions: e.g.
+//   build/release/bench/kernel_bench --benchmark_repetitions=5 --benchmark_min_time=1
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "pygmy/render.hpp"
+#include "pygmy/scene.hpp"
+#include "pygmy/scene_file.hpp"
+
+namespace {
+
+// The scenes measured: the built-in one and the showcase, both at sizes of a fraction of a second.
+pygmy::Scene scene_of(std::int64_t index) {
+  if (index == 0) {
+    return pygmy::with_size(pygmy::builtin_scene(), 600, 400);
+  }
+  return pygmy::with_size(pygmy::load_scene(PYGMY_SCENES_DIR "/showcase.json"), 480, 270);
+}
+
+constexpr std::array kKernels{pygmy::Kernel::scalar, pygmy::Kernel::avx2};
+
+// Renders the whole image in this process with one kernel. Counters: segment_tests and pixels
+// per CPU second, and the segment tests of one pixel on average.
+void BM_Trace(benchmark::State& state) {
+  const pygmy::Kernel kernel = kKernels.at(static_cast<std::size_t>(state.range(1)));
+  if (!pygmy::kernel_supported(kernel)) {
+    state.SkipWithError(
+        (std::string("this CPU cannot run the ") + pygmy::kernel_name(kernel) + " kernel").c_str());
+    return;
+  }
+  const pygmy::Scene scene = scene_of(state.range(0));
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(scene.width) * scene.height * 3);
+  pygmy::RenderCounters total;
+  for (auto _ : state) {
+    total += pygmy::render_band_into(scene, 0, scene.height, pixels, kernel);
+    benchmark::DoNotOptimize(pixels.data());
+  }
+  state.SetLabel(scene.name + " " + std::to_string(scene.width) + "x" +
+                 std::to_string(scene.height) + " " + pygmy::kernel_name(kernel));
+  state.counters["segment_tests"] =
+      benchmark::Counter(static_cast<double>(total.segment_tests), benchmark::Counter::kIsRate);
+  state.counters["pixels"] =
+      benchmark::Counter(static_cast<double>(total.pixels), benchmark::Counter::kIsRate);
+  state.counters["tests_per_pixel"] =
+      static_cast<double>(total.segment_tests) / static_cast<double>(total.pixels);
+}
+BENCHMARK(BM_Trace)
+    ->ArgsProduct({{0, 1}, benchmark::CreateDenseRange(0, kKernels.size() - 1, 1)})
+    ->ArgNames({"scene", "kernel"})
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
