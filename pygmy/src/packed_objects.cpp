@@ -87,6 +87,29 @@ std::size_t scalar_within_reach(const SphereLanes& s, const Point3& from, double
   return found;
 }
 
+// The occlusion sample segment from `from` towards direction k of the batch.
+Segment sample_segment(const Point3& from, double distance, const SampleBatch& batch,
+                       std::size_t k) {
+  return Segment{from, from + normalised(Vec3{batch.x[k], batch.y[k], batch.z[k]}) * distance};
+}
+
+int scalar_occluded(const Point3& from, double distance, const SampleBatch& batch,
+                    std::span<const std::size_t> nearby, const std::vector<const Shape*>& shapes,
+                    std::uint64_t& tests) {
+  int occluded = 0;
+  for (std::size_t k = 0; k < batch.count; ++k) {
+    const Segment sample = sample_segment(from, distance, batch, k);
+    for (const std::size_t object : nearby) {
+      ++tests;
+      if (hits(*shapes[object], sample)) {
+        ++occluded;
+        break;
+      }
+    }
+  }
+  return occluded;
+}
+
 #if PYGMY_HAVE_AVX2_KERNEL
 
 // The segment's terms in every lane.
@@ -198,6 +221,92 @@ __attribute__((target("avx2"))) std::size_t avx2_within_reach(const SphereLanes&
   return found;
 }
 
+// Bit k set when the sample segment of lane k (start `from`, vector d) hits `shape`:
+// Sphere::parameter() or Plane::parameter() in four lanes, with the terms that depend only on
+// the start and the shape worked out once, in scalar, as those functions work them out.
+PYGMY_AVX2 int avx2_sample_hit_mask(const Shape& shape, const Point3& from, __m256d dx, __m256d dy,
+                                    __m256d dz, __m256d four_a, __m256d two_a) {
+  const __m256d zero = _mm256_setzero_pd();
+  const __m256d one = _mm256_set1_pd(1.0);
+  if (const Sphere* sphere = std::get_if<Sphere>(&shape)) {
+    const Point3& p = sphere->centre;
+    const Vec3 e = from - p;
+    const double c = glm::dot(p, p) + glm::dot(from, from) - 2 * glm::dot(p, from) -
+                     sphere->radius * sphere->radius;
+    const __m256d along = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(dx, _mm256_set1_pd(e.x)),
+                                                      _mm256_mul_pd(dy, _mm256_set1_pd(e.y))),
+                                        _mm256_mul_pd(dz, _mm256_set1_pd(e.z)));
+    const __m256d b = _mm256_mul_pd(_mm256_set1_pd(2.0), along);
+    const __m256d discriminant =
+        _mm256_sub_pd(_mm256_mul_pd(b, b), _mm256_mul_pd(four_a, _mm256_set1_pd(c)));
+    const int positive = _mm256_movemask_pd(_mm256_cmp_pd(discriminant, zero, _CMP_GT_OQ));
+    if (positive == 0) {
+      return 0;
+    }
+    const __m256d minus_b = _mm256_xor_pd(b, _mm256_set1_pd(-0.0));
+    const __m256d root = _mm256_div_pd(_mm256_sub_pd(minus_b, _mm256_sqrt_pd(discriminant)), two_a);
+    const __m256d inside =
+        _mm256_and_pd(_mm256_cmp_pd(root, zero, _CMP_GT_OQ), _mm256_cmp_pd(root, one, _CMP_LT_OQ));
+    return positive & _mm256_movemask_pd(inside);
+  }
+  const Plane& plane = std::get<Plane>(shape);
+  const double numerator = -(glm::dot(plane.normal, from) + plane.distance);
+  const __m256d along =
+      _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(plane.normal.x), dx),
+                                  _mm256_mul_pd(_mm256_set1_pd(plane.normal.y), dy)),
+                    _mm256_mul_pd(_mm256_set1_pd(plane.normal.z), dz));
+  // Not parallel (a NaN is not zero, as in Plane::parameter), and t not outside [0, 1].
+  const __m256d crossing = _mm256_cmp_pd(along, zero, _CMP_NEQ_UQ);
+  const __m256d t = _mm256_div_pd(_mm256_set1_pd(numerator), along);
+  const __m256d outside =
+      _mm256_or_pd(_mm256_cmp_pd(t, zero, _CMP_LT_OQ), _mm256_cmp_pd(t, one, _CMP_GT_OQ));
+  return _mm256_movemask_pd(_mm256_andnot_pd(outside, crossing));
+}
+
+__attribute__((target("avx2"))) int avx2_occluded(const Point3& from, double distance,
+                                                  const SampleBatch& batch,
+                                                  std::span<const std::size_t> nearby,
+                                                  const std::vector<const Shape*>& shapes,
+                                                  std::uint64_t& tests) {
+  const __m256d zero = _mm256_setzero_pd();
+  const __m256d fx = _mm256_set1_pd(from.x);
+  const __m256d fy = _mm256_set1_pd(from.y);
+  const __m256d fz = _mm256_set1_pd(from.z);
+  const __m256d reach = _mm256_set1_pd(distance);
+  int occluded = 0;
+  for (std::size_t i = 0; i < batch.count; i += SphereLanes::kLanes) {
+    // normalised(v) · distance, then the segment's vector (from + that) − from, lane by lane.
+    const __m256d vx = _mm256_loadu_pd(batch.x.data() + i);
+    const __m256d vy = _mm256_loadu_pd(batch.y.data() + i);
+    const __m256d vz = _mm256_loadu_pd(batch.z.data() + i);
+    const __m256d length = _mm256_sqrt_pd(_mm256_add_pd(
+        _mm256_add_pd(_mm256_mul_pd(vx, vx), _mm256_mul_pd(vy, vy)), _mm256_mul_pd(vz, vz)));
+    const __m256d zero_length = _mm256_cmp_pd(length, zero, _CMP_EQ_OQ);
+    const __m256d ux = _mm256_blendv_pd(_mm256_div_pd(vx, length), vx, zero_length);
+    const __m256d uy = _mm256_blendv_pd(_mm256_div_pd(vy, length), vy, zero_length);
+    const __m256d uz = _mm256_blendv_pd(_mm256_div_pd(vz, length), vz, zero_length);
+    const __m256d dx = _mm256_sub_pd(_mm256_add_pd(fx, _mm256_mul_pd(ux, reach)), fx);
+    const __m256d dy = _mm256_sub_pd(_mm256_add_pd(fy, _mm256_mul_pd(uy, reach)), fy);
+    const __m256d dz = _mm256_sub_pd(_mm256_add_pd(fz, _mm256_mul_pd(uz, reach)), fz);
+    const __m256d a = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)),
+                                    _mm256_mul_pd(dz, dz));
+    const __m256d four_a = _mm256_mul_pd(_mm256_set1_pd(4.0), a);
+    const __m256d two_a = _mm256_mul_pd(_mm256_set1_pd(2.0), a);
+    const std::size_t lanes = std::min(SphereLanes::kLanes, batch.count - i);
+    const int all = (1 << lanes) - 1;
+    int open = all;  // samples no object has blocked yet
+    for (const std::size_t object : nearby) {
+      if (open == 0) {
+        break;
+      }
+      tests += static_cast<std::uint64_t>(__builtin_popcount(static_cast<unsigned>(open)));
+      open &= ~avx2_sample_hit_mask(*shapes[object], from, dx, dy, dz, four_a, two_a);
+    }
+    occluded += __builtin_popcount(static_cast<unsigned>(all & ~open));
+  }
+  return occluded;
+}
+
 #undef PYGMY_AVX2
 
 #endif  // PYGMY_HAVE_AVX2_KERNEL
@@ -260,6 +369,7 @@ const char* kernel_name(Kernel kernel) {
 PackedObjects::PackedObjects(const std::vector<Object>& objects, Kernel kernel)
     : kernel_(kernel),
       objects_(objects.size()),
+      shapes_(objects.size()),
       spheres_(objects),
       sphere_slot_(objects.size(), kNone),
       found_(spheres_.slots()) {
@@ -271,6 +381,7 @@ PackedObjects::PackedObjects(const std::vector<Object>& objects, Kernel kernel)
     sphere_slot_[spheres_.object[slot]] = slot;
   }
   for (std::size_t i = 0; i < objects.size(); ++i) {
+    shapes_[i] = &objects[i].shape;
     if (std::holds_alternative<Plane>(objects[i].shape)) {
       planes_.push_back(PlaneEntry{i, &objects[i].shape});
     }
@@ -370,6 +481,16 @@ void PackedObjects::within_reach(const Point3& from, double reach, std::size_t s
     }
   }
   merge_with_planes(found, plane_found_, out);
+}
+
+int PackedObjects::occluded(const Point3& from, double distance, const SampleBatch& batch,
+                            std::span<const std::size_t> nearby) {
+#if PYGMY_HAVE_AVX2_KERNEL
+  if (kernel_ == Kernel::avx2) {
+    return avx2_occluded(from, distance, batch, nearby, shapes_, tests_);
+  }
+#endif
+  return scalar_occluded(from, distance, batch, nearby, shapes_, tests_);
 }
 
 }  // namespace pygmy

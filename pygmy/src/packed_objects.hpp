@@ -4,8 +4,10 @@
 // that way too, whichever kernel runs it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "pygmy/maths.hpp"
@@ -46,6 +48,25 @@ struct SphereLanes {
   std::vector<std::size_t> object;     // index in Scene::objects of each real sphere
 };
 
+// Ambient occlusion samples: directions with integer components, as drawn, in draw order.
+//   SampleBatch batch;
+//   batch.add(random.uniform_int(-100, 99), random.uniform_int(-100, 99), random.uniform_int(-100,
+//   99));
+struct SampleBatch {
+  static constexpr std::size_t kMostSamples = 16;
+
+  void add(int x, int y, int z) {
+    this->x[count] = x;
+    this->y[count] = y;
+    this->z[count] = z;
+    ++count;
+  }
+  [[nodiscard]] bool full() const { return count == kMostSamples; }
+
+  std::array<double, kMostSamples> x{}, y{}, z{};
+  std::size_t count = 0;
+};
+
 // The scene's objects, queried the way the tracer needs: which objects a segment hits, whether
 // any blocks it, which are within reach of a point. `skip` is the object a segment leaves, which
 // it never hits (or kNone). Made once per band; it allocates nothing per query.
@@ -73,6 +94,13 @@ class PackedObjects {
   void within_reach(const Point3& from, double reach, std::size_t skip,
                     std::vector<std::size_t>& out);
 
+  // How many samples of `batch` some object of `nearby` blocks, each sample being the segment
+  // from `from` to from + normalised(direction)·distance. Counts the tests of trying the objects
+  // of `nearby` in order for each sample until one blocks it.
+  //   int blocked = objects.occluded(hit.position, 2.5, batch, nearby);
+  [[nodiscard]] int occluded(const Point3& from, double distance, const SampleBatch& batch,
+                             std::span<const std::size_t> nearby);
+
   // Segment tests made so far, as testing one object at a time in scene order makes them.
   //   std::uint64_t done = objects.tests();
   [[nodiscard]] std::uint64_t tests() const { return tests_; }
@@ -90,6 +118,7 @@ class PackedObjects {
 
   Kernel kernel_;
   std::size_t objects_;
+  std::vector<const Shape*> shapes_;  // each object's shape
   SphereLanes spheres_;
   std::vector<PlaneEntry> planes_;
   std::vector<std::size_t> sphere_slot_;  // each object's slot in spheres_, or kNone

@@ -24,7 +24,7 @@ Colour Tracer::pixel(int x, int y) {
 }
 
 RenderCounters Tracer::counters() const {
-  return RenderCounters{.pixels = pixels_, .segment_tests = objects_.tests() + sample_tests_};
+  return RenderCounters{.pixels = pixels_, .segment_tests = objects_.tests()};
 }
 
 // PyGmy shades every object that is nearer than all earlier ones and keeps the last colour;
@@ -102,18 +102,18 @@ double Tracer::ambient(std::size_t index, const Point3& position, const Occlusio
     random_.skip(3 * static_cast<std::uint64_t>(occlusion.samples));
     return 1.0;
   }
+  // Every draw is made whatever the samples hit, so drawing a batch before testing it keeps the
+  // draws in PyGmy's order.
   double occluded = 0.0;
+  SampleBatch batch;
   for (int i = 0; i < occlusion.samples; ++i) {
     const int x = random_.uniform_int(-100, 99);
     const int y = random_.uniform_int(-100, 99);
     const int z = random_.uniform_int(-100, 99);
-    const Segment sample{position, position + normalised(Vec3{x, y, z}) * occlusion.distance};
-    for (const std::size_t near : nearby_) {
-      ++sample_tests_;
-      if (hits(scene_.objects[near].shape, sample)) {
-        occluded += 1;
-        break;
-      }
+    batch.add(x, y, z);
+    if (batch.full() || i + 1 == occlusion.samples) {
+      occluded += objects_.occluded(position, occlusion.distance, batch, nearby_);
+      batch.count = 0;
     }
   }
   return 1 - occluded / occlusion.samples;

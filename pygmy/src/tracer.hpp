@@ -50,7 +50,6 @@ class Tracer {
   std::vector<std::vector<std::size_t>> hit_lists_;
   std::vector<std::size_t> nearby_;
   std::uint64_t pixels_ = 0;
-  std::uint64_t sample_tests_ = 0;  // those of occlusion samples, not made by objects_
 };
 
 }  // namespace pygmy

@@ -3,6 +3,7 @@
 // spheres, where any difference in rounding would change the answer.
 #include "packed_objects.hpp"
 
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -134,6 +135,101 @@ TEST(PackedObjectsTest, EveryKernelFindsTheObjectsWithinReachThatTestingEachFind
         }
         packed.within_reach(from, distance, skip, found);
         ASSERT_EQ(found, expected) << kernel_name(kernel) << ", scene " << scene << ", " << i;
+      }
+    }
+  }
+}
+
+TEST(PackedObjectsTest, EveryKernelCountsTheOcclusionSamplesThatTestingEachSampleBlocks) {
+  std::mt19937_64 random(9);
+  std::uniform_int_distribution<int> component(-100, 99);
+  std::uniform_int_distribution<int> tiny(-1, 1);
+  std::uniform_int_distribution<int> samples(1, 40);
+  std::uniform_real_distribution<double> reach(0.5, 4);
+  for (const Kernel kernel : supported_kernels()) {
+    for (int scene = 0; scene < 20; ++scene) {
+      const std::vector<Object> objects = crowd(random, 1 + scene * 3);
+      PackedObjects packed(objects, kernel);
+      std::vector<std::size_t> nearby;
+      std::uint64_t expected_tests = 0;
+      for (int i = 0; i < 200; ++i) {
+        const Point3 from = close_call(random, objects).start;
+        const double distance = reach(random);
+        const std::size_t skip = i % objects.size();
+        packed.within_reach(from, distance, skip, nearby);
+        // Batches as the tracer makes them, with some zero and some tiny directions.
+        int expected = 0;
+        int found = 0;
+        SampleBatch batch;
+        const int count = samples(random);
+        for (int k = 0; k < count; ++k) {
+          const bool small = k % 5 == 0;
+          const int x = small ? tiny(random) : component(random);
+          const int y = small ? tiny(random) : component(random);
+          const int z = small ? tiny(random) : component(random);
+          batch.add(x, y, z);
+          const Segment sample{from, from + normalised(Vec3{x, y, z}) * distance};
+          for (const std::size_t object : nearby) {
+            ++expected_tests;
+            if (hits(objects[object].shape, sample)) {
+              ++expected;
+              break;
+            }
+          }
+          if (batch.full() || k + 1 == count) {
+            found += packed.occluded(from, distance, batch, nearby);
+            batch.count = 0;
+          }
+        }
+        ASSERT_EQ(found, expected) << kernel_name(kernel) << ", scene " << scene << ", " << i;
+        ASSERT_EQ(packed.tests(), expected_tests);
+      }
+    }
+  }
+}
+
+TEST(PackedObjectsTest, EveryKernelDecidesExactTouchesAsShapesDo) {
+  // Segments that start, end or graze exactly on a surface, where t is exactly 0 or 1 or the
+  // discriminant exactly zero: the strict and inclusive comparisons decide them.
+  const std::vector<Object> objects{Object{Sphere{Point3{0, 0, 10}, 2}, 0},
+                                    Object{Sphere{Point3{5, 0, 10}, 1}, 0},
+                                    Object{Plane{Vec3{0, 1, 0}, 7}, 0}};
+  const std::vector<Segment> segments{
+      {Point3{0, 0, 8}, Point3{0, 0, 20}},  {Point3{0, 0, 0}, Point3{0, 0, 8}},
+      {Point3{2, 0, 0}, Point3{2, 0, 20}},  {Point3{0, 0, 12}, Point3{0, 0, 0}},
+      {Point3{0, 0, 0}, Point3{0, -7, 0}},  {Point3{0, -7, 0}, Point3{0, 3, 0}},
+      {Point3{4, 0, 10}, Point3{4, 0, 20}}, {Point3{6, 0, 10}, Point3{-6, 0, 10}}};
+  for (const Kernel kernel : supported_kernels()) {
+    PackedObjects packed(objects, kernel);
+    std::vector<std::size_t> found;
+    std::vector<std::size_t> nearby{0, 1, 2};
+    for (const Segment& segment : segments) {
+      std::vector<std::size_t> expected;
+      for (std::size_t k = 0; k < objects.size(); ++k) {
+        if (intersect(objects[k].shape, segment)) {
+          expected.push_back(k);
+        }
+      }
+      packed.hits(segment, PackedObjects::kNone, found);
+      EXPECT_EQ(found, expected) << kernel_name(kernel);
+      EXPECT_EQ(packed.blocked(segment, PackedObjects::kNone), !expected.empty());
+      // The same segment as an occlusion sample of its own length along a whole direction.
+      const Vec3 along = segment.vector();
+      const double length = std::sqrt(glm::dot(along, along));
+      if (along.x == std::trunc(along.x) && along.y == std::trunc(along.y) &&
+          along.z == std::trunc(along.z)) {
+        SampleBatch batch;
+        batch.add(static_cast<int>(along.x), static_cast<int>(along.y), static_cast<int>(along.z));
+        const Segment sample{segment.start, segment.start + normalised(along) * length};
+        int blocked = 0;
+        for (const Object& object : objects) {
+          if (hits(object.shape, sample)) {
+            blocked = 1;
+            break;
+          }
+        }
+        EXPECT_EQ(packed.occluded(segment.start, length, batch, nearby), blocked)
+            << kernel_name(kernel);
       }
     }
   }
