@@ -24,8 +24,8 @@ pygmy::Scene scene_of(std::int64_t index) {
 
 constexpr std::array kKernels{pygmy::Kernel::scalar, pygmy::Kernel::avx2};
 
-// Renders the whole image in this process with one kernel. Counters: segment_tests and pixels
-// per CPU second, and the segment tests of one pixel on average.
+// Renders the whole image in this process with one kernel. Counters: segment tests, segments
+// and pixels per CPU second, and the segment tests of one pixel on average.
 void BM_Trace(benchmark::State& state) {
   const pygmy::Kernel kernel = kKernels.at(static_cast<std::size_t>(state.range(1)));
   if (!pygmy::kernel_supported(kernel)) {
@@ -44,6 +44,8 @@ void BM_Trace(benchmark::State& state) {
                  std::to_string(scene.height) + " " + pygmy::kernel_name(kernel));
   state.counters["segment_tests"] =
       benchmark::Counter(static_cast<double>(total.segment_tests), benchmark::Counter::kIsRate);
+  state.counters["segments"] =
+      benchmark::Counter(static_cast<double>(total.segments), benchmark::Counter::kIsRate);
   state.counters["pixels"] =
       benchmark::Counter(static_cast<double>(total.pixels), benchmark::Counter::kIsRate);
   state.counters["tests_per_pixel"] =

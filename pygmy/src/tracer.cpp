@@ -20,11 +20,13 @@ Tracer::Tracer(const Scene& scene, Kernel kernel)
 Colour Tracer::pixel(int x, int y) {
   random_ = RandomStream(scene_.seed, x, y);
   ++pixels_;
+  ++segments_;
   return primary(scene_.camera.ray(x, y, scene_.width, scene_.height));
 }
 
 RenderCounters Tracer::counters() const {
-  return RenderCounters{.pixels = pixels_, .segment_tests = objects_.tests()};
+  return RenderCounters{
+      .pixels = pixels_, .segments = segments_, .segment_tests = objects_.tests()};
 }
 
 // PyGmy shades every object that is nearer than all earlier ones and keeps the last colour;
@@ -63,6 +65,7 @@ Colour Tracer::shade_object(std::size_t index, const Hit& hit, const Segment& ra
 // Objects never shadow themselves.
 Colour Tracer::direct_light(std::size_t index, const Hit& hit) {
   Colour total{0, 0, 0};
+  segments_ += scene_.lights.size();
   for (const Light& light : scene_.lights) {
     if (!objects_.blocked(shadow_segment(light, hit.position), index)) {
       total += unshadowed_light(light, hit.position, hit.normal);
@@ -78,6 +81,7 @@ Colour Tracer::reflected_light(std::size_t index, const Hit& hit, const Segment&
   if (depth <= 0) {
     return total;
   }
+  ++segments_;
   const Segment mirrored{hit.position, hit.position + reflected(ray.vector(), hit.normal)};
   std::vector<std::size_t>& hit_objects = hit_lists_[static_cast<std::size_t>(depth)];
   objects_.hits(mirrored, index, hit_objects);
@@ -104,6 +108,7 @@ double Tracer::ambient(std::size_t index, const Point3& position, const Occlusio
   }
   // Every draw is made whatever the samples hit, so drawing a batch before testing it keeps the
   // draws in PyGmy's order.
+  segments_ += static_cast<std::uint64_t>(occlusion.samples);
   double occluded = 0.0;
   SampleBatch batch;
   for (int i = 0; i < occlusion.samples; ++i) {

@@ -50,6 +50,7 @@ class Tracer {
   std::vector<std::vector<std::size_t>> hit_lists_;
   std::vector<std::size_t> nearby_;
   std::uint64_t pixels_ = 0;
+  std::uint64_t segments_ = 0;
 };
 
 }  // namespace pygmy

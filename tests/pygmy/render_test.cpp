@@ -257,7 +257,7 @@ TEST(RenderTest, CountersOfBandsAddUpToThoseOfTheWholeImage) {
   EXPECT_EQ(assembled, whole);
 }
 
-TEST(RenderTest, CountersCountThePrimaryShadowAndReflectedSegmentTests) {
+TEST(RenderTest, CountersCountThePrimaryShadowAndReflectedSegmentsAndTheirTests) {
   // One pixel looking at the wall z = 1000, with a ball far off the segments: the primary
   // segment tests both objects, the shadow segment and the reflected one the ball only.
   Scene scene = wall_scene(1000, Colour{1, 1, 1});
@@ -265,9 +265,13 @@ TEST(RenderTest, CountersCountThePrimaryShadowAndReflectedSegmentTests) {
   scene.height = 1;
   scene.objects.push_back(Object{Sphere{Point3{-500, -500, 10}, 1}, 0});
   std::vector<std::uint8_t> out(3);
-  EXPECT_EQ(render_band_into(scene, 0, 1, out, Kernel::scalar).segment_tests, 2U + 1U + 1U);
+  const RenderCounters one_light = render_band_into(scene, 0, 1, out, Kernel::scalar);
+  EXPECT_EQ(one_light.segments, 3U);
+  EXPECT_EQ(one_light.segment_tests, 2U + 1U + 1U);
   scene.lights.push_back(scene.lights[0]);
-  EXPECT_EQ(render_band_into(scene, 0, 1, out, Kernel::scalar).segment_tests, 2U + 2U + 1U);
+  const RenderCounters two_lights = render_band_into(scene, 0, 1, out, Kernel::scalar);
+  EXPECT_EQ(two_lights.segments, 4U);
+  EXPECT_EQ(two_lights.segment_tests, 2U + 2U + 1U);
 }
 
 TEST(RenderTest, AnEmptySceneTakesNoSegmentTests) {

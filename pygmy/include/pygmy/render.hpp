@@ -75,11 +75,13 @@ void render_band_into(const Scene& scene, int y0, int y1, std::span<std::uint8_t
 //   RenderCounters total;
 //   total += render_band_into(scene, 0, 10, rows, best_kernel());
 struct RenderCounters {
-  std::uint64_t pixels = 0;         // pixels traced
-  std::uint64_t segment_tests = 0;  // segment–object intersection tests made for them
+  std::uint64_t pixels = 0;    // pixels traced
+  std::uint64_t segments = 0;  // segments traced for them: primary, shadow, reflected, occlusion
+  std::uint64_t segment_tests = 0;  // segment–object intersection tests made for those segments
 
   RenderCounters& operator+=(const RenderCounters& other) {
     pixels += other.pixels;
+    segments += other.segments;
     segment_tests += other.segment_tests;
     return *this;
   }
