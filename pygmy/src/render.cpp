@@ -13,14 +13,8 @@
 namespace pygmy {
 namespace {
 
-// Rejects bands outside the image and objects whose shader does not exist, before any pixel.
+// Rejects bands outside the image (the tracer rejects objects whose shader does not exist).
 void check_band(const Scene& scene, int y0, int y1) {
-  for (const Object& object : scene.objects) {
-    if (object.shader >= scene.shaders.size()) {
-      throw std::invalid_argument("an object refers to shader " + std::to_string(object.shader) +
-                                  " but the scene has " + std::to_string(scene.shaders.size()));
-    }
-  }
   if (y0 < 0 || y0 > y1 || y1 > scene.height) {
     throw std::invalid_argument("band [" + std::to_string(y0) + ", " + std::to_string(y1) +
                                 ") is outside an image of height " + std::to_string(scene.height));

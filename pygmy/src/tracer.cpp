@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <stdexcept>
+#include <string>
 
 namespace pygmy {
 
@@ -11,6 +13,12 @@ Tracer::Tracer(const Scene& scene, Kernel kernel)
       objects_(scene.objects, kernel),
       random_(scene.seed, 0, 0),
       hit_lists_(static_cast<std::size_t>(std::max(scene.trace_depth, 0)) + 1) {
+  for (const Object& object : scene.objects) {
+    if (object.shader >= scene.shaders.size()) {
+      throw std::invalid_argument("an object refers to shader " + std::to_string(object.shader) +
+                                  " but the scene has " + std::to_string(scene.shaders.size()));
+    }
+  }
   for (std::vector<std::size_t>& list : hit_lists_) {
     list.reserve(scene.objects.size());
   }

@@ -21,7 +21,8 @@ namespace pygmy {
 //   Colour c = tracer.pixel(150, 100);
 class Tracer {
  public:
-  // Throws std::invalid_argument for a kernel this CPU cannot run.
+  // Throws std::invalid_argument for an object whose shader the scene lacks, or a kernel this
+  // CPU cannot run.
   Tracer(const Scene& scene, Kernel kernel);
 
   // The linear colour of pixel (x, y).
