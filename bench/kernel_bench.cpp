@@ -1,5 +1,6 @@
-// The tracer on one core: segment tests per second by scene and kernel (BM_Trace). Run it
-// sequentially, on a quiet machine, with repetitions: e.g.
+// The tracer on one core: segment tests per second by scene and kernel (BM_Trace), and what the
+// cost estimate that plans bands takes beside a render (BM_EstimateRowCosts). Run it on a quiet
+// machine, with repetitions: e.g.
 //   build/release/bench/kernel_bench --benchmark_repetitions=5 --benchmark_min_time=1
 #include <array>
 #include <cstdint>
@@ -8,6 +9,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "pygmy/band_cost.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
@@ -55,6 +57,28 @@ BENCHMARK(BM_Trace)
     ->ArgsProduct({{0, 1}, benchmark::CreateDenseRange(0, kKernels.size() - 1, 1)})
     ->ArgNames({"scene", "kernel"})
     ->Unit(benchmark::kMillisecond);
+
+// estimate_row_costs() with its default step on the scenes of BM_Trace. Counters: the pixels it
+// traced and their segment tests, as shares of a render of the whole image.
+void BM_EstimateRowCosts(benchmark::State& state) {
+  const pygmy::Scene scene = scene_of(state.range(0));
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(scene.width) * scene.height * 3);
+  const pygmy::RenderCounters render =
+      pygmy::render_band_into(scene, 0, scene.height, pixels, pygmy::best_kernel());
+  pygmy::RenderCounters spent;
+  for (auto _ : state) {
+    pygmy::RowCostEstimate estimate = pygmy::estimate_row_costs(scene);
+    benchmark::DoNotOptimize(estimate.rows.data());
+    spent = estimate.spent;
+  }
+  state.SetLabel(scene.name + " " + std::to_string(scene.width) + "x" +
+                 std::to_string(scene.height));
+  state.counters["pixel_share"] =
+      static_cast<double>(spent.pixels) / static_cast<double>(render.pixels);
+  state.counters["test_share"] =
+      static_cast<double>(spent.segment_tests) / static_cast<double>(render.segment_tests);
+}
+BENCHMARK(BM_EstimateRowCosts)->DenseRange(0, 1)->ArgName("scene")->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
