@@ -5,12 +5,16 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "pygmy/scene_file.hpp"
 
 namespace pygmy {
 namespace {
@@ -227,6 +231,150 @@ TEST(RenderTest, NegativeLightSubtractsAndClampsToBlack) {
   EXPECT_EQ(row[3], 0);
   EXPECT_EQ(row[4], 51);
   EXPECT_EQ(row[5], 255);
+}
+
+TEST(RenderTest, CountersCountEveryPixelAndMoreTestsThanObjectsWhereSurfacesAreShaded) {
+  const Scene scene = with_size(builtin_scene(), 60, 40);
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(scene.width) * 3 * 10);
+  const RenderCounters done = render_band_into(scene, 28, 38, out, Kernel::scalar);
+  EXPECT_EQ(done.pixels, 600U);
+  EXPECT_GT(done.segment_tests, 600U * scene.objects.size());
+  EXPECT_EQ(out, render_band(scene, 28, 38));
+}
+
+TEST(RenderTest, CountersOfBandsAddUpToThoseOfTheWholeImage) {
+  const Scene scene = with_size(builtin_scene(), 60, 40);
+  Image whole(scene.width, scene.height);
+  const RenderCounters all =
+      render_band_into(scene, 0, scene.height, whole.rows(0, scene.height), Kernel::scalar);
+  RenderCounters total;
+  Image assembled(scene.width, scene.height);
+  for (const Band& band : split_rows(scene.height, 7)) {
+    total +=
+        render_band_into(scene, band.y0, band.y1, assembled.rows(band.y0, band.y1), Kernel::scalar);
+  }
+  EXPECT_EQ(total, all);
+  EXPECT_EQ(assembled, whole);
+}
+
+TEST(RenderTest, CountersCountThePrimaryShadowAndReflectedSegmentsAndTheirTests) {
+  // One pixel looking at the wall z = 1000, with a ball far off the segments: the primary
+  // segment tests both objects, the shadow segment and the reflected one the ball only.
+  Scene scene = wall_scene(1000, Colour{1, 1, 1});
+  scene.width = 1;
+  scene.height = 1;
+  scene.objects.push_back(Object{Sphere{Point3{-500, -500, 10}, 1}, 0});
+  std::vector<std::uint8_t> out(3);
+  const RenderCounters one_light = render_band_into(scene, 0, 1, out, Kernel::scalar);
+  EXPECT_EQ(one_light.segments, 3U);
+  EXPECT_EQ(one_light.segment_tests, 2U + 1U + 1U);
+  scene.lights.push_back(scene.lights[0]);
+  const RenderCounters two_lights = render_band_into(scene, 0, 1, out, Kernel::scalar);
+  EXPECT_EQ(two_lights.segments, 4U);
+  EXPECT_EQ(two_lights.segment_tests, 2U + 2U + 1U);
+}
+
+TEST(RenderTest, AnEmptySceneTakesNoSegmentTests) {
+  Scene scene = builtin_scene();
+  scene.objects.clear();
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(scene.width) * 3);
+  const RenderCounters done = render_band_into(scene, 0, 1, out, best_kernel());
+  EXPECT_EQ(done.pixels, static_cast<std::uint64_t>(scene.width));
+  EXPECT_EQ(done.segment_tests, 0U);
+}
+
+TEST(RenderTest, TheScalarKernelIsAlwaysSupported) {
+  EXPECT_TRUE(kernel_supported(Kernel::scalar));
+  EXPECT_TRUE(kernel_supported(best_kernel()));
+  EXPECT_STREQ(kernel_name(Kernel::scalar), "scalar");
+}
+
+// Every kernel this CPU runs but the scalar one, which the others must match.
+std::vector<Kernel> faster_kernels() {
+  std::vector<Kernel> kernels;
+  for (const Kernel kernel : {Kernel::avx2}) {
+    if (kernel_supported(kernel)) {
+      kernels.push_back(kernel);
+    }
+  }
+  return kernels;
+}
+
+// The scene's pixels and counters with one kernel.
+std::pair<std::vector<std::uint8_t>, RenderCounters> render_with(const Scene& scene,
+                                                                 Kernel kernel) {
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(scene.width) * scene.height * 3);
+  const RenderCounters counters = render_band_into(scene, 0, scene.height, pixels, kernel);
+  return {std::move(pixels), counters};
+}
+
+TEST(RenderTest, EveryKernelRendersTheBundledScenesToTheSameBytesAndCounts) {
+  if (faster_kernels().empty()) {
+    GTEST_SKIP() << "this CPU runs only the scalar kernel";
+  }
+  std::vector<Scene> scenes{builtin_scene()};
+  for (const char* file : {"pygmy.json", "showcase.json", "tiny.json"}) {
+    scenes.push_back(load_scene(std::string(PYGMY_SCENES_DIR) + "/" + file));
+  }
+  for (const Scene& full_size : scenes) {
+    const Scene scene = with_size(full_size, 96, 54);
+    const auto reference = render_with(scene, Kernel::scalar);
+    for (const Kernel kernel : faster_kernels()) {
+      const auto fast = render_with(scene, kernel);
+      EXPECT_EQ(fast.first, reference.first) << scene.name << " with " << kernel_name(kernel);
+      EXPECT_EQ(fast.second, reference.second) << scene.name << " with " << kernel_name(kernel);
+    }
+  }
+}
+
+// A crowd of overlapping spheres with planes among them, lit by both kinds of light: the
+// segments graze, start inside and end on spheres in every way.
+Scene crowded_scene(std::mt19937_64& random) {
+  std::uniform_real_distribution<double> across(-6, 6);
+  std::uniform_real_distribution<double> deep(30, 60);
+  std::uniform_real_distribution<double> size(0.3, 3);
+  std::uniform_int_distribution<int> count(0, 37);
+  Scene scene = builtin_scene();
+  scene.width = 24;
+  scene.height = 16;
+  scene.seed = random();
+  scene.objects.clear();
+  const int spheres = count(random);
+  for (int i = 0; i < spheres; ++i) {
+    if (i % 9 == 4) {
+      scene.objects.push_back(Object{Plane{Vec3{across(random), 1, across(random)}, 7}, 1});
+    }
+    scene.objects.push_back(
+        Object{Sphere{Point3{across(random), across(random), deep(random)}, size(random)}, 0});
+  }
+  scene.lights.push_back(PointLight{Point3{across(random), 5, 45}, Colour{0.2, 0.3, 0.4}});
+  return scene;
+}
+
+TEST(RenderTest, EveryKernelRendersCrowdedRandomScenesToTheSameBytesAndCounts) {
+  if (faster_kernels().empty()) {
+    GTEST_SKIP() << "this CPU runs only the scalar kernel";
+  }
+  std::mt19937_64 random(17);
+  for (int i = 0; i < 40; ++i) {
+    const Scene scene = crowded_scene(random);
+    const auto reference = render_with(scene, Kernel::scalar);
+    for (const Kernel kernel : faster_kernels()) {
+      const auto fast = render_with(scene, kernel);
+      EXPECT_EQ(fast.first, reference.first) << "scene " << i << " with " << kernel_name(kernel);
+      EXPECT_EQ(fast.second, reference.second) << "scene " << i << " with " << kernel_name(kernel);
+    }
+  }
+}
+
+TEST(RenderTest, ACpuWithoutAKernelRefusesIt) {
+  for (const Kernel kernel : {Kernel::scalar, Kernel::avx2}) {
+    if (!kernel_supported(kernel)) {
+      std::vector<std::uint8_t> out(static_cast<std::size_t>(builtin_scene().width) * 3);
+      EXPECT_THROW(render_band_into(builtin_scene(), 0, 1, out, kernel), std::invalid_argument);
+    }
+  }
+  EXPECT_STREQ(kernel_name(Kernel::avx2), "avx2");
 }
 
 TEST(RenderTest, WorstCasePixelTestsOfTheBuiltinSceneFollowTheFormula) {

@@ -69,6 +69,55 @@ inline constexpr std::uint64_t kMaxPixelTests = std::uint64_t{1} << 24;
 //   render_band_into(scene, 0, 1, std::span(buffer.data(), 3 * scene.width));
 void render_band_into(const Scene& scene, int y0, int y1, std::span<std::uint8_t> out);
 
+// What rendering took, for throughput figures such as segment tests per second. The counts
+// are those of PyGmy's rules (every kernel makes the same), so they depend only on the scene and
+// the pixels, not on the machine. Counters of several bands add up with +=.
+//   RenderCounters total;
+//   total += render_band_into(scene, 0, 10, rows, best_kernel());
+struct RenderCounters {
+  std::uint64_t pixels = 0;    // pixels traced
+  std::uint64_t segments = 0;  // segments traced for them: primary, shadow, reflected, occlusion
+  std::uint64_t segment_tests = 0;  // segment–object intersection tests made for those segments
+
+  RenderCounters& operator+=(const RenderCounters& other) {
+    pixels += other.pixels;
+    segments += other.segments;
+    segment_tests += other.segment_tests;
+    return *this;
+  }
+
+  friend bool operator==(const RenderCounters&, const RenderCounters&) = default;
+};
+
+// How the tracer tests a segment against the scene's spheres. Every kernel gives the same
+// bytes and the same counters; they differ only in speed.
+//   Kernel fastest = best_kernel();
+//   const char* name = kernel_name(Kernel::scalar);  // "scalar"
+enum class Kernel {
+  scalar,  // one sphere at a time
+  avx2,    // four spheres at a time, on x86-64 CPUs with AVX2
+};
+
+// The fastest kernel this CPU runs: avx2 where it can, else scalar.
+//   Kernel kernel = best_kernel();
+//   RenderCounters done = render_band_into(scene, 0, 1, row, kernel);
+[[nodiscard]] Kernel best_kernel();
+
+// Whether this CPU (and this build) can run `kernel`.
+//   bool ok = kernel_supported(Kernel::scalar);  // always true
+[[nodiscard]] bool kernel_supported(Kernel kernel);
+
+// The kernel's name as benchmarks and summaries print it: "scalar" or "avx2".
+//   std::string name = kernel_name(best_kernel());
+[[nodiscard]] const char* kernel_name(Kernel kernel);
+
+// render_band_into() with a chosen kernel, returning what the band took. Throws
+// std::invalid_argument as render_band_into() does, and for a kernel this CPU cannot run.
+//   RenderCounters done = render_band_into(scene, 0, 10, rows, best_kernel());
+//   double per_pixel = double(done.segment_tests) / double(done.pixels);
+RenderCounters render_band_into(const Scene& scene, int y0, int y1, std::span<std::uint8_t> out,
+                                Kernel kernel);
+
 // The whole image, one row after another, in this process.
 //   Image image = render_sequential(builtin_scene());
 //   write_tiff("test.tif", image);
