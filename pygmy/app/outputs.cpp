@@ -56,7 +56,8 @@ void check_writable(const std::string& file, const TiffOptions& options) {
 std::string description_of(const Scene& scene, const schedulers::Layout& layout) {
   std::ostringstream description;
   description << "scene=" << scene.name << " seed=" << scene.seed
-              << " bands=" << layout.bands.size() << " band_rows=" << layout.band_rows
+              << " bands=" << layout.bands.size()
+              << " band_rows=" << (layout.planned ? "planned" : std::to_string(layout.band_rows))
               << " processes=" << layout.processes << " scheduler=" << layout.scheduler->name;
   if (layout.scheduler->workers == schedulers::Workers::ranks) {
     description << " ranks=" << layout.ranks;

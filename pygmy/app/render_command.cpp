@@ -99,11 +99,12 @@ void render_in_background(pprocess::Channel& channel, const Scene& scene,
   plan.progress = [&channel](int done, int total) {
     channel.send(BackgroundMessage{BackgroundProgress{done, total}});
   };
-  const schedulers::Rendered rendered = schedulers::render(scene, plan);
+  const schedulers::Layout layout = schedulers::layout(scene, plan);
+  const schedulers::Rendered rendered = schedulers::render(scene, plan, layout);
   const Image& image = rendered.image;
   channel.send(BackgroundMessage{BackgroundImage{
       .summary = summary_of(scene, rendered.stats),
-      .description = description_of(scene, schedulers::layout(scene, plan)),
+      .description = description_of(scene, layout),
       .width = image.width(),
       .height = image.height(),
       .pixels = std::vector<std::uint8_t>(image.pixels().begin(), image.pixels().end())}});
@@ -301,11 +302,12 @@ int run_render(const RenderOptions& options) {
   const Scene scene = scene_of(options);
   schedulers::RenderPlan plan = plan_for(options);
   check_memory(scene, copies_held(options));
+  const schedulers::Layout layout = schedulers::layout(scene, plan);
   // Opened before rendering, so that an unusable output path fails at once, not after the render.
-  Outputs outputs(outputs_of(options, scene, schedulers::layout(scene, plan)));
+  Outputs outputs(outputs_of(options, scene, layout));
   ProgressBar bar(!options.quiet);
   plan.progress = [&bar](int done, int total) { bar.update(done, total); };
-  const schedulers::Rendered rendered = schedulers::render(scene, plan);
+  const schedulers::Rendered rendered = schedulers::render(scene, plan, layout);
   bar.clear();
   outputs.write(rendered.image, rendered.stats);
   print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);

@@ -37,6 +37,7 @@ RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stat
                         .processes = stats.processes,
                         .bands = stats.bands,
                         .band_rows = stats.band_rows,
+                        .planned = stats.planned,
                         .seconds = stats.seconds,
                         .cpu_seconds = stats.cpu_seconds,
                         .forks = stats.forks,
@@ -75,10 +76,13 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
       schedulers::scheduler_named(summary.scheduler).workers == schedulers::Workers::threads;
   const std::string workers = threads ? count_of(summary.processes, "thread", "threads")
                                       : count_of(summary.processes, "process", "processes");
-  std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s of %d rows, %.3f s, CPU %.3f s",
-              output.c_str(), summary.width, summary.height, summary.scene.c_str(), workers.c_str(),
+  // "16 bands of 13 rows", or for bands planned by cost "12 bands planned by cost, up to 250 rows".
+  const std::string rows = (summary.planned ? " planned by cost, up to " : " of ") +
+                           std::to_string(summary.band_rows) + " rows";
+  std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s%s, %.3f s, CPU %.3f s", output.c_str(),
+              summary.width, summary.height, summary.scene.c_str(), workers.c_str(),
               summary.scheduler.c_str(), count_of(summary.bands, "band", "bands").c_str(),
-              summary.band_rows, summary.seconds, summary.cpu_seconds);
+              rows.c_str(), summary.seconds, summary.cpu_seconds);
   std::printf(", %s, %s\n", count_of(summary.forks, "fork", "forks").c_str(),
               bands_per_worker(summary.bands_done, summary.workers, threads ? "thread" : "process")
                   .c_str());

@@ -23,7 +23,8 @@ struct RenderSummary {
   std::string scheduler;       // as on the command line
   unsigned processes = 0;      // processes (or threads) at once, as planned
   std::size_t bands = 0;       // bands the image was split into
-  int band_rows = 0;           // rows in each band (the last may have fewer)
+  int band_rows = 0;           // rows in each band (the last may have fewer); planned: the most
+  bool planned = false;        // bands planned by cost, of many sizes
   double seconds = 0;          // from the render's start to its end
   double cpu_seconds = 0;      // user and system, workers included
   std::size_t forks = 0;       // processes forked, every pass included
@@ -36,8 +37,8 @@ struct RenderSummary {
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(scene, width, height, scheduler, processes, bands, band_rows, seconds, cpu_seconds,
-            forks, bands_done, workers, processes_allowed, bands_per_rank);
+    archive(scene, width, height, scheduler, processes, bands, band_rows, planned, seconds,
+            cpu_seconds, forks, bands_done, workers, processes_allowed, bands_per_rank);
   }
 };
 

@@ -418,6 +418,7 @@ int run_rank_zero(const Session& session, const Job& job, RenderPlan plan,
     RenderStats& stats = rendered.stats;
     stats.scheduler = std::string(kName);
     stats.band_rows = planned.band_rows;
+    stats.band_list = planned.bands;
     stats.bands = planned.bands.size();
     stats.processes = planned.processes;
     stats.ranks = planned.ranks;

@@ -13,6 +13,7 @@
 #include "pass.hpp"
 #include "pprocess/channel.hpp"
 #include "pprocess/memory.hpp"
+#include "pygmy/band_cost.hpp"
 #include "pygmy/measure/resource_usage.hpp"
 #include "pygmy/mpi.hpp"
 
@@ -23,7 +24,7 @@ namespace {
 // Every scheduler: adding one is a row here and a file beside this one.
 constexpr std::array kSchedulers{
     Scheduler{"pool", "processes forked once per CPU; bands handed out as they free up (default)",
-              Workers::forked_once, run_pool},
+              Workers::forked_once, run_pool, /*plans=*/true},
     Scheduler{"exchange", "a process per band, results taken by store_data: PyGmy's own way",
               Workers::forked_per_band, run_exchange},
     Scheduler{"map", "a process per band through pmap: results in band order",
@@ -35,7 +36,7 @@ constexpr std::array kSchedulers{
     Scheduler{"shared", "a process per band writing into a framebuffer shared before the fork",
               Workers::forked_per_band, run_shared},
     Scheduler{"threads", "a thread pool in this process: the baseline without processes",
-              Workers::threads, run_threads},
+              Workers::threads, run_threads, /*plans=*/true},
     Scheduler{"sequential", "every band in this process, one after another", Workers::none,
               run_sequential},
 #ifdef PYGMY_HAVE_MPI
@@ -205,6 +206,14 @@ Layout layout(const Scene& scene, const RenderPlan& plan) {
   result.processes = workers == Workers::none ? 1 : std::max(plan.processes, 1U);
   result.ranks = workers == Workers::ranks ? std::max(plan.ranks, 1U) : 1;
   const unsigned sharing = workers == Workers::ranks ? result.ranks : result.processes;
+  if (!plan.band_rows && result.scheduler->plans && sharing > 1) {
+    result.planned = true;
+    result.bands = planned_bands(row_costs(scene), sharing, most_band_rows(scene.width));
+    result.band_rows = 0;
+    for (const Band& band : result.bands)
+      result.band_rows = std::max(result.band_rows, band.y1 - band.y0);
+    return result;
+  }
   const int rows = plan.band_rows.value_or(
       default_band_rows(*result.scheduler, scene.width, scene.height, sharing));
   result.band_rows = std::clamp(rows, 1, std::min(scene.height, most_band_rows(scene.width)));
@@ -213,8 +222,11 @@ Layout layout(const Scene& scene, const RenderPlan& plan) {
 }
 
 Rendered render(const Scene& scene, const RenderPlan& plan) {
+  return render(scene, plan, layout(scene, plan));
+}
+
+Rendered render(const Scene& scene, const RenderPlan& plan, const Layout& planned) {
   if (plan.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
-  const Layout planned = layout(scene, plan);
   const Scheduler& scheduler = *planned.scheduler;
   if (!scheduler.renders_here()) {
     throw std::invalid_argument("the " + std::string(scheduler.name) +
@@ -249,6 +261,8 @@ Rendered render(const Scene& scene, const RenderPlan& plan) {
       stats.cpu_seconds = cost.cpu_seconds;
       stats.minor_faults = cost.minor_faults;
       stats.band_rows = planned.band_rows;
+      stats.planned = planned.planned;
+      stats.band_list = planned.bands;
       stats.bands = bands.size();
       stats.processes = processes;
       stats.forks = tally.forks;

@@ -40,6 +40,11 @@ struct Scheduler {
   // whose render every rank of a job takes part in: mpi::run_job (pygmy/mpi.hpp) runs it.
   Failures (*run)(Pass& pass, const std::vector<int>& todo);
 
+  // Whether its bands are planned by cost (planned_bands) when no band rows are asked for: the
+  // project's own schedulers that hand bands out as workers free up. The peers (openmp, tbb)
+  // stay as a user would write them, in image order.
+  bool plans = false;
+
   // Whether render() can run it in this process (every scheduler but `mpi`).
   [[nodiscard]] bool renders_here() const { return run != nullptr; }
 };
@@ -64,6 +69,20 @@ inline constexpr std::string_view kDefaultScheduler = "pool";
                                     unsigned workers);
 // The most rows a band of an image `width` pixels wide may have: its pixels fit one message.
 [[nodiscard]] int most_band_rows(int width);
+
+// The finest slices of work planned_bands() cuts for each worker.
+inline constexpr int kSlicesPerWorker = 32;
+
+// Bands planned by cost for `workers` (processes, threads or ranks) sharing an image whose rows
+// cost `row_costs` (estimate_row_costs): the image is cut into workers × kSlicesPerWorker slices
+// of equal estimated cost, and these are gathered top to bottom into pieces by factoring (each
+// round of one piece a worker takes half the slices left), so the bands, in image order, are
+// also in the order they are handed out: the dearest first, shrinking to one slice at the end,
+// where the last bands of every worker finish together. Every row is in exactly one band; none
+// has more than `most_rows` rows. std::invalid_argument for no rows.
+//   std::vector<Band> bands = planned_bands(row_costs(scene), 2, most_band_rows(scene.width));
+[[nodiscard]] std::vector<Band> planned_bands(const std::vector<double>& row_costs,
+                                              unsigned workers, int most_rows);
 
 // How long a band may run when no band_timeout is given: no limit until a band has finished,
 // then 20 times the median band so far, and never less than 30 s. A stalled worker (stopped,
@@ -98,27 +117,31 @@ struct Layout {
   const Scheduler* scheduler = nullptr;
   unsigned processes = 1;  // processes (or threads) at once; 1 for a scheduler without workers
   unsigned ranks = 1;      // MPI ranks, for `mpi`
-  int band_rows = 1;       // rows of each band (the last may have fewer)
+  int band_rows = 1;       // rows of each band (the last may have fewer); planned: the most
+  bool planned = false;    // bands planned by cost (planned_bands), of many sizes
   std::vector<Band> bands;
 };
 
-// The layout of a render of `scene` by `plan`: plan.band_rows, or the default for its scheduler
-// and workers, capped by the image and most_band_rows(). std::invalid_argument for an unknown
-// scheduler.
+// The layout of a render of `scene` by `plan`: plan.band_rows; or, for a scheduler that plans
+// with more than one worker, bands planned by cost from a quick estimate of the scene's rows
+// (about 0.4% of a render); or the default rows for its scheduler and workers; capped by the
+// image and most_band_rows(). std::invalid_argument for an unknown scheduler.
 [[nodiscard]] Layout layout(const Scene& scene, const RenderPlan& plan);
 
 // What a render cost, beside the picture.
 struct RenderStats {
   std::string scheduler;
-  int band_rows = 0;
+  int band_rows = 0;     // of each band; for bands planned by cost, the most
+  bool planned = false;  // bands planned by cost
   std::size_t bands = 0;
-  unsigned processes = 0;  // processes (or threads) at once, as planned
-  unsigned ranks = 1;      // MPI ranks, for `mpi`
-  double seconds = 0;      // wall clock, from the first band handed out to the last received
-  double cpu_seconds = 0;  // user + system of this process and its workers (every rank's, mpi)
-  long minor_faults = 0;   // of this process and its workers
-  std::size_t forks = 0;   // processes forked, every pass included
-  std::size_t passes = 0;  // 1, plus one for each round of bands rendered again
+  std::vector<Band> band_list;  // the bands, top to bottom
+  unsigned processes = 0;       // processes (or threads) at once, as planned
+  unsigned ranks = 1;           // MPI ranks, for `mpi`
+  double seconds = 0;           // wall clock, from the first band handed out to the last received
+  double cpu_seconds = 0;       // user + system of this process and its workers (every rank's, mpi)
+  long minor_faults = 0;        // of this process and its workers
+  std::size_t forks = 0;        // processes forked, every pass included
+  std::size_t passes = 0;       // 1, plus one for each round of bands rendered again
   // The most processes that ran at once, when the system allowed fewer than planned (fork's
   // EAGAIN, a descriptor limit); unset when every planned process could start.
   std::optional<unsigned> processes_allowed;
@@ -147,5 +170,8 @@ class RenderError : public std::runtime_error {
 //   Rendered result = render(builtin_scene(), {.scheduler = "exchange", .processes = 2});
 //   write_tiff("test.tif", result.image);
 [[nodiscard]] Rendered render(const Scene& scene, const RenderPlan& plan);
+// The same with its layout settled already (layout(scene, plan)), so that it is not worked out
+// twice.
+[[nodiscard]] Rendered render(const Scene& scene, const RenderPlan& plan, const Layout& planned);
 
 }  // namespace pygmy::schedulers
