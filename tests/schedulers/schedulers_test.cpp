@@ -227,11 +227,12 @@ TEST(BandRowsTest, ABandNeverHoldsMorePixelsThanOneFrameWhateverIsAsked) {
 
 TEST(LayoutTest, IsSettledOnceFromThePlanWithTheBandsThatCoverTheImage) {
   const Scene scene = with_size(builtin_scene(), 300, 200);
-  const Layout threads = layout(scene, {.scheduler = "threads", .processes = 2});
-  EXPECT_EQ(threads.scheduler->name, "threads");
-  EXPECT_EQ(threads.processes, 2U);
-  EXPECT_EQ(threads.band_rows, default_band_rows(*threads.scheduler, 300, 200, 2));
-  EXPECT_EQ(threads.bands, split_rows(200, threads.band_rows));
+  const Layout exchange = layout(scene, {.scheduler = "exchange", .processes = 2});
+  EXPECT_EQ(exchange.scheduler->name, "exchange");
+  EXPECT_EQ(exchange.processes, 2U);
+  EXPECT_FALSE(exchange.planned);
+  EXPECT_EQ(exchange.band_rows, default_band_rows(*exchange.scheduler, 300, 200, 2));
+  EXPECT_EQ(exchange.bands, split_rows(200, exchange.band_rows));
   // A scheduler without workers runs one process, whatever -j says.
   EXPECT_EQ(layout(scene, {.scheduler = "sequential", .processes = 4}).processes, 1U);
   // Band rows asked for are kept, within the image.
