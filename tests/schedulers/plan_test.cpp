@@ -73,7 +73,8 @@ TEST(PlanTest, TheLayoutPlansForSchedulersThatHandBandsOutAndOnlyWithoutBandRows
   EXPECT_EQ(pool.bands, planned_bands(row_costs(scene), 2, most_band_rows(300)));
   EXPECT_FALSE(layout(scene, {.scheduler = "pool", .processes = 2, .band_rows = 10}).planned);
   EXPECT_FALSE(layout(scene, {.scheduler = "pool", .processes = 1}).planned);
-  EXPECT_FALSE(layout(scene, {.scheduler = "exchange", .processes = 2}).planned);
+  EXPECT_TRUE(layout(scene, {.scheduler = "exchange", .processes = 2}).planned);
+  EXPECT_FALSE(layout(scene, {.scheduler = "sequential", .processes = 2}).planned);
   EXPECT_TRUE(layout(scene, {.scheduler = "threads", .processes = 2}).planned);
   // A planned render reports its bands, and its image is the sequential one.
   const Rendered rendered = render(scene, {.scheduler = "pool", .processes = 2});

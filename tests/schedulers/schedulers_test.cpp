@@ -227,12 +227,16 @@ TEST(BandRowsTest, ABandNeverHoldsMorePixelsThanOneFrameWhateverIsAsked) {
 
 TEST(LayoutTest, IsSettledOnceFromThePlanWithTheBandsThatCoverTheImage) {
   const Scene scene = with_size(builtin_scene(), 300, 200);
-  const Layout exchange = layout(scene, {.scheduler = "exchange", .processes = 2});
+  const Layout exchange =
+      layout(scene, {.scheduler = "exchange", .processes = 2, .band_rows = std::nullopt});
   EXPECT_EQ(exchange.scheduler->name, "exchange");
   EXPECT_EQ(exchange.processes, 2U);
-  EXPECT_FALSE(exchange.planned);
-  EXPECT_EQ(exchange.band_rows, default_band_rows(*exchange.scheduler, 300, 200, 2));
-  EXPECT_EQ(exchange.bands, split_rows(200, exchange.band_rows));
+  EXPECT_TRUE(exchange.planned);
+  // One worker, nothing to plan: the default rows.
+  const Layout one = layout(scene, {.scheduler = "exchange", .processes = 1});
+  EXPECT_FALSE(one.planned);
+  EXPECT_EQ(one.band_rows, default_band_rows(*one.scheduler, 300, 200, 1));
+  EXPECT_EQ(one.bands, split_rows(200, one.band_rows));
   // A scheduler without workers runs one process, whatever -j says.
   EXPECT_EQ(layout(scene, {.scheduler = "sequential", .processes = 4}).processes, 1U);
   // Band rows asked for are kept, within the image.

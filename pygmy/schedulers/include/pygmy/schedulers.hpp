@@ -40,9 +40,10 @@ struct Scheduler {
   // whose render every rank of a job takes part in: mpi::run_job (pygmy/mpi.hpp) runs it.
   Failures (*run)(Pass& pass, const std::vector<int>& todo);
 
-  // Whether its bands are planned by cost (planned_bands) when no band rows are asked for: the
-  // project's own schedulers that hand bands out as workers free up. The peers (openmp, tbb)
-  // stay as a user would write them, in image order.
+  // Whether its bands are planned by cost (planned_bands) when no band rows are asked for: every
+  // one of the project's own schedulers, whose workers take the next band as they free up (with
+  // a fork per band, the large bands first also mean few forks). The peers (openmp, tbb) stay as
+  // a user would write them: bands of one size in image order.
   bool plans = false;
 
   // Whether render() can run it in this process (every scheduler but `mpi`).
