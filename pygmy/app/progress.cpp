@@ -78,8 +78,13 @@ void ProgressBar::update_at(int done, int total, double seconds) {
   if (room >= kLeastBar) {
     const int bar = std::min(kMostBar, room);
     const int filled = static_cast<int>(static_cast<long long>(done) * bar / total);
-    line = "[" + std::string(static_cast<std::size_t>(filled), '#') +
-           std::string(static_cast<std::size_t>(bar - filled), '-') + "] " + figures;
+    // Appended piece by piece: GCC 12 at -O3 warns (restrict) on "literal" + std::string.
+    line.reserve(static_cast<std::size_t>(bar) + figures.size() + 3);
+    line.append(1, '[')
+        .append(static_cast<std::size_t>(filled), '#')
+        .append(static_cast<std::size_t>(bar - filled), '-')
+        .append("] ")
+        .append(figures);
   } else {
     line = figures.substr(0, static_cast<std::size_t>(std::max(0, width)));
   }

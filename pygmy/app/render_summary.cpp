@@ -63,7 +63,9 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   }
   if (!summary.bands_per_rank.empty()) {
     std::string per_rank = "bands per rank";
-    for (std::size_t count : summary.bands_per_rank) per_rank += " " + std::to_string(count);
+    for (std::size_t count : summary.bands_per_rank) {
+      per_rank.append(" ").append(std::to_string(count));
+    }
     std::printf("pygmy: %s %dx%d, scene %s, %s of %s (%s), %s of %d rows, %.3f s, CPU %.3f s, %s\n",
                 output.c_str(), summary.width, summary.height, summary.scene.c_str(),
                 count_of(summary.bands_per_rank.size(), "rank", "ranks").c_str(),
@@ -77,8 +79,8 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   const std::string workers = threads ? count_of(summary.processes, "thread", "threads")
                                       : count_of(summary.processes, "process", "processes");
   // "16 bands of 13 rows", or for bands planned by cost "12 bands planned by cost, up to 250 rows".
-  const std::string rows = (summary.planned ? " planned by cost, up to " : " of ") +
-                           std::to_string(summary.band_rows) + " rows";
+  std::string rows = summary.planned ? " planned by cost, up to " : " of ";
+  rows.append(std::to_string(summary.band_rows)).append(" rows");
   std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s%s, %.3f s, CPU %.3f s", output.c_str(),
               summary.width, summary.height, summary.scene.c_str(), workers.c_str(),
               summary.scheduler.c_str(), count_of(summary.bands, "band", "bands").c_str(),
