@@ -130,8 +130,10 @@ int main(int argc, char** argv) {
                     ? " (the JSON holds only their medians: no intervals, no disturbance)"
                     : ", with 95% bootstrap intervals (the repetitions of every benchmark paired "
                       "by their index)")
-            << "; capacity: the calibration loop's speedup (BM_Capacity), the most this machine "
-               "gave a program in this run; of capacity: speedup ÷ capacity.";
+            << (figures.calibrations.empty()
+                    ? "; no calibration in this run (BM_Capacity), so no capacity."
+                    : "; capacity: the calibration loop's speedup (BM_Capacity), the most this "
+                      "machine gave a program in this run; of capacity: speedup ÷ capacity.");
     if (!disturbed.empty()) {
       section << " " << disturbed << "; other work took " << fixed(figures.other_share, 2)
               << " of a CPU on average; every repetition counts in the figures.";
