@@ -1,6 +1,7 @@
 // Turns Google Benchmark JSON into the speedup report: the goals and where they stand, tables on
 // the terminal and in docs/benchmarks.md, an SVG chart of speedup against processes, and the
 // machinery's figures.
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -170,11 +171,11 @@ int main(int argc, char** argv) {
     for (const pygmy::bench::Panel& scene : figures.scenes) {
       const std::string note = pygmy::bench::disturbance_note(scene.disturbed, scene.watched);
       const std::string table = pygmy::bench::scene_table(scene);
-      section << "#### " << scene.title << " scene, default band rows\n\n"
+      std::string heading = scene.title + " scene, default band rows";
+      heading[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(heading[0])));
+      section << "#### " << heading << "\n\n"
               << (note.empty() ? "" : note + ".\n\n") << table << "\n";
-      std::cout << scene.title << " scene, default band rows" << (note.empty() ? "" : "; " + note)
-                << "\n"
-                << table << "\n";
+      std::cout << heading << (note.empty() ? "" : "; " + note) << "\n" << table << "\n";
       for (const std::string scheduler : {"pool", "exchange"}) {
         const std::string bands =
             pygmy::bench::band_table(figures.bands, scene.title, scheduler, cpus);
