@@ -63,9 +63,10 @@ case "$job" in
     # slow minute of a shared machine is spread over every benchmark instead of landing on one.
     # The JSON keeps every repetition (the report's medians, intervals and disturbed count are
     # made of them); the terminal shows their aggregates. Then the goals, the tables and the
-    # chart in docs/benchmarks.md, with the raw JSON beside them in docs/bench/.
+    # chart in docs/benchmarks.md, with the raw JSON beside them in docs/bench/. The release
+    # pygmy command is built too: the commands of docs/benchmarks.md use it.
     install_missing
-    build release --target render_bench machinery_bench bench_report
+    build release --target render_bench machinery_bench bench_report pygmy_command
     mkdir -p docs/bench
     cpus=$(nproc)
     height=$(sed -n 's/.*"height": *\([0-9]*\).*/\1/p' scenes/showcase.json | head -n 1)
