@@ -57,31 +57,38 @@ case "$job" in
     ctest --preset default -j "$(nproc)"
     ;;
   bench)
-    # The speedup report: the size sweep of the built-in scene and the showcase scene
-    # (render_bench), then the machinery (machinery_bench); medians of three, the repetitions of
-    # all benchmarks interleaved at random, so that a slow minute of a shared machine is spread
-    # over every benchmark instead of landing on one. Then the tables and the chart in
-    # docs/benchmarks.md, with the raw JSON beside them in docs/bench/.
+    # The speedup report: the machine's capacity (BM_Capacity), the size sweep of the built-in
+    # scene and the showcase scene (render_bench), then the machinery (machinery_bench); three
+    # repetitions of each, the repetitions of all benchmarks interleaved at random, so that a
+    # slow minute of a shared machine is spread over every benchmark instead of landing on one.
+    # The JSON keeps every repetition (the report's medians, intervals and disturbed count are
+    # made of them); the terminal shows their aggregates. Then the goals, the tables and the
+    # chart in docs/benchmarks.md, with the raw JSON beside them in docs/bench/. The release
+    # pygmy command is built too: the commands of docs/benchmarks.md use it.
     install_missing
-    build release --target render_bench machinery_bench bench_report
+    build release --target render_bench machinery_bench bench_report pygmy_command
     mkdir -p docs/bench
     cpus=$(nproc)
     height=$(sed -n 's/.*"height": *\([0-9]*\).*/\1/p' scenes/showcase.json | head -n 1)
     one_band_each=$(((height + cpus - 1) / cpus))
-    # The sweep: 300x200 to 6000x4000, sequential, pool, exchange and threads at 1 to cpus
-    # processes. The showcase (seconds a render): every scheduler at cpus processes with its
-    # default band rows; pool and exchange with bands of 1 row, 64 rows and one per process.
-    filter="BM_Sweep/"
+    # The calibration loop at 1 to cpus processes. The sweep: 300x200 to 6000x4000, sequential
+    # and pool, exchange, threads, openmp and tbb (those of them this build has) at 1 to cpus
+    # processes. The showcase (seconds a render): every scheduler at cpus processes, and pool at
+    # 2, with their default band rows; pool and exchange with bands of 1 row, 64 rows and one
+    # per process.
+    filter="BM_Capacity/"
+    filter+="|BM_Sweep/[0-9]+x[0-9]+/(sequential|pool|exchange|threads|openmp|tbb)/"
     filter+="|BM_Render/showcase/sequential/"
     filter+="|BM_Render/showcase/[a-z]+/j:${cpus}/rows:auto/"
+    filter+="|BM_Render/showcase/pool/j:2/rows:auto/"
     filter+="|BM_Render/showcase/(pool|exchange)/j:${cpus}/rows:(1|64|${one_band_each})/"
     ./build/release/bench/render_bench --benchmark_filter="$filter" \
       --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
-      --benchmark_report_aggregates_only=true \
+      --benchmark_display_aggregates_only=true \
       --benchmark_out=docs/bench/render.json --benchmark_out_format=json
     ./build/release/bench/machinery_bench \
       --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true \
-      --benchmark_report_aggregates_only=true \
+      --benchmark_display_aggregates_only=true \
       --benchmark_out=docs/bench/machinery.json --benchmark_out_format=json
     ./build/release/bench/bench_report --render docs/bench/render.json \
       --machinery docs/bench/machinery.json --markdown docs/benchmarks.md \

@@ -1,9 +1,11 @@
 // Rendering speed. BM_Sweep: the built-in scene from 300x200 to 6000x4000 by scheduler and
 // processes, with what each band costs beyond its pixels (CPU, page faults, forks). BM_Render:
-// every scheduler × processes × band rows on the showcase scene. Each is compared with the
-// sequential render (and the sweep with threads) measured in the same run.
+// every scheduler × processes × band rows on the showcase scene. BM_Capacity: the calibration
+// loop at each process count, what the machine itself gains. Each benchmark says how much other
+// work ran on the CPUs meanwhile, so that a report can tell a busy minute from a slow scheduler.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -14,6 +16,9 @@
 #include <benchmark/benchmark.h>
 
 #include "pprocess/cores.hpp"
+#include "pygmy/measure/capacity.hpp"
+#include "pygmy/measure/disturbance.hpp"
+#include "pygmy/measure/machine.hpp"
 #include "pygmy/measure/resource_usage.hpp"
 #include "pygmy/measure/statistics.hpp"
 #include "pygmy/scene.hpp"
@@ -23,6 +28,8 @@
 namespace {
 
 namespace schedulers = pygmy::schedulers;
+using pygmy::measure::Disturbance;
+using pygmy::measure::DisturbanceMeter;
 using pygmy::measure::ResourceUsage;
 
 // What one render took.
@@ -85,12 +92,14 @@ schedulers::RenderPlan plan_of(std::string_view scheduler, unsigned processes,
   return plan;
 }
 
-// The sums of a benchmark's renders, divided by their number at the end.
+// The sums of a benchmark's renders, divided by their number at the end, and what else ran on
+// the CPUs while they did.
 struct Totals {
   double seconds = 0;
   ResourceUsage usage{};
   double forks = 0;
   std::size_t bands = 0;
+  Disturbance disturbance{};
 
   void add(const Measurement& render) {
     seconds += render.seconds;
@@ -101,12 +110,22 @@ struct Totals {
   }
 };
 
+// What other work (and the hypervisor's steal) took of the CPUs while a benchmark ran, in CPUs'
+// worth: counters other_share and steal_share, which a report compares with
+// pygmy::measure::kDisturbedShare.
+void count_disturbance(benchmark::State& state, const Disturbance& disturbance) {
+  state.counters["other_share"] = disturbance.other_share();
+  state.counters["steal_share"] = disturbance.steal_share();
+}
+
 // Renders `scene` by `plan` for each iteration of `state`, passing each render to `record`;
 // the totals, or nullopt when a render failed (the benchmark is then skipped with its error).
+// One meter spans the renders: reading /proc/stat between them would add to their time.
 template <class Record>
 std::optional<Totals> run_renders(benchmark::State& state, const pygmy::Scene& scene,
                                   const schedulers::RenderPlan& plan, Record record) {
   Totals totals;
+  const DisturbanceMeter meter;
   for (auto _ : state) {
     try {
       const Measurement render = measure(scene, plan);
@@ -117,24 +136,48 @@ std::optional<Totals> run_renders(benchmark::State& state, const pygmy::Scene& s
       return std::nullopt;
     }
   }
+  totals.disturbance = meter.stop();
   state.SetItemsProcessed(state.iterations() * scene.width * scene.height);
   return totals;
 }
 
-// BM_Sweep/<W>x<H>/<scheduler>/j:<processes>, with counters per render: cpu_s (CPU seconds, the
-// workers' included), band_overhead_ms (CPU per band above the sequential render's, spread over
-// this render's bands), faults_per_band (minor page faults), forks, bands, speedup (over the
-// sequential render of the same size) and x_threads (seconds over threads' at the same size and
-// process count).
+// The counters of every render benchmark, each per render: cpu_s (CPU seconds, the workers'
+// included), faults_per_band (minor page faults), forks, bands, and the disturbance.
+void count_renders(benchmark::State& state, const Totals& totals) {
+  const auto renders = static_cast<double>(state.iterations());
+  const auto bands = static_cast<double>(std::max<std::size_t>(totals.bands, 1));
+  state.counters["cpu_s"] = totals.usage.cpu_seconds / renders;
+  state.counters["faults_per_band"] =
+      static_cast<double>(totals.usage.minor_faults) / renders / bands;
+  state.counters["forks"] = totals.forks / renders;
+  state.counters["bands"] = static_cast<double>(totals.bands);
+  count_disturbance(state, totals.disturbance);
+}
+
+// Every scheduler this process can render with (not mpi, whose ranks mpirun starts), the
+// sequential render among them: those of this build, whatever they are.
+std::vector<const schedulers::Scheduler*> local_schedulers() {
+  std::vector<const schedulers::Scheduler*> found;
+  for (const schedulers::Scheduler& scheduler : schedulers::all_schedulers()) {
+    if (scheduler.renders_here()) found.push_back(&scheduler);
+  }
+  return found;
+}
+
+// BM_Sweep/<W>x<H>/<scheduler>/j:<processes>, for every scheduler that renders here, with the
+// counters of count_renders() and band_overhead_ms (CPU per band above the sequential render's,
+// spread over this render's bands), speedup (over the sequential render of the same size) and
+// x_threads (seconds over threads' at the same size and process count).
 void register_sweep(Baselines& baselines) {
   const unsigned cpus = pprocess::available_cpus();
   for (const auto& [width, height] :
        {std::pair{300, 200}, std::pair{1500, 1000}, std::pair{3000, 2000}, std::pair{6000, 4000}}) {
     const pygmy::Scene scene = pygmy::with_size(pygmy::builtin_scene(), width, height);
     const std::string size = std::to_string(width) + "x" + std::to_string(height);
-    for (const std::string scheduler : {"sequential", "pool", "exchange", "threads"}) {
-      for (unsigned processes = 1; processes <= (scheduler == "sequential" ? 1 : cpus);
-           ++processes) {
+    for (const schedulers::Scheduler* each : local_schedulers()) {
+      const std::string scheduler(each->name);
+      const bool alone = each->workers == schedulers::Workers::none;
+      for (unsigned processes = 1; processes <= (alone ? 1 : cpus); ++processes) {
         const std::string sequential = "sweep/" + size + "/sequential";
         const std::string threads = "sweep/" + size + "/threads/j:" + std::to_string(processes);
         const std::string own =
@@ -150,21 +193,16 @@ void register_sweep(Baselines& baselines) {
                     if (own == sequential || own == threads) baselines.record(own, render);
                   });
               if (!totals || state.iterations() == 0) return;
+              count_renders(state, *totals);
               const auto renders = static_cast<double>(state.iterations());
               const double seconds = totals->seconds / renders;
-              const double cpu = totals->usage.cpu_seconds / renders;
-              const auto bands = static_cast<double>(std::max<std::size_t>(totals->bands, 1));
-              const Baseline alone = baselines.of(sequential, scene, plan_of("sequential", 1));
+              const Baseline alone_render =
+                  baselines.of(sequential, scene, plan_of("sequential", 1));
               const Baseline with_threads =
                   baselines.of(threads, scene, plan_of("threads", processes));
-              state.counters["cpu_s"] = cpu;
-              state.counters["band_overhead_ms"] =
-                  pygmy::measure::cpu_per_band_above_ms(cpu, alone.cpu_seconds, totals->bands);
-              state.counters["faults_per_band"] =
-                  static_cast<double>(totals->usage.minor_faults) / renders / bands;
-              state.counters["forks"] = totals->forks / renders;
-              state.counters["bands"] = static_cast<double>(totals->bands);
-              state.counters["speedup"] = pygmy::measure::speedup(alone.seconds, seconds);
+              state.counters["band_overhead_ms"] = pygmy::measure::cpu_per_band_above_ms(
+                  totals->usage.cpu_seconds / renders, alone_render.cpu_seconds, totals->bands);
+              state.counters["speedup"] = pygmy::measure::speedup(alone_render.seconds, seconds);
               state.counters["x_threads"] = seconds / with_threads.seconds;
             })
             ->UseRealTime()
@@ -187,19 +225,20 @@ std::vector<std::optional<int>> band_rows_for(const pygmy::Scene& scene, unsigne
   return all;
 }
 
-// BM_Render/<scene>/<scheduler>/j:<processes>/rows:<band rows, or auto for the default>, with
-// counters speedup (over the sequential render of the scene), cpu_s, forks and bands.
+// BM_Render/<scene>/<scheduler>/j:<processes>/rows:<band rows, or auto for the default>, for
+// every scheduler that renders here, with the counters of count_renders() and speedup (over the
+// sequential render of the scene).
 void register_scene(const std::string& name, const pygmy::Scene& scene, Baselines& baselines) {
   const unsigned cpus = pprocess::available_cpus();
   const std::string sequential = "render/" + name + "/sequential";
-  for (const schedulers::Scheduler& scheduler : schedulers::all_schedulers()) {
-    const bool alone = scheduler.workers == schedulers::Workers::none;
+  for (const schedulers::Scheduler* scheduler : local_schedulers()) {
+    const bool alone = scheduler->workers == schedulers::Workers::none;
     for (unsigned processes = 1; processes <= (alone ? 1 : cpus); ++processes) {
       const std::vector<std::optional<int>> all_rows = band_rows_for(scene, processes);
       for (const std::optional<int> rows :
            alone ? std::vector<std::optional<int>>{std::nullopt} : all_rows) {
-        const schedulers::RenderPlan plan = plan_of(scheduler.name, processes, rows);
-        const std::string title = "BM_Render/" + name + "/" + std::string(scheduler.name) +
+        const schedulers::RenderPlan plan = plan_of(scheduler->name, processes, rows);
+        const std::string title = "BM_Render/" + name + "/" + std::string(scheduler->name) +
                                   "/j:" + std::to_string(processes) +
                                   "/rows:" + (rows ? std::to_string(*rows) : "auto");
         benchmark::RegisterBenchmark(
@@ -210,13 +249,11 @@ void register_scene(const std::string& name, const pygmy::Scene& scene, Baseline
                     if (alone) baselines.record(sequential, render);
                   });
               if (!totals || state.iterations() == 0) return;
+              count_renders(state, *totals);
               const auto renders = static_cast<double>(state.iterations());
               const Baseline baseline = baselines.of(sequential, scene, plan_of("sequential", 1));
               state.counters["speedup"] =
                   pygmy::measure::speedup(baseline.seconds, totals->seconds / renders);
-              state.counters["cpu_s"] = totals->usage.cpu_seconds / renders;
-              state.counters["forks"] = totals->forks / renders;
-              state.counters["bands"] = static_cast<double>(totals->bands);
             })
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond);
@@ -225,11 +262,41 @@ void register_scene(const std::string& name, const pygmy::Scene& scene, Baseline
   }
 }
 
+// BM_Capacity/j:<processes>: pygmy::measure's calibration loop (compute-bound, no memory
+// traffic, nothing shared) on as many threads, the same work at every count, so that its median
+// time on 1 over its median on N is the machine's capacity at N: what N CPUs gave a loop that
+// cannot be slowed by anything but the machine. Counters: units (the work) and the disturbance.
+void register_capacity() {
+  const unsigned cpus = pprocess::available_cpus();
+  // About a tenth of a second on one thread; Google Benchmark repeats it for its minimum time.
+  const std::uint64_t work = pygmy::measure::calibration_work(0.1);
+  for (unsigned processes = 1; processes <= cpus; ++processes) {
+    const std::string title = "BM_Capacity/j:" + std::to_string(processes);
+    benchmark::RegisterBenchmark(
+        title.c_str(),
+        [=](benchmark::State& state) {
+          const DisturbanceMeter meter;
+          for (auto _ : state) {
+            benchmark::DoNotOptimize(pygmy::measure::calibration_seconds(processes, work));
+          }
+          count_disturbance(state, meter.stop());
+          state.counters["units"] = static_cast<double>(work);
+        })
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  // For the report, which may run elsewhere: the CPUs that measured (the ideal speedup stops
+  // there) and the machine, in the JSON's context.
+  benchmark::AddCustomContext("available_cpus", std::to_string(pprocess::available_cpus()));
+  benchmark::AddCustomContext("machine", pygmy::measure::machine_description());
   Baselines baselines;
+  register_capacity();
   register_sweep(baselines);
   try {
     register_scene("showcase", pygmy::load_scene(PYGMY_SCENES_DIR "/showcase.json"), baselines);

@@ -1,253 +1,34 @@
-// Turns Google Benchmark JSON into the speedup report: tables on the terminal and in
-// docs/benchmarks.md, an SVG chart of speedup against processes, and the machinery's figures.
-#include <algorithm>
-#include <cstdio>
+// Turns Google Benchmark JSON into the speedup report: the goals and where they stand, tables on
+// the terminal and in docs/benchmarks.md, an SVG chart of speedup against processes, and the
+// machinery's figures.
+#include <cctype>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
+#include "benchmark_results.hpp"
+#include "goals.hpp"
 #include "pprocess/cores.hpp"
 #include "pygmy/measure/machine.hpp"
 #include "pygmy/measure/speedup_chart.hpp"
-#include "pygmy/measure/statistics.hpp"
-#include "pygmy/schedulers.hpp"
+#include "render_figures.hpp"
 
 namespace {
 
-using nlohmann::json;
-
-/// A Google Benchmark JSON file. Its coefficient of variation of a counter whose mean is 0 (the
-/// forks of threads) is written as NaN, which JSON lacks: such values are read as null.
-json read_json(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error(file + ": cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  static const std::regex not_a_number(R"(:\s*-?(NaN|nan|inf|Infinity)\b)");
-  return json::parse(std::regex_replace(text.str(), not_a_number, ": null"));
-}
-
-double to_seconds(const json& benchmark) {
-  const std::string unit = benchmark.value("time_unit", "ns");
-  const double scale = unit == "s" ? 1 : unit == "ms" ? 1e-3 : unit == "us" ? 1e-6 : 1e-9;
-  return benchmark.at("real_time").get<double>() * scale;
-}
-
-/// The median of every benchmark (or its only run when there were no repetitions), by name.
-std::map<std::string, json> medians(const json& results) {
-  std::map<std::string, json> found;
-  for (const json& b : results.at("benchmarks")) {
-    const std::string name = b.value("run_name", b.value("name", ""));
-    const bool aggregate = b.value("run_type", "iteration") == "aggregate";
-    if (aggregate && b.value("aggregate_name", "") != "median") continue;
-    if (!aggregate && found.count(name)) continue;
-    found[name] = b;
-  }
-  return found;
-}
-
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
-
-/// Schedulers in the order of the tables: sequential, then as pygmy::schedulers lists them.
-int order_of(const std::string& scheduler) {
-  if (scheduler == "sequential") return -1;
-  const auto all = pygmy::schedulers::all_schedulers();
-  return static_cast<int>(
-      std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.name == scheduler; }) -
-      all.begin());
-}
-
-// --- The size sweep -------------------------------------------------------------------------
-
-/// One BM_Sweep benchmark's medians.
-struct SweepRun {
-  int width = 0;
-  int height = 0;
-  std::string scheduler;
-  unsigned processes = 1;
-  double seconds = 0;
-  double cpu_seconds = 0;
-  double faults_per_band = 0;
-  double forks = 0;
-  std::size_t bands = 0;
-
-  [[nodiscard]] std::string size() const {
-    return std::to_string(width) + "x" + std::to_string(height);
-  }
-  [[nodiscard]] auto key() const {
-    return std::tuple(width * height, order_of(scheduler), processes);
-  }
-};
-
-std::vector<SweepRun> sweep_runs(const json& results) {
-  static const std::regex pattern(R"(BM_Sweep/(\d+)x(\d+)/(\w+)/j:(\d+)(/.*)?)");
-  std::vector<SweepRun> runs;
-  for (const auto& [name, b] : medians(results)) {
-    std::smatch m;
-    if (!std::regex_match(name, m, pattern) || b.contains("error_occurred")) continue;
-    runs.push_back({std::stoi(m[1]), std::stoi(m[2]), m[3], static_cast<unsigned>(std::stoul(m[4])),
-                    to_seconds(b), b.value("cpu_s", 0.0), b.value("faults_per_band", 0.0),
-                    b.value("forks", 0.0), static_cast<std::size_t>(b.value("bands", 0.0))});
-  }
-  std::sort(runs.begin(), runs.end(),
-            [](const SweepRun& a, const SweepRun& b) { return a.key() < b.key(); });
-  return runs;
-}
-
-/// The run of `scheduler` with `processes` at the size of `like`, if it was measured.
-const SweepRun* find_run(const std::vector<SweepRun>& runs, const SweepRun& like,
-                         const std::string& scheduler, unsigned processes) {
-  const auto found = std::find_if(runs.begin(), runs.end(), [&](const SweepRun& r) {
-    return r.width == like.width && r.height == like.height && r.scheduler == scheduler &&
-           r.processes == processes;
-  });
-  return found == runs.end() ? nullptr : &*found;
-}
-
-/// Every sweep run against the sequential render of its size and threads at its process count.
-std::string sweep_table(const std::vector<SweepRun>& runs) {
-  std::ostringstream out;
-  out << "| size | scheduler | processes | median s | speedup | × threads | CPU s | CPU per band "
-         "above sequential (ms) | faults per band | forks |\n"
-      << "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-  for (const SweepRun& r : runs) {
-    const SweepRun* sequential = find_run(runs, r, "sequential", 1);
-    const SweepRun* threads = find_run(runs, r, "threads", r.processes);
-    out << "| " << r.size() << " | " << r.scheduler << " | " << r.processes << " | "
-        << fixed(r.seconds, 3) << " | "
-        << (sequential ? fixed(pygmy::measure::speedup(sequential->seconds, r.seconds), 2) : "–")
-        << " | " << (threads ? fixed(r.seconds / threads->seconds, 2) : "–") << " | "
-        << fixed(r.cpu_seconds, 3) << " | "
-        << (sequential ? fixed(pygmy::measure::cpu_per_band_above_ms(
-                                   r.cpu_seconds, sequential->cpu_seconds, r.bands),
-                               2)
-                       : "–")
-        << " | " << fixed(r.faults_per_band, 1) << " | " << fixed(r.forks, 0) << " |\n";
-  }
-  return out.str();
-}
-
-/// Speedup against processes: a panel per size, a line per scheduler.
-pygmy::measure::SpeedupChart sweep_chart(const std::vector<SweepRun>& runs,
-                                         const std::string& caption) {
-  pygmy::measure::SpeedupChart chart{.title = "Speedup over the sequential render, built-in scene",
-                                     .caption = caption};
-  for (const SweepRun& r : runs) {
-    const SweepRun* sequential = find_run(runs, r, "sequential", 1);
-    if (r.scheduler == "sequential" || sequential == nullptr) continue;
-    if (chart.panels.empty() || chart.panels.back().title != r.size()) {
-      chart.panels.push_back({.title = r.size()});
-    }
-    std::vector<pygmy::measure::SpeedupLine>& lines = chart.panels.back().lines;
-    if (lines.empty() || lines.back().name != r.scheduler) lines.push_back({.name = r.scheduler});
-    lines.back().points.push_back(
-        {r.processes, pygmy::measure::speedup(sequential->seconds, r.seconds)});
-  }
-  return chart;
-}
-
-// --- A scene file by scheduler and band size --------------------------------------------------
-
-/// One BM_Render benchmark's median.
-struct RenderRun {
-  std::string scene;
-  std::string scheduler;
-  unsigned processes = 1;
-  std::optional<int> band_rows;  // nullopt: the default
-  double seconds = 0;
-  double forks = 0;
-  std::size_t bands = 0;
-};
-
-std::vector<RenderRun> render_runs(const json& results) {
-  static const std::regex pattern(R"(BM_Render/(\w+)/(\w+)/j:(\d+)/rows:(\d+|auto)(/.*)?)");
-  std::vector<RenderRun> runs;
-  for (const auto& [name, b] : medians(results)) {
-    std::smatch m;
-    if (!std::regex_match(name, m, pattern) || b.contains("error_occurred")) continue;
-    runs.push_back({m[1], m[2], static_cast<unsigned>(std::stoul(m[3])),
-                    m[4] == "auto" ? std::nullopt : std::optional<int>(std::stoi(m[4])),
-                    to_seconds(b), b.value("forks", 0.0),
-                    static_cast<std::size_t>(b.value("bands", 0.0))});
-  }
-  return runs;
-}
-
-/// Every scheduler with the default band rows on one scene, against its sequential render.
-std::string scene_table(const std::vector<RenderRun>& runs, const std::string& scene) {
-  std::optional<double> sequential;
-  std::vector<RenderRun> chosen;
-  for (const RenderRun& r : runs) {
-    if (r.scene != scene || r.band_rows) continue;
-    if (r.scheduler == "sequential") sequential = r.seconds;
-    chosen.push_back(r);
-  }
-  if (!sequential) return "";
-  std::sort(chosen.begin(), chosen.end(), [](const RenderRun& a, const RenderRun& b) {
-    return std::pair(order_of(a.scheduler), a.processes) <
-           std::pair(order_of(b.scheduler), b.processes);
-  });
-  std::ostringstream out;
-  out << "| scheduler | processes | median s | speedup | efficiency | serial fraction (Karp–Flatt) "
-         "| forks | bands |\n"
-      << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
-  for (const RenderRun& r : chosen) {
-    const double speedup = pygmy::measure::speedup(*sequential, r.seconds);
-    const double p = r.processes;
-    out << "| " << r.scheduler << " | " << r.processes << " | " << fixed(r.seconds, 3) << " | "
-        << fixed(speedup, 2) << " | " << fixed(pygmy::measure::efficiency(speedup, r.processes), 2)
-        << " | " << (p > 1 ? fixed((1 / speedup - 1 / p) / (1 - 1 / p), 3) : "–") << " | "
-        << fixed(r.forks, 0) << " | " << r.bands << " |\n";
-  }
-  return out.str();
-}
-
-/// Band sizes against each other, for one scheduler at one process count.
-std::string band_table(const std::vector<RenderRun>& runs, const std::string& scene,
-                       const std::string& scheduler, unsigned processes) {
-  std::vector<RenderRun> chosen;
-  for (const RenderRun& r : runs) {
-    if (r.scene == scene && r.scheduler == scheduler && r.processes == processes)
-      chosen.push_back(r);
-  }
-  if (chosen.size() < 2) return "";
-  std::sort(chosen.begin(), chosen.end(), [](const RenderRun& a, const RenderRun& b) {
-    return a.band_rows.value_or(0) < b.band_rows.value_or(0);
-  });
-  std::ostringstream out;
-  out << "| band rows | bands | median s (" << scheduler << ", " << processes
-      << " processes) |\n|---:|---:|---:|\n";
-  for (const RenderRun& r : chosen) {
-    out << "| " << (r.band_rows ? std::to_string(*r.band_rows) : "default") << " | " << r.bands
-        << " | " << fixed(r.seconds, 3) << " |\n";
-  }
-  return out.str();
-}
-
-// --- The machinery ----------------------------------------------------------------------------
+using pygmy::bench::BenchmarkResults;
+using pygmy::bench::fixed;
 
 /// Round trips, throughput and per-task costs beside their baselines.
-std::string machinery_table(const json& results) {
-  const auto found = medians(results);
-  auto seconds = [&](const std::string& name) -> std::optional<double> {
-    for (const auto& [key, b] : found) {
-      if (key.rfind(name, 0) == 0 && !b.contains("error_occurred")) return to_seconds(b);
-    }
-    return std::nullopt;
+std::string machinery_table(const BenchmarkResults& results) {
+  const auto seconds = [&results](const std::string& prefix) {
+    return pygmy::bench::median_seconds(results, prefix);
   };
   auto us = [](double s) { return fixed(s * 1e6, 1); };
   std::ostringstream out;
@@ -280,24 +61,42 @@ std::string machinery_table(const json& results) {
   return out.str();
 }
 
-void replace_section(const std::string& file, const std::string& section) {
-  const std::string begin = "<!-- report:begin -->";
-  const std::string end = "<!-- report:end -->";
+/// `text` with the block between <!-- NAME:begin --> and <!-- NAME:end --> replaced by
+/// `content`; nullopt when `text` has no such block.
+std::optional<std::string> replaced(std::string text, const std::string& name,
+                                    const std::string& content) {
+  const std::string begin = "<!-- " + name + ":begin -->";
+  const std::string end = "<!-- " + name + ":end -->";
+  const auto b = text.find(begin);
+  const auto e = text.find(end);
+  if (b == std::string::npos || e == std::string::npos || e < b) return std::nullopt;
+  text.replace(b, e + end.size() - b, begin + "\n" + content + end);
+  return text;
+}
+
+/// Writes the report into `file`: the goals between its goals markers (at the start of the report
+/// when it has none), the report between its report markers (appended when it has none).
+void write_markdown(const std::string& file, const std::string& goals, const std::string& report) {
   std::string text;
   if (std::ifstream in(file); in) {
     std::stringstream buffer;
     buffer << in.rdbuf();
     text = buffer.str();
   }
-  const auto b = text.find(begin);
-  const auto e = text.find(end);
-  const std::string block = begin + "\n" + section + end;
-  if (b != std::string::npos && e != std::string::npos && e > b) {
-    text.replace(b, e + end.size() - b, block);
+  std::string section = report;
+  if (std::optional<std::string> with_goals = replaced(text, "goals", goals)) {
+    text = std::move(*with_goals);
   } else {
-    text += "\n" + block + "\n";
+    section = goals + "\n" + report;
   }
-  std::ofstream(file) << text;
+  if (std::optional<std::string> with_report = replaced(text, "report", section)) {
+    text = std::move(*with_report);
+  } else {
+    text += "\n<!-- report:begin -->\n" + section + "<!-- report:end -->\n";
+  }
+  std::ofstream out(file);
+  out << text;
+  if (!out) throw std::runtime_error(file + ": cannot write it");
 }
 
 }  // namespace
@@ -305,56 +104,105 @@ void replace_section(const std::string& file, const std::string& section) {
 int main(int argc, char** argv) {
   CLI::App app{"Writes the speedup report from Google Benchmark JSON."};
   std::string render_file, machinery_file, markdown, svg_file, commit = "unknown", svg_link;
-  app.add_option("--render", render_file, "render_bench JSON (BM_Sweep and BM_Render)")->required();
+  app.add_option("--render", render_file, "render_bench JSON (BM_Sweep, BM_Render, BM_Capacity)")
+      ->required();
   app.add_option("--machinery", machinery_file, "machinery_bench JSON");
-  app.add_option("--markdown", markdown, "Markdown file whose report section is replaced");
+  app.add_option("--markdown", markdown,
+                 "Markdown file whose goals and report sections are replaced");
   app.add_option("--svg", svg_file, "SVG chart of the size sweep to write");
   app.add_option("--svg-link", svg_link, "How the Markdown refers to the chart");
   app.add_option("--commit", commit, "The commit measured");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    const json render = read_json(render_file);
-    const json& context = render.at("context");
-    const std::string machine = pygmy::measure::machine_description();
-    const std::string date = context.value("date", "");
+    const BenchmarkResults render = pygmy::bench::read_results(render_file);
+    const pygmy::bench::RenderFigures figures = pygmy::bench::render_figures(render);
+    const std::string machine =
+        figures.machine.empty() ? pygmy::measure::machine_description() : figures.machine;
+    const unsigned cpus = figures.cpus > 0 ? figures.cpus : pprocess::available_cpus();
+    const std::string date = render.context_value("date");
+    const std::string disturbed =
+        pygmy::bench::disturbance_note(figures.disturbed, figures.watched);
     std::ostringstream section;
     section << "Measured on " << machine << ", commit " << commit << ", " << date << " ("
-            << context.value("library_build_type", "")
-            << " Google Benchmark library; medians of the repetitions).\n\n";
+            << render.context_value("library_build_type")
+            << " Google Benchmark library). Medians of " << render.repetitions << " repetitions"
+            << (render.medians_only > 0
+                    ? " (the JSON holds only their medians: no intervals, no disturbance)"
+                    : ", with 95% bootstrap intervals (the repetitions of every benchmark paired "
+                      "by their index)")
+            << (figures.calibrations.empty()
+                    ? "; no calibration in this run (BM_Capacity), so no capacity."
+                    : "; capacity: the calibration loop's speedup (BM_Capacity), the most this "
+                      "machine gave a program in this run; of capacity: speedup ÷ capacity.");
+    if (!disturbed.empty()) {
+      section << " " << disturbed << "; other work took " << fixed(figures.other_share, 2)
+              << " of a CPU on average; every repetition counts in the figures.";
+    }
+    section << "\n\n";
 
-    const std::vector<SweepRun> sweep = sweep_runs(render);
-    if (!sweep.empty()) {
-      const std::string table = sweep_table(sweep);
-      section << "#### Size sweep, built-in scene, default band rows\n\n" << table << "\n";
-      std::cout << "Size sweep, built-in scene\n" << table << "\n";
+    if (!figures.sweep.empty()) {
+      unsigned sweep_disturbed = 0;
+      unsigned sweep_watched = 0;
+      for (const pygmy::bench::Panel& panel : figures.sweep) {
+        sweep_disturbed += panel.disturbed;
+        sweep_watched += panel.watched;
+      }
+      const std::string note = pygmy::bench::disturbance_note(sweep_disturbed, sweep_watched);
+      const std::string table = pygmy::bench::sweep_table(figures.sweep);
+      section << "#### Size sweep, built-in scene, default band rows\n\n"
+              << (note.empty() ? "" : note + ".\n\n") << table << "\n";
+      std::cout << "Size sweep, built-in scene" << (note.empty() ? "" : "; " + note) << "\n"
+                << table << "\n";
       if (!svg_file.empty()) {
-        const std::string caption = machine + "; " + date + "; commit " + commit +
-                                    "; medians of the repetitions (render_bench BM_Sweep)";
-        std::ofstream(svg_file) << pygmy::measure::speedup_svg(sweep_chart(sweep, caption));
+        const std::string caption = machine + "; " + date + "; commit " + commit + "; medians of " +
+                                    std::to_string(render.repetitions) + " repetitions" +
+                                    (render.medians_only > 0 ? "" : ", bands: 95% intervals") +
+                                    (disturbed.empty() ? "" : "; " + disturbed) +
+                                    " (render_bench BM_Sweep, BM_Capacity)";
+        std::ofstream out(svg_file);
+        out << pygmy::measure::speedup_svg(pygmy::bench::sweep_chart(figures.sweep, caption, cpus));
+        if (!out) throw std::runtime_error(svg_file + ": cannot write it");
         section << "![Speedup against processes at each size]("
                 << (svg_link.empty() ? svg_file : svg_link) << ")\n\n";
       }
     }
 
-    const std::vector<RenderRun> runs = render_runs(render);
-    if (const std::string table = scene_table(runs, "showcase"); !table.empty()) {
-      section << "#### Showcase scene, default band rows\n\n" << table << "\n";
-      std::cout << "Showcase scene, default band rows\n" << table << "\n";
-    }
-    const unsigned cpus = pprocess::available_cpus();
-    for (const std::string scheduler : {"pool", "exchange"}) {
-      if (const std::string bands = band_table(runs, "showcase", scheduler, cpus); !bands.empty()) {
-        section << "#### Band size, showcase scene, " << scheduler << "\n\n" << bands << "\n";
+    for (const pygmy::bench::Panel& scene : figures.scenes) {
+      const std::string note = pygmy::bench::disturbance_note(scene.disturbed, scene.watched);
+      const std::string table = pygmy::bench::scene_table(scene);
+      std::string heading = scene.title + " scene, default band rows";
+      heading[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(heading[0])));
+      section << "#### " << heading << "\n\n"
+              << (note.empty() ? "" : note + ".\n\n") << table << "\n";
+      std::cout << heading << (note.empty() ? "" : "; " + note) << "\n" << table << "\n";
+      for (const std::string scheduler : {"pool", "exchange"}) {
+        const std::string bands =
+            pygmy::bench::band_table(figures.bands, scene.title, scheduler, cpus);
+        if (bands.empty()) continue;
+        section << "#### Band size, " << scene.title << " scene, " << scheduler << "\n\n"
+                << bands << "\n";
         std::cout << bands << "\n";
       }
     }
+
+    std::vector<pygmy::bench::Goal> goals = pygmy::bench::render_goals(figures);
     if (!machinery_file.empty()) {
-      const std::string table = machinery_table(read_json(machinery_file));
+      const BenchmarkResults machinery = pygmy::bench::read_results(machinery_file);
+      const std::string table = machinery_table(machinery);
       section << "#### The machinery\n\n" << table << "\n";
-      std::cout << table;
+      std::cout << table << "\n";
+      const std::vector<pygmy::bench::Goal> more = pygmy::bench::machinery_goals(machinery);
+      goals.insert(goals.end(), more.begin(), more.end());
     }
-    if (!markdown.empty()) replace_section(markdown, section.str());
+    const std::string goals_table = pygmy::bench::goals_table(goals);
+    std::cout << "Goals\n" << goals_table;
+    if (!markdown.empty()) {
+      const std::string goals_section = "From the run of the report below (commit " + commit +
+                                        ", " + date + "), written by `bench_report`:\n\n" +
+                                        goals_table;
+      write_markdown(markdown, goals_section, section.str());
+    }
   } catch (const std::exception& e) {
     std::cerr << "report: " << e.what() << '\n';
     return 1;
