@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "frame.hpp"
 #include "pprocess/process.hpp"
 #include "system.hpp"
 
@@ -22,8 +23,6 @@ namespace pprocess {
 
 namespace {
 
-constexpr std::uint32_t kMagic = 0x70707263;  // "pprc"
-constexpr std::uint8_t kWantsAcknowledgement = 1;
 /// A read buffer starts this small and doubles each time a read fills it, up to kLargestRead.
 constexpr std::size_t kFirstRead = 1024;
 constexpr std::size_t kLargestRead = 64 * 1024;
@@ -31,29 +30,10 @@ constexpr std::size_t kLargestRead = 64 * 1024;
 /// a whole frame of the largest size, so that two peers sending to each other both get through.
 constexpr std::size_t kMostDrained = detail::kMaxFrameBytes + kLargestRead;
 
-/// Every frame starts with this header: what it is and how many bytes follow.
-struct Header {
-  std::uint32_t magic = kMagic;
-  std::uint8_t kind = 0;
-  std::uint8_t flags = 0;  // kWantsAcknowledgement, or nothing
-  std::array<std::uint8_t, 2> reserved{};
-  std::uint64_t length = 0;
-};
-static_assert(sizeof(Header) == 16);
-
-std::string describe_kind(std::uint8_t kind) {
-  switch (static_cast<detail::FrameKind>(kind)) {
-    case detail::FrameKind::data:
-      return "a data frame";
-    case detail::FrameKind::error:
-      return "an error frame";
-    case detail::FrameKind::ack:
-      return "an acknowledgement";
-    case detail::FrameKind::control:
-      return "a stop request";
-  }
-  return "frame kind " + std::to_string(kind);
-}
+using detail::describe_kind;
+using detail::FrameHeader;
+using detail::FrameKind;
+using detail::kWantsAcknowledgement;
 
 bool is_disconnect(int error) { return error == EPIPE || error == ECONNRESET; }
 
@@ -194,7 +174,11 @@ Channel::Deadline::Deadline(Channel& channel, milliseconds timeout) : channel_(c
 
 // --- Sending --------------------------------------------------------------------------------
 
-void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack) {
+void Channel::send_data(std::span<const char> payload, bool wants_ack) {
+  send_frame(FrameKind::data, payload, wants_ack);
+}
+
+void Channel::send_frame(FrameKind kind, std::span<const char> payload, bool wants_ack) {
   if (!socket_) throw ChannelClosed("pprocess: send on a closed channel");
   if (broken_) throw ProtocolError("pprocess: the channel to " + peer_name() + " is broken");
   if (payload.size() > detail::kMaxFrameBytes) {
@@ -202,7 +186,7 @@ void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, 
                         " bytes exceeds the frame limit of " +
                         std::to_string(detail::kMaxFrameBytes) + " bytes");
   }
-  Header header;
+  FrameHeader header;
   header.kind = static_cast<std::uint8_t>(kind);
   header.flags = wants_ack ? kWantsAcknowledgement : 0;
   header.length = payload.size();
@@ -274,14 +258,14 @@ namespace {
 /// Reads the next frame header with `read(destination, length, at_boundary)`; nullopt at
 /// end-of-file.
 template <class Read>
-std::optional<Header> read_header(Read read, const std::string& peer) {
-  Header header;
+std::optional<FrameHeader> read_header(Read read, const std::string& peer) {
+  FrameHeader header;
   if (!read(&header, sizeof header, true)) return std::nullopt;
-  if (header.magic != kMagic) {
+  if (header.magic != detail::kFrameMagic) {
     throw ProtocolError("pprocess: corrupt frame from " + peer + " (bad magic number)");
   }
-  if (header.kind < static_cast<std::uint8_t>(detail::FrameKind::data) ||
-      header.kind > static_cast<std::uint8_t>(detail::FrameKind::control)) {
+  if (header.kind < static_cast<std::uint8_t>(FrameKind::data) ||
+      header.kind > static_cast<std::uint8_t>(FrameKind::control)) {
     throw ProtocolError("pprocess: corrupt frame from " + peer + " (unknown " +
                         describe_kind(header.kind) + ")");
   }
@@ -291,9 +275,8 @@ std::optional<Header> read_header(Read read, const std::string& peer) {
                         " bytes");
   }
   // These kinds carry nothing: a payload would be left in the stream and read as the next header.
-  if (header.length != 0 &&
-      (header.kind == static_cast<std::uint8_t>(detail::FrameKind::ack) ||
-       header.kind == static_cast<std::uint8_t>(detail::FrameKind::control))) {
+  if (header.length != 0 && (header.kind == static_cast<std::uint8_t>(FrameKind::ack) ||
+                             header.kind == static_cast<std::uint8_t>(FrameKind::control))) {
     throw ProtocolError("pprocess: corrupt frame from " + peer + " (" + describe_kind(header.kind) +
                         " with a payload of " + std::to_string(header.length) + " bytes)");
   }
@@ -404,23 +387,23 @@ std::optional<std::uint64_t> Channel::next_data_frame(bool stop_allowed) {
 }
 
 std::optional<std::uint64_t> Channel::next_frame(bool stop_allowed) {
-  const std::optional<Header> header = read_header(
+  const std::optional<FrameHeader> header = read_header(
       [this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, peer_name());
   if (!header) {
     if (stop_allowed) return std::nullopt;
     throw ChannelClosed("pprocess: " + peer_name() + " closed the channel");
   }
-  switch (static_cast<detail::FrameKind>(header->kind)) {
-    case detail::FrameKind::data:
+  switch (static_cast<FrameKind>(header->kind)) {
+    case FrameKind::data:
       ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
       return header->length;
-    case detail::FrameKind::error:
+    case FrameKind::error:
       ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
       throw_remote_error(header->length);
-    case detail::FrameKind::control:
+    case FrameKind::control:
       if (stop_allowed) return std::nullopt;
       break;
-    case detail::FrameKind::ack:
+    case FrameKind::ack:
       break;
   }
   throw ProtocolError("pprocess: expected a value from " + peer_name() + ", received " +
@@ -447,27 +430,27 @@ void Channel::await_acknowledgement() {
 
 void Channel::keep_frames_until_acknowledged(std::string& early) {
   for (;;) {
-    const std::optional<Header> header = read_header(
+    const std::optional<FrameHeader> header = read_header(
         [this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, peer_name());
     if (!header) {
       throw ChannelClosed("pprocess: " + peer_name() + " closed the channel before acknowledging");
     }
-    switch (static_cast<detail::FrameKind>(header->kind)) {
-      case detail::FrameKind::ack:
+    switch (static_cast<FrameKind>(header->kind)) {
+      case FrameKind::ack:
         return;
-      case detail::FrameKind::error:
+      case FrameKind::error:
         ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
         throw_remote_error(header->length);
-      case detail::FrameKind::data:
-      case detail::FrameKind::control: {
-        Header kept = *header;
+      case FrameKind::data:
+      case FrameKind::control: {
+        FrameHeader kept = *header;
         kept.flags = 0;  // acknowledged here, not again when it is received
         std::string payload;
         read_growing(payload, header->length);
         early.append(reinterpret_cast<const char*>(&kept), sizeof kept);
         early.append(payload);
         // Kept before the receipt goes out: a peer that left meanwhile does not lose its value.
-        if ((header->flags & kWantsAcknowledgement) != 0) send_frame(detail::FrameKind::ack, {});
+        if ((header->flags & kWantsAcknowledgement) != 0) send_frame(FrameKind::ack, {});
         break;
       }
     }
@@ -479,14 +462,14 @@ void Channel::acknowledge() noexcept {
   ack_owed_ = false;
   // The value has arrived whatever happens next: a peer that left no longer needs the receipt.
   try {
-    send_frame(detail::FrameKind::ack, {});
+    send_frame(FrameKind::ack, {});
   } catch (...) {
   }
 }
 
 void Channel::stop() noexcept {
   try {
-    send_frame(detail::FrameKind::control, {});
+    send_frame(FrameKind::control, {});
   } catch (...) {
   }
 }
@@ -495,7 +478,7 @@ void Channel::send_error(const std::string& type_name, const std::string& messag
   try {
     std::string payload;
     detail::encode(std::pair<std::string, std::string>(type_name, message), payload);
-    send_frame(detail::FrameKind::error, payload);
+    send_frame(FrameKind::error, payload);
   } catch (...) {
   }
 }

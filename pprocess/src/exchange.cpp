@@ -11,8 +11,8 @@
 #include <system_error>
 #include <variant>
 
+#include "channel_access.hpp"
 #include "pprocess/cores.hpp"
-#include "pprocess/detail/channel_access.hpp"
 #include "pprocess/process.hpp"
 #include "worker.hpp"
 

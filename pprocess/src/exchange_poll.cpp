@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "pprocess/exchange.hpp"
 #include "pprocess/process.hpp"
 #include "system.hpp"

@@ -2,7 +2,7 @@
 // channel, in a pipeline deep enough that it never waits for the exchange.
 #include <algorithm>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "pprocess/exchange.hpp"
 #include "worker.hpp"
 

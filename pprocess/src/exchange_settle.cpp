@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "pprocess/exchange.hpp"
 #include "pprocess/process.hpp"
 #include "system.hpp"

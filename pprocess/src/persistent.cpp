@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "system.hpp"
 
 namespace pprocess {

@@ -19,7 +19,7 @@
 #include <variant>
 #include <vector>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "system.hpp"
 
 namespace pprocess {

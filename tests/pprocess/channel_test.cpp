@@ -21,8 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include "channel_access.hpp"
 #include "fork_test.hpp"
-#include "pprocess/detail/channel_access.hpp"
 #include "pprocess/process.hpp"
 #include "raw_frames.hpp"
 #include "sanitized.hpp"

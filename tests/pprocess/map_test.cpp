@@ -137,8 +137,9 @@ TEST_F(MapTest, AProcessKilledWhileSendingIsProcessDiedNotAProtocolError) {
       [](Channel& c, int x) {
         if (x == 1) {
           // Half a frame, then death: what a process killed in the middle of a send leaves.
-          const std::array<std::uint32_t, 4> header{0x70707263, 1, 100, 0};
-          ::send(c.fileno(), header.data(), sizeof header, MSG_NOSIGNAL);
+          testing::RawHeader header;
+          header.length = 100;
+          ::send(c.fileno(), &header, sizeof header, MSG_NOSIGNAL);
           ::send(c.fileno(), "0123456789", 10, MSG_NOSIGNAL);
           ::raise(SIGKILL);
         }

@@ -141,7 +141,7 @@ class RawConnection {
   void write_frame(std::uint8_t kind, const std::string& payload) {
     RawHeader header;
     header.kind = kind;
-    header.reserved[0] = 1;  // the flags: wants an acknowledgement
+    header.flags = detail::kWantsAcknowledgement;
     header.length = payload.size();
     write(bytes_of(header) + payload);
   }

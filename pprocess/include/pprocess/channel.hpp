@@ -24,16 +24,15 @@ namespace pprocess {
 
 class Process;
 
+/// The largest value a channel carries, in bytes of its encoding (a vector of numbers: its
+/// elements' bytes). Sending a larger one is a ProtocolError, and so is a peer announcing one.
+///   static_assert(rows * row_bytes <= pprocess::kMaxMessageBytes);
+inline constexpr std::uint64_t kMaxMessageBytes = std::uint64_t{1} << 30;
+
 namespace detail {
-
-/// What a frame carries; the kind travels in every frame header.
-enum class FrameKind : std::uint8_t { data = 1, error = 2, ack = 3, control = 4 };
-
-/// The largest payload a frame may announce; a larger length is a ProtocolError.
-inline constexpr std::uint64_t kMaxFrameBytes = std::uint64_t{1} << 30;
-
+/// What a frame carries (defined with the wire format, in the library's sources).
+enum class FrameKind : std::uint8_t;
 struct ChannelAccess;
-
 }  // namespace detail
 
 /// One end of a channel: a created process and its creator each hold one. Values travel as
@@ -88,7 +87,7 @@ class Channel {
   template <class T, std::size_t Extent>
   requires detail::RawNumber<T>
   void send(std::span<T, Extent> block) {
-    send_frame(detail::FrameKind::data, as_bytes(block), true);
+    send_data(as_bytes(block), true);
     await_acknowledgement();
   }
 
@@ -105,9 +104,7 @@ class Channel {
   ///   ch.post(std::span(rows.data(), rows.size()));
   template <class T, std::size_t Extent>
   requires detail::RawNumber<T>
-  void post(std::span<T, Extent> block) {
-    send_frame(detail::FrameKind::data, as_bytes(block), false);
-  }
+  void post(std::span<T, Extent> block) { send_data(as_bytes(block), false); }
 
   /// Receives one value of type T and acknowledges it (when it was sent, not posted).
   /// Throws RemoteError if the peer reported an exception, ChannelClosed if it closed, and
@@ -242,11 +239,11 @@ class Channel {
                   std::is_same_v<std::remove_cv_t<std::remove_extent_t<T>>, char>) {
       write_value(std::string(value), wants_ack);  // a literal: its text, without the NUL
     } else if constexpr (detail::is_block<T>::value) {
-      send_frame(detail::FrameKind::data, as_bytes(value), wants_ack);
+      send_data(as_bytes(value), wants_ack);
     } else {
       std::string& payload = scratch();
       detail::encode(value, payload);
-      send_frame(detail::FrameKind::data, payload, wants_ack);
+      send_data(payload, wants_ack);
     }
   }
 
@@ -305,6 +302,8 @@ class Channel {
 
   static constexpr std::size_t kDirectBytes = 64 * 1024;
 
+  /// Sends a data frame holding `payload`.
+  void send_data(std::span<const char> payload, bool wants_ack);
   void send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack = false);
   void write_all(std::span<const char> header, std::span<const char> payload);
   void drain_incoming();

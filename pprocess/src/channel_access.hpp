@@ -1,4 +1,5 @@
-// ChannelAccess: the state of a Channel that only pprocess itself (and its tests) may touch.
+// ChannelAccess: the state of a Channel that only pprocess itself (and its tests and fuzz targets)
+// may touch. Private: not installed.
 #pragma once
 
 #include <sys/types.h>
@@ -10,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "frame.hpp"
 #include "pprocess/channel.hpp"
 #include "pprocess/detail/fd.hpp"
 #include "pprocess/process.hpp"  // make() destroys a std::unique_ptr<Process>
