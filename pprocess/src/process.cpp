@@ -9,9 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -115,14 +113,6 @@ ExitStatus Process::stop() {
 
 namespace {
 
-/// Output buffered before fork would otherwise be printed by both processes.
-void flush_output() noexcept {
-  std::cout.flush();
-  std::cerr.flush();
-  std::clog.flush();
-  std::fflush(nullptr);
-}
-
 std::string demangle(const char* name) {
   int status = 0;
   std::unique_ptr<char, decltype(&std::free)> readable(
@@ -207,7 +197,7 @@ void run_and_exit(Channel& channel, const std::function<void()>& body) {
 void exit(Channel& channel) { exit(channel, 0); }
 
 void exit(Channel& channel, int code) {
-  flush_output();
+  detail::flush_output();
   channel.close();
   ::_exit(code);
 }

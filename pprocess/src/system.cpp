@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -20,6 +23,17 @@ void Fd::reset() noexcept {
 
 void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
+}
+
+void throw_error(int error, const std::string& what) {
+  throw std::system_error(error, std::generic_category(), what);
+}
+
+void flush_output() noexcept {
+  std::cout.flush();
+  std::cerr.flush();
+  std::clog.flush();
+  std::fflush(nullptr);
 }
 
 Clock::time_point deadline_after(Clock::duration timeout) noexcept {

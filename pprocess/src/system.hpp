@@ -9,6 +9,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "pprocess/detail/fd.hpp"
@@ -29,6 +30,12 @@ auto retry_eintr(Call call) {
 
 /// Throws std::system_error for errno, naming the call that failed.
 [[noreturn]] void throw_errno(const char* what);
+/// Throws std::system_error for `error`, with `what` saying what failed.
+[[noreturn]] void throw_error(int error, const std::string& what);
+
+/// Flushes C and C++ standard output: what is buffered before fork would otherwise be printed by
+/// both processes.
+void flush_output() noexcept;
 
 /// `now + timeout`, or the end of time when that would overflow (a timeout of
 /// milliseconds::max() means "as long as it takes", not "already expired").
