@@ -195,11 +195,9 @@ Channel become_background(Fd listener, const SocketFile& file,
     ChannelRegistry::close_all_except(listener.get());
     registry_lock.unlock();
     detach_standard_streams();
-    // Signals reach it (a starter may have blocked some), and its worker's end is its to reap.
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGCHLD, SIG_DFL);
+    // Signals reach it (a starter may have blocked some) and run none of the starter's handlers;
+    // its worker's end is its to reap (SIGCHLD is not left ignored).
+    reset_signals();
     Server serving(std::move(listener), file);
     serving.accept_client();  // the starter's
     // The worker dies with the server, as a created process does: killing the background

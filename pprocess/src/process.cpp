@@ -153,8 +153,9 @@ std::variant<Channel, int> try_create(bool offer_reuse) {
     return refused("fork");
   }
   if (pid == 0) {
-    // The created process: die with the creator, and hold no descriptor of a sibling's channel
-    // (or the siblings' creators would never see them close).
+    // The created process: none of the creator's signal handling, die with the creator, and hold
+    // no descriptor of a sibling's channel (or the siblings' creators would never see them close).
+    reset_signals();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != creator) ::_exit(1);
     ChannelRegistry::close_all_except(created_end.get());

@@ -29,6 +29,24 @@ void throw_error(int error, const std::string& what) {
   throw std::system_error(error, std::generic_category(), what);
 }
 
+void reset_signals() noexcept {
+  for (int signal = 1; signal < NSIG; ++signal) {
+    struct sigaction action {};
+    // Fails for SIGKILL, SIGSTOP and the C library's own signals, which keep their action.
+    if (::sigaction(signal, nullptr, &action) != 0) continue;
+    if (action.sa_handler == SIG_DFL) continue;
+    // Ignored SIGCHLD would have the kernel reap this process's own children before their
+    // Process could learn how they ended: only that one is not left ignored.
+    if (action.sa_handler == SIG_IGN && signal != SIGCHLD) continue;
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    ::sigaction(signal, &default_action, nullptr);
+  }
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 void flush_output() noexcept {
   std::cout.flush();
   std::cerr.flush();

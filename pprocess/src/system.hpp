@@ -33,6 +33,12 @@ auto retry_eintr(Call call) {
 /// Throws std::system_error for `error`, with `what` saying what failed.
 [[noreturn]] void throw_error(int error, const std::string& what);
 
+/// In a process just forked: every signal handler back to the default action and no signal
+/// blocked, as after exec (reproc's children do the same), so the creator's handlers, written
+/// for the creator's state, never run here. Ignored signals stay ignored (nohup's promise), but
+/// for SIGCHLD.
+void reset_signals() noexcept;
+
 /// Flushes C and C++ standard output: what is buffered before fork would otherwise be printed by
 /// both processes.
 void flush_output() noexcept;

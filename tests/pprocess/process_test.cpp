@@ -125,6 +125,67 @@ TEST_F(ProcessTest, TheCreatedProcessDiesWithItsCreator) {
   EXPECT_TRUE(gone) << "grandchild " << grandchild << " outlived its creator";
 }
 
+/// What a created process finds of its creator's signal setup: the disposition of SIGUSR1,
+/// SIGHUP and SIGCHLD (0 default, 1 ignored, 2 a handler) and whether SIGUSR2 is blocked.
+struct SignalSetup {
+  int usr1 = -1;
+  int hup = -1;
+  int chld = -1;
+  bool usr2_blocked = true;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(usr1, hup, chld, usr2_blocked);
+  }
+};
+
+int disposition(int signal) {
+  struct sigaction action {};
+  ::sigaction(signal, nullptr, &action);
+  if (action.sa_handler == SIG_DFL) return 0;
+  return action.sa_handler == SIG_IGN ? 1 : 2;
+}
+
+void record_signal(int) {}
+
+TEST_F(ProcessTest, ACreatedProcessStartsWithDefaultHandlersAndNoSignalBlocked) {
+  // The creator's handlers are for the creator's state (a temporary file to remove, say): a
+  // created process runs none of them, and no signal it is sent stays blocked. An ignored
+  // signal stays ignored, as after exec (nohup), but for SIGCHLD: ignored, the kernel would reap
+  // the created process's own children before it could learn how they ended.
+  struct sigaction handler {};
+  handler.sa_handler = record_signal;
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction old_usr1 {};
+  struct sigaction old_hup {};
+  struct sigaction old_chld {};
+  ASSERT_EQ(::sigaction(SIGUSR1, &handler, &old_usr1), 0);
+  ASSERT_EQ(::sigaction(SIGHUP, &ignore, &old_hup), 0);
+  ASSERT_EQ(::sigaction(SIGCHLD, &ignore, &old_chld), 0);
+  sigset_t usr2;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  sigset_t old_mask;
+  ASSERT_EQ(::sigprocmask(SIG_BLOCK, &usr2, &old_mask), 0);
+  Channel channel = start([](Channel& c) {
+    sigset_t now;
+    ::sigprocmask(SIG_SETMASK, nullptr, &now);
+    c.send(SignalSetup{disposition(SIGUSR1), disposition(SIGHUP), disposition(SIGCHLD),
+                       sigismember(&now, SIGUSR2) == 1});
+  });
+  // Restored before the receive: the created process cannot end (and be reaped by the kernel
+  // while SIGCHLD is ignored) before its send is acknowledged.
+  ::sigaction(SIGCHLD, &old_chld, nullptr);
+  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  ::sigaction(SIGUSR1, &old_usr1, nullptr);
+  ::sigaction(SIGHUP, &old_hup, nullptr);
+  const auto setup = channel.receive<SignalSetup>();
+  EXPECT_EQ(setup.usr1, 0) << "the creator's SIGUSR1 handler was kept";
+  EXPECT_EQ(setup.hup, 1) << "an ignored signal should stay ignored";
+  EXPECT_EQ(setup.chld, 0) << "an ignored SIGCHLD would hide how its children end";
+  EXPECT_FALSE(setup.usr2_blocked) << "the creator's signal mask was kept";
+}
+
 // Process: one child, owned and reaped.
 
 /// Forks a child that runs `body` and then ends with exit code 0.
