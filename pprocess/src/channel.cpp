@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "frame.hpp"
-#include "pprocess/process.hpp"
 #include "system.hpp"
 
 namespace pprocess {
@@ -36,8 +35,6 @@ using detail::FrameKind;
 using detail::kWantsAcknowledgement;
 
 bool is_disconnect(int error) { return error == EPIPE || error == ECONNRESET; }
-
-const std::optional<ExitStatus> kNoStatus;
 
 }  // namespace
 
@@ -94,18 +91,14 @@ void Channel::Inbox::expand() {
 
 Channel::Channel() noexcept = default;
 
-Channel::Channel(detail::Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept
-    : socket_(std::move(socket)),
-      process_(std::move(process)),
-      pid_(process_ ? process_->pid() : 0),
-      owner_(::getpid()),
-      offers_reuse_(offers_reuse) {}
+Channel::Channel(detail::Fd socket, pid_t peer, bool offers_reuse) noexcept
+    : socket_(std::move(socket)), pid_(peer), owner_(::getpid()), offers_reuse_(offers_reuse) {}
 
 Channel::Channel(Channel&& other) noexcept { swap(other); }
 
 Channel& Channel::operator=(Channel&& other) noexcept {
   if (this != &other) {
-    Channel previous(std::move(*this));  // closed and stopped at the end of this scope
+    Channel previous(std::move(*this));  // closed at the end of this scope
     swap(other);
   }
   return *this;
@@ -114,7 +107,6 @@ Channel& Channel::operator=(Channel&& other) noexcept {
 void Channel::swap(Channel& other) noexcept {
   using std::swap;
   swap(socket_, other.socket_);
-  swap(process_, other.process_);
   swap(pid_, other.pid_);
   swap(owner_, other.owner_);
   swap(offers_reuse_, other.offers_reuse_);
@@ -127,40 +119,15 @@ void Channel::swap(Channel& other) noexcept {
   swap(inbox_, other.inbox_);
 }
 
-Channel::~Channel() {
+Channel::~Channel() { close(); }
+
+void Channel::close() noexcept {
   if (owner_ != ::getpid()) {
     // A copy inherited through fork: its descriptor was closed with the siblings' channels.
     static_cast<void>(socket_.release());
     return;
   }
-  release();
-  // The process (if any) is stopped by its own destructor, after the socket is closed: a child
-  // waiting to receive sees end-of-file and ends by itself.
-}
-
-void Channel::release() noexcept { detail::close_registered(socket_); }
-
-void Channel::close() {
-  if (owner_ != ::getpid()) {
-    static_cast<void>(socket_.release());
-    return;
-  }
-  release();
-  if (process_ && !process_->exit_status()) process_->wait();
-}
-
-const std::optional<ExitStatus>& Channel::exit_status() const noexcept {
-  return process_ ? process_->exit_status() : kNoStatus;
-}
-
-ExitStatus Channel::wait() {
-  if (!process_) throw std::logic_error("pprocess::Channel::wait: only the creator can wait");
-  return process_->wait();
-}
-
-std::optional<ExitStatus> Channel::try_wait() {
-  if (!process_) throw std::logic_error("pprocess::Channel::try_wait: only the creator can wait");
-  return process_->try_wait();
+  detail::close_registered(socket_);
 }
 
 std::string Channel::peer_name() const {
@@ -291,9 +258,6 @@ auto Channel::guard_stream(Call call) {
   try {
     return call();
   } catch (const ProtocolError&) {
-    break_stream();
-    throw;
-  } catch (const AcknowledgementError&) {
     break_stream();
     throw;
   } catch (const std::bad_alloc&) {

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,21 +13,14 @@
 #include "frame.hpp"
 #include "pprocess/channel.hpp"
 #include "pprocess/detail/fd.hpp"
-#include "pprocess/process.hpp"  // make() destroys a std::unique_ptr<Process>
 
 namespace pprocess::detail {
 
 struct ChannelAccess {
-  /// A channel over a connected socket; `process` is the peer when this side created it.
-  static Channel make(Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept {
-    return Channel(std::move(socket), std::move(process), offers_reuse);
-  }
-  /// A channel over a connection to a process this side did not fork (a persistent
-  /// connection); `peer` is that process, for pid() and error messages.
-  static Channel connection(Fd socket, pid_t peer) noexcept {
-    Channel channel(std::move(socket), nullptr, false);
-    channel.pid_ = peer;
-    return channel;
+  /// A channel over a connected socket to process `peer` (0: the creator, or none known):
+  /// the creator's end of a created process's channel, or a persistent connection.
+  static Channel make(Fd socket, pid_t peer = 0, bool offers_reuse = false) noexcept {
+    return Channel(std::move(socket), peer, offers_reuse);
   }
   /// Reports an exception to the peer and waits for its receipt, which a plain `send_error`
   /// does not ask for: a persistent process's server keeps the report until a client has it.

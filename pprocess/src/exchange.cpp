@@ -43,11 +43,18 @@ Exchange::~Exchange() {
   end_all();
 }
 
-void Exchange::add(Channel channel) { watch(std::move(channel), std::nullopt); }
+void Exchange::add(Channel channel) { watch(Child(std::move(channel), Process()), std::nullopt); }
+
+void Exchange::add(Child child) { watch(std::move(child), std::nullopt); }
 
 void Exchange::add_wait(Channel channel) {
   wait();
   add(std::move(channel));
+}
+
+void Exchange::add_wait(Child child) {
+  wait();
+  add(std::move(child));
 }
 
 void Exchange::remove(Channel& channel) {
@@ -59,7 +66,7 @@ void Exchange::remove(Channel& channel) {
     queue_.insert(queue_.begin(), std::make_move_iterator(std::next(worker->tasks.begin())),
                   std::make_move_iterator(worker->tasks.end()));
   }
-  keep_removed(std::move(worker->channel));
+  keep_removed(std::move(worker->child));
   start_queued();
 }
 
@@ -82,18 +89,18 @@ void Exchange::store(std::optional<milliseconds> timeout) {
 std::optional<Channel> Exchange::create() {
   for (;;) {
     while (busy() || !queue_.empty()) store();  // queued work goes first
-    std::variant<Channel, int> created = detail::try_create(false);
+    std::variant<Child, int> created = detail::try_create(false);
     if (const int* error = std::get_if<int>(&created)) {
       if (short_of_processes(*error)) continue;
       throw std::system_error(*error, std::generic_category(), "pprocess: fork");
     }
-    Channel& channel = std::get<Channel>(created);
-    if (channel.pid() == 0) return std::move(channel);
+    Child& child = std::get<Child>(created);
+    if (child.pid() == 0) return std::move(child.channel());  // it owns no process here
     ++forks_;
     detail::Task task;
     task.id = next_task_++;
     task.key = unique_key(typeid(void));
-    watch(std::move(channel), std::move(task));
+    watch(std::move(child), std::move(task));
     return std::nullopt;
   }
 }
@@ -113,7 +120,7 @@ void Exchange::task_failed(std::size_t, std::exception_ptr reason) {
 
 std::optional<std::size_t> Exchange::task_of(const Channel& channel) const {
   for (const auto& worker : workers_) {
-    if (&worker->channel == &channel) {
+    if (&worker->channel() == &channel) {
       if (worker->tasks.empty()) return std::nullopt;
       return worker->tasks.front().id;
     }
@@ -130,7 +137,7 @@ bool Exchange::delivered_all() const noexcept {
 
 std::optional<Exchange::milliseconds> Exchange::task_elapsed(const Channel& channel) const {
   for (const auto& worker : workers_) {
-    if (&worker->channel == &channel && !worker->tasks.empty()) {
+    if (&worker->channel() == &channel && !worker->tasks.empty()) {
       return std::chrono::duration_cast<milliseconds>(Clock::now() - worker->started);
     }
   }
@@ -161,7 +168,7 @@ void Exchange::deliver(Channel& channel) {
                                       worker.started);
   const auto still_watched = [this, &channel]() -> Worker* {
     Worker* still = worker_of(channel);
-    if (still != nullptr) detail::ChannelAccess::set_deadline(still->channel, std::nullopt, {});
+    if (still != nullptr) detail::ChannelAccess::set_deadline(still->channel(), std::nullopt, {});
     return still;
   };
   try {
@@ -189,23 +196,28 @@ void Exchange::deliver(Channel& channel) {
   if (Worker* still = still_watched()) after_delivery(*still, before);
 }
 
+Process* Exchange::process_of(const Channel& channel) noexcept {
+  Worker* worker = worker_of(channel);
+  return worker != nullptr ? worker->process() : nullptr;
+}
+
 Exchange::Worker* Exchange::worker_of(const Channel& channel) noexcept {
   for (const auto& worker : workers_) {
-    if (&worker->channel == &channel) return worker.get();
+    if (&worker->channel() == &channel) return worker.get();
   }
   return nullptr;
 }
 
-void Exchange::keep_removed(Channel channel) {
-  if (options_.autoclose) channel.close();
-  auto kept = std::make_unique<Channel>(std::move(channel));
+void Exchange::keep_removed(Child child) {
+  if (options_.autoclose) child.close();
+  auto kept = std::make_unique<Child>(std::move(child));
   removed_.push_back(kept.get());
   closed_.push_back(std::move(kept));
 }
 
 std::size_t Exchange::index_of(const Channel& channel) const {
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    if (&workers_[i]->channel == &channel) return i;
+    if (&workers_[i]->channel() == &channel) return i;
   }
   throw std::invalid_argument("pprocess::Exchange: that channel is not watched by this exchange");
 }

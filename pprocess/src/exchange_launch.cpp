@@ -10,9 +10,9 @@
 
 namespace pprocess {
 
-void Exchange::watch(Channel channel, std::optional<detail::Task> task) {
+void Exchange::watch(Child child, std::optional<detail::Task> task) {
   auto worker = std::make_unique<Worker>();
-  worker->channel = std::move(channel);
+  worker->child = std::move(child);
   worker->exited = worker->process() == nullptr;  // nothing here to wait for
   worker->started = Clock::now();
   if (task) {
@@ -47,9 +47,13 @@ void Exchange::start_queued() {
 
 bool Exchange::launch(detail::Task& task, std::exception_ptr& failure) {
   task.posted_bytes = 0;  // it may have been handed to a worker that left: now it is forked for
-  std::variant<Channel, int> created;
+  std::variant<Child, int> created;
   try {
-    created = task.launch ? task.launch() : detail::try_create(options_.reuse);
+    if (task.launch) {
+      created = Child(task.launch(), Process());
+    } else {
+      created = detail::try_create(options_.reuse);
+    }
   } catch (const std::system_error&) {
     failure = std::current_exception();
     return false;
@@ -61,12 +65,13 @@ bool Exchange::launch(detail::Task& task, std::exception_ptr& failure) {
     }
     return false;
   }
-  Channel& channel = std::get<Channel>(created);
-  if (!task.launch && channel.pid() == 0) {
+  Child& child = std::get<Child>(created);
+  if (!task.launch && child.pid() == 0) {
+    Channel& channel = child.channel();
     detail::run_and_exit(channel, [&] { task.run(channel); });
   }
   ++forks_;
-  watch(std::move(channel), std::move(task));
+  watch(std::move(child), std::move(task));
   return true;
 }
 

@@ -30,14 +30,14 @@ std::size_t pipeline_depth(const detail::Worker& worker) noexcept {
 }  // namespace
 
 void Exchange::after_delivery(Worker& worker, std::size_t frames_before) {
-  if (detail::ChannelAccess::frames_received(worker.channel) == frames_before) return;
+  if (detail::ChannelAccess::frames_received(worker.channel()) == frames_before) return;
   worker.delivered = true;
   if (!options_.continuous) worker.deadline.reset();  // a task that delivered is on time
   hand_over(worker);
 }
 
 void Exchange::hand_over(Worker& worker) {
-  if (!options_.reuse || worker.tasks.empty() || worker.channel.received_error()) return;
+  if (!options_.reuse || worker.tasks.empty() || worker.channel().received_error()) return;
   worker.tasks.pop_front();  // delivered
   worker.delivered = false;
   worker.front_posted = true;
@@ -64,7 +64,7 @@ void Exchange::hand_over(Worker& worker) {
     // An idle worker reads what it is handed; a busy one gets no more than fits unread.
     if (!worker.tasks.empty() && advance_bytes + size > kMaxAdvanceBytes) break;
     try {
-      worker.channel.post(*next->encoded_args);  // a string travels as its bytes: the tuple's
+      worker.channel().post(*next->encoded_args);  // a string travels as its bytes: the tuple's
     } catch (const Error&) {
       break;  // the worker has left: the task waits for another
     }
@@ -75,7 +75,7 @@ void Exchange::hand_over(Worker& worker) {
     queue_.erase(next);
   }
   if (worker.tasks.empty()) {
-    worker.channel.stop();
+    worker.channel().stop();
     worker.deadline.reset();
   }
 }

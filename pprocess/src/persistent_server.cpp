@@ -70,16 +70,16 @@ class Server {
         theirs.magic != ours.magic || theirs.version != ours.version) {
       return;  // not a client of this protocol; one of another version learns ours from our hello
     }
-    client_ = ChannelAccess::connection(std::move(connection.fd), peer->pid);
+    client_ = ChannelAccess::make(std::move(connection.fd), peer->pid);
   }
 
   /// Serves until `worker` has ended and every message it sent has been acknowledged.
-  void run(Channel worker) {
+  void run(Child worker) {
     worker_ = std::move(worker);
     while (!worker_done_ || !pending_.empty()) {
       if (client_.is_open() && !pending_.empty()) {
         deliver();
-      } else if (!worker_done_ && ChannelAccess::has_buffered(worker_)) {
+      } else if (!worker_done_ && ChannelAccess::has_buffered(worker_.channel())) {
         read_worker();
       } else {
         wait_for_events();
@@ -172,7 +172,7 @@ class Server {
 
   Fd listener_;
   SocketFile file_;
-  Channel worker_;
+  Child worker_;
   bool worker_done_ = false;
   std::deque<Message> pending_;
   std::size_t held_ = 0;
@@ -202,8 +202,8 @@ Channel become_background(Fd listener, const SocketFile& file,
     serving.accept_client();  // the starter's
     // The worker dies with the server, as a created process does: killing the background
     // process (its server) ends all of it.
-    Channel worker = create(false);
-    if (worker.pid() == 0) return worker;
+    Child worker = create(false);
+    if (worker.pid() == 0) return std::move(worker.channel());  // it owns no process there
     serving.run(std::move(worker));
     serving.shut_down();
     ::_exit(0);
@@ -277,10 +277,10 @@ Channel failed_start(const std::system_error& error) {
     mine = RegisteredFd(Fd(ends[0]));
     theirs = RegisteredFd(Fd(ends[1]));
   }
-  Channel reporter = ChannelAccess::make(std::move(theirs.fd), nullptr, false);
+  Channel reporter = ChannelAccess::make(std::move(theirs.fd));
   reporter.send_error("std::system_error", error.what());
   reporter.close();  // the report, then end-of-file
-  return ChannelAccess::make(std::move(mine.fd), nullptr, false);
+  return ChannelAccess::make(std::move(mine.fd));
 }
 
 }  // namespace detail

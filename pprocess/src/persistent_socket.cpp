@@ -136,7 +136,7 @@ Channel finish_handshake(RegisteredFd socket, const std::string& address) {
                         " speaks persistent protocol version " + std::to_string(theirs.version) +
                         ", this program version " + std::to_string(ours.version));
   }
-  return ChannelAccess::connection(std::move(socket.fd), theirs.pid);
+  return ChannelAccess::make(std::move(socket.fd), theirs.pid);
 }
 
 void SocketFile::remove() const noexcept {

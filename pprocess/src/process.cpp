@@ -111,6 +111,42 @@ ExitStatus Process::stop() {
   return terminate();
 }
 
+Child::Child(Channel channel, Process process) noexcept
+    : Channel(std::move(channel)), process_(std::move(process)) {}
+
+Child& Child::operator=(Child&& other) noexcept {
+  if (this != &other) {
+    Child previous(std::move(*this));  // closed, then stopped, at the end of this scope
+    Channel::operator=(std::move(other));
+    process_ = std::move(other.process_);
+  }
+  return *this;
+}
+
+Child::~Child() {
+  // The channel first: a created process waiting to receive sees end-of-file and ends by
+  // itself, before the Process's stop policy has to end it.
+  Channel::close();
+}
+
+void Child::close() {
+  Channel::close();
+  if (process_.pid() > 0 && !process_.exit_status()) process_.wait();
+}
+
+ExitStatus Child::wait() {
+  if (process_.pid() <= 0)
+    throw std::logic_error("pprocess::Child::wait: only the creator can wait");
+  return process_.wait();
+}
+
+std::optional<ExitStatus> Child::try_wait() {
+  if (process_.pid() <= 0) {
+    throw std::logic_error("pprocess::Child::try_wait: only the creator can wait");
+  }
+  return process_.try_wait();
+}
+
 namespace {
 
 std::string demangle(const char* name) {
@@ -128,12 +164,12 @@ bool is_shortage(int error) noexcept {
   return error == EAGAIN || error == EMFILE || error == ENFILE || error == ENOMEM;
 }
 
-std::variant<Channel, int> try_create(bool offer_reuse) {
+std::variant<Child, int> try_create(bool offer_reuse) {
   flush_output();  // before the lock: a slow stdout must not hold up other threads' channels
   auto lock = ChannelRegistry::lock();
   // A shortage is returned, not thrown: it is expected (the Exchange waits for a slot), and
   // what would throw may itself need a descriptor that is not there.
-  const auto refused = [](const char* call) -> std::variant<Channel, int> {
+  const auto refused = [](const char* call) -> std::variant<Child, int> {
     if (is_shortage(errno)) return errno;
     throw_errno(call);
   };
@@ -161,22 +197,22 @@ std::variant<Channel, int> try_create(bool offer_reuse) {
     ChannelRegistry::close_all_except(created_end.get());
     static_cast<void>(creator_end.release());  // closed just above, with every sibling
     lock.unlock();
-    return ChannelAccess::make(std::move(created_end), nullptr, offer_reuse);
+    return Child(ChannelAccess::make(std::move(created_end), 0, offer_reuse), Process());
   }
   ChannelRegistry::remove(created_end.get());
   created_end.reset();
   lock.unlock();
-  auto process = std::make_unique<Process>(pid);
-  return ChannelAccess::make(std::move(creator_end), std::move(process), false);
+  Process process(pid);
+  return Child(ChannelAccess::make(std::move(creator_end), pid), std::move(process));
 }
 
-Channel create(bool offer_reuse) {
-  std::variant<Channel, int> created = try_create(offer_reuse);
+Child create(bool offer_reuse) {
+  std::variant<Child, int> created = try_create(offer_reuse);
   if (const int* error = std::get_if<int>(&created)) {
     errno = *error;
     throw_errno("fork");
   }
-  return std::get<Channel>(std::move(created));
+  return std::get<Child>(std::move(created));
 }
 
 void run_and_exit(Channel& channel, const std::function<void()>& body) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -216,7 +217,7 @@ detail::Fd listen_by_hand(const std::string& where) {
 
 /// A process that plays a server at `where`: it answers one connection with `answer`, waits for
 /// the client to leave, then sends true.
-Channel fake_server(const std::string& where, const std::string& answer) {
+Child fake_server(const std::string& where, const std::string& answer) {
   const detail::Fd listener = listen_by_hand(where);
   return pprocess::start(
       [answer](Channel& channel, int listening) {
@@ -319,7 +320,7 @@ class BackgroundTest : public PersistentTest {};
 TEST_F(PersistentTest, ALaterProcessCollectsTheResultThenTheBackgroundProcessEndsAndItsSocketGoes) {
   const std::string where = address("task.socket");
   // The starter: a process that starts the background task, says which process it is, and exits.
-  Channel starter = pprocess::start([where](Channel& channel) {
+  Child starter = pprocess::start([where](Channel& channel) {
     channel.send(start_persistent(where, MakeParallel(square), 12).pid());
   });
   const pid_t background = remember(starter.receive<pid_t>());
@@ -328,7 +329,7 @@ TEST_F(PersistentTest, ALaterProcessCollectsTheResultThenTheBackgroundProcessEnd
 
   // A new process, unrelated to the starter, collects: exactly the result, then end-of-file,
   // by which time the socket file is gone.
-  Channel collector = pprocess::start([where](Channel& channel) {
+  Child collector = pprocess::start([where](Channel& channel) {
     Channel connection = connect_persistent(where);
     channel.send(connection.receive<int>());
     try {
@@ -358,7 +359,10 @@ TEST_F(PersistentTest, ConnectingRightAfterStartingFindsTheListenerEveryTime) {
 TEST_F(PersistentTest, TheStartersOwnChannelIsAConnectionThatReceivesTheResult) {
   Channel channel = start(address("task.socket"), MakeParallel(square), 9);
   EXPECT_GT(channel.pid(), 0);
-  EXPECT_EQ(channel.process(), nullptr) << "the background process is nobody's child";
+  // A Channel, not a Child: no Process here waits for it, and it is indeed nobody's child.
+  errno = 0;
+  EXPECT_EQ(::waitpid(channel.pid(), nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD) << "the background process is nobody's child";
   EXPECT_EQ(channel.receive<int>(), 81);
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
 }
@@ -479,7 +483,7 @@ TEST_F(PersistentTest, AConnectionFromAnotherUserIsRefusedAndTheServerGoesOn) {
   ASSERT_EQ(::chmod(directory_.c_str(), 0755), 0);
 
   // The file's mode keeps the other user out...
-  Channel kept_out = pprocess::start([where](Channel& channel) {
+  Child kept_out = pprocess::start([where](Channel& channel) {
     become_nobody();
     try {
       static_cast<void>(connect_persistent(where));
@@ -493,7 +497,7 @@ TEST_F(PersistentTest, AConnectionFromAnotherUserIsRefusedAndTheServerGoesOn) {
   // ...and where the file lets it in, the server's own check does: it closes the connection
   // without a word, not even its hello.
   ASSERT_EQ(::chmod(where.c_str(), 0666), 0);
-  Channel refused = pprocess::start([where](Channel& channel) {
+  Child refused = pprocess::start([where](Channel& channel) {
     become_nobody();
     RawConnection raw(where);
     static_cast<void>(raw.try_write(bytes_of(RawHello{})));  // the server may have closed it
@@ -511,7 +515,7 @@ TEST_F(PersistentTest, ConnectRefusesAProcessOfAnotherUser) {
   ASSERT_EQ(::chmod(theirs.c_str(), 0777), 0);
   const std::string where = theirs + "/task.socket";
   // Another user's process listens there, where anyone may connect.
-  Channel other = pprocess::start([where](Channel& channel) {
+  Child other = pprocess::start([where](Channel& channel) {
     become_nobody();
     const detail::Fd listener = listen_by_hand(where);
     ::chmod(where.c_str(), 0666);
@@ -570,7 +574,7 @@ TEST_F(PersistentTest, ConnectToAServerOfAnotherProtocolVersionIsAProtocolErrorS
   RawHello hello;
   hello.version = kPersistentProtocolVersion + 1;
   hello.pid = 1234;
-  Channel server = fake_server(where, bytes_of(hello));
+  Child server = fake_server(where, bytes_of(hello));
   try {
     static_cast<void>(connect_persistent(where));
     ADD_FAILURE() << "a server of another version was accepted";
@@ -583,7 +587,7 @@ TEST_F(PersistentTest, ConnectToAServerOfAnotherProtocolVersionIsAProtocolErrorS
 
 TEST_F(PersistentTest, ConnectToSomethingElseThanABackgroundProcessIsAProtocolError) {
   const std::string where = address("task.socket");
-  Channel server = fake_server(where, "HTTP/1.0 400 Bad Request\r\n\r\n");
+  Child server = fake_server(where, "HTTP/1.0 400 Bad Request\r\n\r\n");
   try {
     static_cast<void>(connect_persistent(where));
     ADD_FAILURE() << "a stranger was taken for a background process";
@@ -772,7 +776,7 @@ TEST_F(BackgroundTest, ABackgroundQueueHandsOutWhatABackgroundCallableSendsAsItA
 
 TEST_F(BackgroundTest, HasASessionOfItsOwnDevNullForItsStreamsAndNoneOfItsStartersChannels) {
   // A channel of the starter's: the background process must not hold it.
-  Channel sibling =
+  Child sibling =
       pprocess::start([](Channel& channel) { static_cast<void>(channel.receive<int>()); });
   const std::string siblings_socket = link_of("/proc/self/fd/" + std::to_string(sibling.fileno()));
   ASSERT_EQ(siblings_socket.rfind("socket:", 0), 0U) << siblings_socket;
@@ -803,7 +807,7 @@ TEST_F(BackgroundTest, HasASessionOfItsOwnDevNullForItsStreamsAndNoneOfItsStarte
 TEST_F(BackgroundTest, SurvivesSighupToItsStartersProcessGroupAndItsStartersDeath) {
   const std::string where = address("task.socket");
   // The starter leads a process group of its own, which is hung up on while it waits.
-  Channel starter = pprocess::start([where](Channel& channel) {
+  Child starter = pprocess::start([where](Channel& channel) {
     if (::setpgid(0, 0) != 0) throw std::system_error(errno, std::generic_category(), "setpgid");
     channel.send(start_persistent(where, MakeParallel(square), 11).pid());
     ::pause();

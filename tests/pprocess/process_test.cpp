@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 #include <gtest/gtest.h>
 
@@ -31,7 +32,7 @@ std::size_t count(const std::string& text, const std::string& word) {
 }
 
 TEST_F(ProcessTest, CreateGivesEachSideAChannelToTheOther) {
-  Channel channel = create();
+  Child channel = create();
   if (channel.pid() == 0) {
     channel.send(static_cast<int>(::getpid()));
     pprocess::exit(channel);
@@ -42,14 +43,14 @@ TEST_F(ProcessTest, CreateGivesEachSideAChannelToTheOther) {
 }
 
 TEST_F(ProcessTest, StartPassesItsArguments) {
-  Channel channel =
+  Child channel =
       start([](Channel& c, int a, const std::string& b) { c.send(b + std::to_string(a)); }, 7,
             std::string("seven="));
   EXPECT_EQ(channel.receive<std::string>(), "seven=7");
 }
 
 TEST_F(ProcessTest, ExitWithACodeEndsTheCreatedProcessWithIt) {
-  Channel channel = create();
+  Child channel = create();
   if (channel.pid() == 0) pprocess::exit(channel, 9);
   channel.close();
   EXPECT_EQ(channel.exit_status()->exit_code, 9);
@@ -58,14 +59,14 @@ TEST_F(ProcessTest, ExitWithACodeEndsTheCreatedProcessWithIt) {
 TEST_F(ProcessTest, BufferedOutputIsPrintedOnceAfterForking) {
   const std::string path = ::testing::TempDir() + "/pprocess_output_once.txt";
   // A created process plays the program under test, so this test's own stdout stays untouched.
-  Channel harness = start(
+  Child harness = start(
       [](Channel& c, const std::string& file) {
         const int out = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         ::dup2(out, STDOUT_FILENO);
         ::close(out);
         std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
         std::printf("before fork\n");  // still in the buffer when start forks
-        Channel child = start([](Channel& cc) {
+        Child child = start([](Channel& cc) {
           std::printf("in child\n");
           cc.send(1);
         });
@@ -87,10 +88,10 @@ TEST_F(ProcessTest, BufferedOutputIsPrintedOnceAfterForking) {
 }
 
 TEST_F(ProcessTest, WaitallReapsEveryChild) {
-  Channel a = start([](Channel&) {});
-  Channel b = start([](Channel&) {});
+  Child a = start([](Channel&) {});
+  Child b = start([](Channel&) {});
   waitall();
-  for (const Channel* channel : {&a, &b}) {
+  for (const Child* channel : {&a, &b}) {
     errno = 0;
     EXPECT_EQ(::waitpid(channel->pid(), nullptr, WNOHANG), -1) << "not reaped by waitall";
     EXPECT_EQ(errno, ECHILD);
@@ -103,8 +104,8 @@ TEST_F(ProcessTest, WaitallReapsEveryChild) {
 TEST_F(ProcessTest, TheCreatedProcessDiesWithItsCreator) {
   // A middle process creates a grandchild that would sleep for a minute, reports its pid, and is
   // killed; the grandchild must follow it.
-  Channel middle = start([](Channel& c) {
-    Channel grandchild = start([](Channel&) { ::sleep(60); });
+  Child middle = start([](Channel& c) {
+    Child grandchild = start([](Channel&) { ::sleep(60); });
     c.send(static_cast<int>(grandchild.pid()));
     ::pause();
   });
@@ -167,7 +168,7 @@ TEST_F(ProcessTest, ACreatedProcessStartsWithDefaultHandlersAndNoSignalBlocked) 
   sigaddset(&usr2, SIGUSR2);
   sigset_t old_mask;
   ASSERT_EQ(::sigprocmask(SIG_BLOCK, &usr2, &old_mask), 0);
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     sigset_t now;
     ::sigprocmask(SIG_SETMASK, nullptr, &now);
     c.send(SignalSetup{disposition(SIGUSR1), disposition(SIGHUP), disposition(SIGCHLD),
@@ -184,6 +185,42 @@ TEST_F(ProcessTest, ACreatedProcessStartsWithDefaultHandlersAndNoSignalBlocked) 
   EXPECT_EQ(setup.hup, 1) << "an ignored signal should stay ignored";
   EXPECT_EQ(setup.chld, 0) << "an ignored SIGCHLD would hide how its children end";
   EXPECT_FALSE(setup.usr2_blocked) << "the creator's signal mask was kept";
+}
+
+// Child: a created process's channel and its Process.
+
+TEST_F(ProcessTest, AChildCannotBeTurnedIntoABareChannelByAccident) {
+  // A bare Channel would leave the process with nobody to wait for it.
+  static_assert(!std::is_convertible_v<Child, Channel>);
+  static_assert(!std::is_convertible_v<Child&, Channel&>);
+  static_assert(!std::is_constructible_v<Channel, Child&&>);
+  Child child = start([](Channel& c) { c.send(1); });
+  EXPECT_EQ(child.receive<int>(), 1);
+}
+
+TEST_F(ProcessTest, MovingOrClosingAChannelNeverWaitsForItsProcess) {
+  // The process ignores end-of-file: only its Process can end it, and only the Child does.
+  Child child = start([](Channel&) {
+    for (;;) ::pause();
+  });
+  Channel moved = std::move(child.channel());
+  moved = Channel();  // closes the socket, and nothing more
+  EXPECT_FALSE(child.try_wait().has_value()) << "its process was ended with its channel";
+  child.process()->signal(SIGKILL);
+  EXPECT_EQ(child.wait().signal, SIGKILL);
+}
+
+TEST_F(ProcessTest, DestroyingAChildClosesItsChannelBeforeWaitingForItsProcess) {
+  // A created process that ends when its channel does is never stopped by the Process's policy.
+  pid_t pid = 0;
+  {
+    Child child = start([](Channel& c) { static_cast<void>(c.receive_or_stop<int>()); });
+    child.process()->set_stop(Process::Stop::wait);
+    pid = child.pid();
+  }
+  errno = 0;
+  EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1) << "reaped by the Child";
+  EXPECT_EQ(errno, ECHILD);
 }
 
 // Process: one child, owned and reaped.
@@ -248,7 +285,7 @@ TEST_F(ProcessTest, TheWaitPolicyWaitsForTheChildToEndByItself) {
 }
 
 TEST_F(ProcessTest, AChannelsPidIsItsProcesssPid) {
-  Channel channel = start([](Channel& c) { c.send(::getpid()); });
+  Child channel = start([](Channel& c) { c.send(::getpid()); });
   ASSERT_NE(channel.process(), nullptr);
   EXPECT_EQ(channel.process()->pid(), channel.pid());
   EXPECT_EQ(channel.receive<pid_t>(), channel.pid());

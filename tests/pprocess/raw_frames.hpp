@@ -53,8 +53,7 @@ inline ScriptedPeer scripted_peer(const std::string& bytes) {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()) != 0) {
     throw std::runtime_error("scripted_peer: socketpair failed");
   }
-  ScriptedPeer scripted{detail::Fd(ends[1]),
-                        detail::ChannelAccess::make(detail::Fd(ends[0]), nullptr, false)};
+  ScriptedPeer scripted{detail::Fd(ends[1]), detail::ChannelAccess::make(detail::Fd(ends[0]))};
   if (::send(ends[1], bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
           static_cast<ssize_t>(bytes.size()) ||
       ::shutdown(ends[1], SHUT_WR) != 0) {

@@ -1,5 +1,4 @@
-// Channel: a framed, typed message stream over one stream socket, and the process at its other
-// end when this side created it.
+// Channel: a framed, typed message stream over one stream socket.
 #pragma once
 
 #include <sys/types.h>
@@ -22,8 +21,6 @@
 
 namespace pprocess {
 
-class Process;
-
 /// The largest value a channel carries, in bytes of its encoding (a vector of numbers: its
 /// elements' bytes). Sending a larger one is a ProtocolError, and so is a peer announcing one.
 ///   static_assert(rows * row_bytes <= pprocess::kMaxMessageBytes);
@@ -36,11 +33,11 @@ struct ChannelAccess;
 }  // namespace detail
 
 /// One end of a channel: a created process and its creator each hold one. Values travel as
-/// length-prefixed frames; `send` returns once the peer has received the value. In the creator
-/// the channel also owns the created process (see Process): destroying the channel closes the
-/// socket, then waits for the process a moment, then ends it.
-///   pprocess::Channel ch = pprocess::start([](pprocess::Channel& c) { c.send(42); });
-///   int answer = ch.receive<int>();
+/// length-prefixed frames; `send` returns once the peer has received the value. A channel owns
+/// its socket and nothing else: moving or destroying one never waits. The created process is
+/// owned by a Process, which create and start return beside the channel (see Child).
+///   pprocess::Child child = pprocess::start([](pprocess::Channel& c) { c.send(42); });
+///   int answer = child.receive<int>();
 class Channel {
  public:
   using milliseconds = std::chrono::milliseconds;
@@ -51,12 +48,11 @@ class Channel {
   Channel& operator=(const Channel&) = delete;
   Channel(Channel&& other) noexcept;
   Channel& operator=(Channel&& other) noexcept;
-  /// Closes the socket, then stops the created process as its Process says.
+  /// Closes the socket.
   ~Channel();
 
   /// The created process, seen from its creator; for a persistent connection, the background
-  /// process at its other end (see persistent.hpp); 0 inside a created process, and for a
-  /// channel over a socket made elsewhere.
+  /// process at its other end (see persistent.hpp); 0 inside a created process.
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   /// The descriptor to watch with poll; -1 once closed.
   [[nodiscard]] int fileno() const noexcept { return socket_.get(); }
@@ -65,11 +61,6 @@ class Channel {
   [[nodiscard]] bool offers_reuse() const noexcept { return offers_reuse_; }
   /// Whether the peer has reported an exception (an error frame) on this channel.
   [[nodiscard]] bool received_error() const noexcept { return received_error_; }
-  /// The created process (creator side), or nullptr.
-  ///   if (Process* p = ch.process()) p->signal(SIGTERM);
-  [[nodiscard]] Process* process() noexcept { return process_.get(); }
-  /// How the created process ended, once `close`, `wait` or `try_wait` has seen it end.
-  [[nodiscard]] const std::optional<ExitStatus>& exit_status() const noexcept;
 
   /// Sends one value and waits until the peer has received it. While the peer is not reading,
   /// whatever it sends meanwhile is read and kept, so two peers sending to each other at once
@@ -170,15 +161,8 @@ class Channel {
   /// Reports an exception to the peer (an error frame), without waiting.
   void send_error(const std::string& type_name, const std::string& message) noexcept;
 
-  /// Closes the socket, then (in the creator) waits for the created process to end.
-  void close();
-
-  /// Waits for the created process to end and returns how it ended (creator side only).
-  ExitStatus wait();
-
-  /// How the created process ended, if it has; never waits (creator side only).
-  ///   if (auto status = ch.try_wait()) report(*status);
-  std::optional<ExitStatus> try_wait();
+  /// Closes the socket: the peer reads end-of-file. Never waits.
+  void close() noexcept;
 
  private:
   friend struct detail::ChannelAccess;
@@ -223,8 +207,8 @@ class Channel {
     std::chrono::steady_clock::time_point deadline;
   };
 
-  /// A connected socket; `process` is the created process when this side forked it.
-  Channel(detail::Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept;
+  /// A connected socket to process `peer` (0: the creator, or unknown).
+  Channel(detail::Fd socket, pid_t peer, bool offers_reuse) noexcept;
 
   template <class T>
   static std::span<const char> as_bytes(const T& block) {
@@ -329,12 +313,10 @@ class Channel {
   [[noreturn]] void undecodable(const std::string& why);
   [[noreturn]] void throw_remote_error(std::uint64_t length);
   [[nodiscard]] std::string peer_name() const;
-  void release() noexcept;
   /// Exchanges every member with `other`: the moves are built on it, so none is forgotten.
   void swap(Channel& other) noexcept;
 
   detail::Fd socket_;
-  std::unique_ptr<Process> process_;
   pid_t pid_ = 0;
   pid_t owner_ = 0;  // the process that made this object; copies inherited by fork are inert
   bool offers_reuse_ = false;
