@@ -14,6 +14,7 @@
 #include "channel_access.hpp"
 #include "pprocess/cores.hpp"
 #include "pprocess/process.hpp"
+#include "system.hpp"
 #include "worker.hpp"
 
 namespace pprocess {
@@ -154,7 +155,7 @@ void Exchange::set_task_timeout(std::optional<milliseconds> timeout) {
     const bool on_time = worker->delivered && !options_.continuous;
     if (worker->stopping != Worker::Stopping::no || worker->tasks.empty() || on_time) continue;
     worker->deadline.reset();
-    if (timeout) worker->deadline = worker->started + *timeout;
+    if (timeout) worker->deadline = detail::deadline_from(worker->started, *timeout);
   }
 }
 

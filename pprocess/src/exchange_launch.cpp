@@ -6,6 +6,7 @@
 
 #include "pprocess/exchange.hpp"
 #include "pprocess/process.hpp"
+#include "system.hpp"
 #include "worker.hpp"
 
 namespace pprocess {
@@ -18,7 +19,9 @@ void Exchange::watch(Child child, std::optional<detail::Task> task) {
   if (task) {
     worker->key = task->key;
     worker->tasks.push_back(std::move(*task));
-    if (options_.task_timeout) worker->deadline = worker->started + *options_.task_timeout;
+    if (options_.task_timeout) {
+      worker->deadline = detail::deadline_from(worker->started, *options_.task_timeout);
+    }
   }
   workers_.push_back(std::move(worker));
 }

@@ -82,12 +82,16 @@ void Exchange::poll_workers(std::vector<Channel*>& with_data,
 void Exchange::expire_deadlines(const std::vector<Channel*>& with_data) {
   const Clock::time_point now = Clock::now();
   for (const auto& worker : workers_) {
-    if (!worker->deadline || *worker->deadline > now || worker->exited) continue;
+    if (!worker->deadline || *worker->deadline > now) continue;
+    Process* process = worker->process();
+    if (worker->exited && process != nullptr) {
+      worker->deadline.reset();  // it has ended: how is settled once its channel is read
+      continue;
+    }
     // What it sent in time (while another's value held the exchange up) is taken, not refused.
     const bool has_data =
         std::find(with_data.begin(), with_data.end(), &worker->channel()) != with_data.end();
     if (has_data && worker->stopping == Worker::Stopping::no) continue;
-    Process* process = worker->process();
     switch (worker->stopping) {
       case Worker::Stopping::no: {
         const auto elapsed = std::chrono::duration_cast<milliseconds>(now - worker->started);

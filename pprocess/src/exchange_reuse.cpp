@@ -4,6 +4,7 @@
 
 #include "channel_access.hpp"
 #include "pprocess/exchange.hpp"
+#include "system.hpp"
 #include "worker.hpp"
 
 namespace pprocess {
@@ -50,7 +51,7 @@ void Exchange::hand_over(Worker& worker) {
   worker.last_delivery = now;
   // The next task starts now (it is waiting in the worker's channel, or is about to be).
   worker.started = now;
-  if (options_.task_timeout) worker.deadline = now + *options_.task_timeout;
+  if (options_.task_timeout) worker.deadline = detail::deadline_from(now, *options_.task_timeout);
   const std::size_t depth = pipeline_depth(worker);
   std::size_t advance_bytes = 0;
   for (const detail::Task& task : worker.tasks) advance_bytes += task.posted_bytes;

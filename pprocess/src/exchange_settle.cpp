@@ -36,7 +36,13 @@ bool died_by_itself(const ExitStatus& status, detail::Worker::Stopping stopping)
 void Exchange::fail(Worker& worker, std::exception_ptr reason) {
   if (!worker.failure) worker.failure = std::move(reason);
   worker.ended = true;  // whatever it sends from now on is not read
-  if (worker.stopping != Worker::Stopping::no || worker.exited) return;
+  if (worker.exited) {
+    // Nothing here to end: it has ended, or it is a background process, nobody's child, which
+    // keeps what it has not delivered for a later client. Its channel is closed when it retires.
+    worker.deadline.reset();
+    return;
+  }
+  if (worker.stopping != Worker::Stopping::no) return;
   worker.process()->signal(SIGTERM);
   worker.stopping = Worker::Stopping::terminated;
   worker.deadline = Clock::now() + Process::kGrace;

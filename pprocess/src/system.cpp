@@ -61,6 +61,17 @@ Clock::time_point deadline_after(Clock::duration timeout) noexcept {
   return now + timeout;
 }
 
+Clock::time_point deadline_from(Clock::time_point start,
+                                std::chrono::milliseconds timeout) noexcept {
+  if (timeout <= std::chrono::milliseconds::zero()) return start;
+  // Compared in milliseconds, where the room left cannot overflow: the clock's own ticks are
+  // finer, and milliseconds::max() does not fit in them.
+  const auto room =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - start);
+  if (timeout >= room) return Clock::time_point::max();
+  return start + timeout;
+}
+
 int poll_until(std::vector<pollfd>& fds, std::optional<Clock::time_point> deadline) {
   for (;;) {
     timespec wait{};

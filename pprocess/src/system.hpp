@@ -54,6 +54,11 @@ template <class Rep, class Period>
   return deadline_after(std::chrono::duration_cast<Clock::duration>(timeout));
 }
 
+/// `start + timeout`, or the end of time when that would overflow: a task timeout of
+/// milliseconds::max() is no deadline, not one already past.
+[[nodiscard]] Clock::time_point deadline_from(Clock::time_point start,
+                                              std::chrono::milliseconds timeout) noexcept;
+
 /// ppoll until `deadline` (for ever when unset), retried after a signal with the time left.
 /// Returns the number of descriptors with events; 0 when the deadline passed.
 int poll_until(std::vector<pollfd>& fds, std::optional<Clock::time_point> deadline);

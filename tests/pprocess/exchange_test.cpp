@@ -432,6 +432,18 @@ TEST_F(ExchangeTest, TheDestructorAsksAProcessThatOwesWorkToEndBeforeKillingIt) 
   std::filesystem::remove(marker);
 }
 
+TEST_F(ExchangeTest, SettingTheLongestTaskTimeoutLeavesRunningTasksWithoutADeadline) {
+  std::vector<int> got;
+  Exchange exchange({.limit = 2}, [&](Channel& c) { got.push_back(c.receive<int>()); });
+  exchange.start([](Channel& c) {
+    ::usleep(100'000);
+    c.send(1);
+  });
+  exchange.set_task_timeout(std::chrono::milliseconds::max());
+  exchange.finish();
+  EXPECT_EQ(got, std::vector<int>{1});
+}
+
 TEST_F(ExchangeTest, ANewTaskTimeoutAppliesToTasksAlreadyRunning) {
   Exchange exchange({.limit = 2}, collect_);
   exchange.start([](Channel&) { ::pause(); });

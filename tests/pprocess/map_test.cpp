@@ -238,6 +238,19 @@ TEST_F(MapTest, ATaskPastItsDeadlineIsTimedOutAtItsIndexAndTheRestArrive) {
   }
 }
 
+TEST_F(MapTest, TheLongestTaskTimeoutIsNoDeadlineAtAll) {
+  // started + milliseconds::max() overflows: it must saturate, not time every task out at once.
+  // Reuse hands tasks over with a deadline of their own, a second way to the same sum.
+  for (const bool reuse : {false, true}) {
+    Map<int> results(
+        {.limit = 2, .reuse = reuse, .task_timeout = std::chrono::milliseconds::max()});
+    results([](int x) { return 3 * x; }, range(6));
+    for (std::size_t i = 0; i < 6; ++i) {
+      EXPECT_EQ(results[i], 3 * static_cast<int>(i)) << "task " << i << ", reuse " << reuse;
+    }
+  }
+}
+
 TEST_F(MapTest, AStoppedTaskIsTimedOutAndKilled) {
   Map<int> results({.limit = 2, .task_timeout = std::chrono::milliseconds(200)});
   results(

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -704,6 +705,39 @@ TEST_F(PersistentTest, APersistentExchangeGoneBeforeItsTaskDeliveredLeavesTheRes
   second.finish();
   EXPECT_EQ(collected, "done");
   EXPECT_FALSE(exists(where));
+}
+
+/// CPU seconds this process has used so far.
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+TEST_F(PersistentTest, ATaskPastItsDeadlineIsTimedOutWithoutSpinningAndItsResultWaitsForALaterOne) {
+  const std::string where = address("slow.socket");
+  PersistentQueue<int> queue({.limit = 1, .task_timeout = 300ms});
+  queue.start(where, MakeParallel([servers = servers_file_] {
+                note_server(servers);
+                std::this_thread::sleep_for(2s);
+                return 7;
+              }));
+  const double cpu_before = cpu_seconds();
+  const auto began = std::chrono::steady_clock::now();
+  try {
+    static_cast<void>(queue.next());
+    FAIL() << "expected TimedOut";
+  } catch (const TimedOut& e) {
+    EXPECT_EQ(e.task(), 0U);
+    EXPECT_GE(e.elapsed(), 300ms);
+  }
+  const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - began;
+  // Waiting in poll costs next to nothing; polling with a deadline already past costs it all.
+  EXPECT_LT(cpu_seconds() - cpu_before, 0.5 * waited.count() + 0.05) << "it spun while waiting";
+  EXPECT_FALSE(queue.next().has_value());
+  // Nobody here owns the background process: it goes on, and keeps its result for a later client.
+  EXPECT_EQ(connect_persistent(where).receive<int>(), 7);
 }
 
 TEST_F(PersistentTest, AStartThatCannotBeMadeIsReportedAtItsTaskAndTheRestGoOn) {

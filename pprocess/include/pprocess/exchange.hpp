@@ -34,8 +34,9 @@ struct Options {
   /// Close (and reap) a channel as soon as its process ends.
   bool autoclose = true;
   /// A task still running this long after it started is ended (SIGTERM, then SIGKILL after a
-  /// grace period) and reported as TimedOut at its position. Unset: no deadline. In continuous
-  /// mode the deadline is the whole process's.
+  /// grace period) and reported as TimedOut at its position. Unset, or too long to add to the
+  /// clock (milliseconds::max()): no deadline. In continuous mode the deadline is the whole
+  /// process's. A background process (Persistent) is reported but not ended.
   std::optional<std::chrono::milliseconds> task_timeout{};
 };
 
