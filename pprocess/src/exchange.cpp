@@ -129,6 +129,13 @@ std::optional<std::size_t> Exchange::task_of(const Channel& channel) const {
   return std::nullopt;
 }
 
+bool Exchange::task_running(std::size_t task) const noexcept {
+  return std::any_of(workers_.begin(), workers_.end(), [task](const auto& worker) {
+    return std::any_of(worker->tasks.begin(), worker->tasks.end(),
+                       [task](const detail::Task& t) { return t.id == task; });
+  });
+}
+
 bool Exchange::delivered_all() const noexcept {
   if (options_.continuous || !queue_.empty()) return false;
   return std::all_of(workers_.begin(), workers_.end(), [](const auto& worker) {

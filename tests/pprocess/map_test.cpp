@@ -205,6 +205,23 @@ TEST_F(MapTest, BytesThatAreNoValueOfItsTypeAreAProtocolErrorAtTheirIndexAndTheR
   }
 }
 
+TEST_F(MapTest, ATaskThatSendsTwoValuesIsAProtocolErrorAtItsIndexAndTheRestArrive) {
+  Map<int> results({.limit = 2});
+  results(
+      [](Channel& c, int x) {
+        c.send(x);
+        if (x == 1) c.send(x + 100);  // a Map task delivers one result
+      },
+      range(4));
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i == 1) {
+      EXPECT_THROW(static_cast<void>(results[i]), ProtocolError);
+    } else {
+      EXPECT_EQ(results[i], static_cast<int>(i));
+    }
+  }
+}
+
 TEST_F(MapTest, OnceEveryResultIsTakenEveryProcessIsReapedWhileTheMapLives) {
   auto results = pmap([](int x) { return x; }, range(6), 3);
   const std::vector<int> got(results.begin(), results.end());

@@ -198,6 +198,9 @@ class Exchange {
   virtual void task_failed(std::size_t task, std::exception_ptr reason);
   /// The task `channel` is working on, if it was started by this exchange.
   [[nodiscard]] std::optional<std::size_t> task_of(const Channel& channel) const;
+  /// Whether task `task` is in a process now: running, or delivered while its process has not
+  /// yet ended (a reusable worker moves on from a task as soon as it delivers).
+  [[nodiscard]] bool task_running(std::size_t task) const noexcept;
   /// How long the task `channel` is working on has been running.
   [[nodiscard]] std::optional<milliseconds> task_elapsed(const Channel& channel) const;
   /// How many tasks have been submitted (started, queued or created); task ids are 0..n-1.
