@@ -90,10 +90,10 @@ void Exchange::store(std::optional<milliseconds> timeout) {
 std::optional<Channel> Exchange::create() {
   for (;;) {
     while (busy() || !queue_.empty()) store();  // queued work goes first
-    std::variant<Child, int> created = detail::try_create(false);
-    if (const int* error = std::get_if<int>(&created)) {
-      if (short_of_processes(*error)) continue;
-      throw std::system_error(*error, std::generic_category(), "pprocess: fork");
+    std::variant<Child, detail::Shortage> created = detail::try_create(false);
+    if (const auto* shortage = std::get_if<detail::Shortage>(&created)) {
+      if (short_of_processes(shortage->error)) continue;
+      throw shortage->as_error();
     }
     Child& child = std::get<Child>(created);
     if (child.pid() == 0) return std::move(child.channel());  // it owns no process here

@@ -50,7 +50,7 @@ void Exchange::start_queued() {
 
 bool Exchange::launch(detail::Task& task, std::exception_ptr& failure) {
   task.posted_bytes = 0;  // it may have been handed to a worker that left: now it is forked for
-  std::variant<Child, int> created;
+  std::variant<Child, detail::Shortage> created;
   try {
     if (task.launch) {
       created = Child(task.launch(), Process());
@@ -61,11 +61,9 @@ bool Exchange::launch(detail::Task& task, std::exception_ptr& failure) {
     failure = std::current_exception();
     return false;
   }
-  if (const int* error = std::get_if<int>(&created)) {
-    if (!short_of_processes(*error)) {
-      failure = std::make_exception_ptr(
-          std::system_error(*error, std::generic_category(), "pprocess: fork"));
-    }
+  if (const auto* shortage = std::get_if<detail::Shortage>(&created)) {
+    if (!short_of_processes(shortage->error))
+      failure = std::make_exception_ptr(shortage->as_error());
     return false;
   }
   Child& child = std::get<Child>(created);

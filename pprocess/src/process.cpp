@@ -164,13 +164,17 @@ bool is_shortage(int error) noexcept {
   return error == EAGAIN || error == EMFILE || error == ENFILE || error == ENOMEM;
 }
 
-std::variant<Child, int> try_create(bool offer_reuse) {
+std::system_error Shortage::as_error() const {
+  return std::system_error(error, std::generic_category(), std::string("pprocess: ") + call);
+}
+
+std::variant<Child, Shortage> try_create(bool offer_reuse) {
   flush_output();  // before the lock: a slow stdout must not hold up other threads' channels
   auto lock = ChannelRegistry::lock();
   // A shortage is returned, not thrown: it is expected (the Exchange waits for a slot), and
   // what would throw may itself need a descriptor that is not there.
-  const auto refused = [](const char* call) -> std::variant<Child, int> {
-    if (is_shortage(errno)) return errno;
+  const auto refused = [](const char* call) -> std::variant<Child, Shortage> {
+    if (is_shortage(errno)) return Shortage{errno, call};
     throw_errno(call);
   };
   int ends[2];
@@ -207,11 +211,8 @@ std::variant<Child, int> try_create(bool offer_reuse) {
 }
 
 Child create(bool offer_reuse) {
-  std::variant<Child, int> created = try_create(offer_reuse);
-  if (const int* error = std::get_if<int>(&created)) {
-    errno = *error;
-    throw_errno("fork");
-  }
+  std::variant<Child, Shortage> created = try_create(offer_reuse);
+  if (const Shortage* shortage = std::get_if<Shortage>(&created)) throw shortage->as_error();
   return std::get<Child>(std::move(created));
 }
 

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <type_traits>
 
 #include <gtest/gtest.h>
@@ -185,6 +186,30 @@ TEST_F(ProcessTest, ACreatedProcessStartsWithDefaultHandlersAndNoSignalBlocked) 
   EXPECT_EQ(setup.hup, 1) << "an ignored signal should stay ignored";
   EXPECT_EQ(setup.chld, 0) << "an ignored SIGCHLD would hide how its children end";
   EXPECT_FALSE(setup.usr2_blocked) << "the creator's signal mask was kept";
+}
+
+TEST_F(ProcessTest, ADescriptorShortageNamesTheCallThatFailed) {
+  // In a process of its own, whose descriptors are used up: socketpair is what fails, not fork.
+  const pid_t harness = ::fork();
+  if (harness == 0) {
+    if (!testing::use_up_descriptors()) ::_exit(10);
+    try {
+      Child child = create();
+      if (child.pid() == 0) pprocess::exit(child);
+      ::_exit(11);
+    } catch (const std::system_error& e) {
+      const std::string what = e.what();
+      const bool named =
+          what.find("socketpair") != std::string::npos && what.find("fork") == std::string::npos;
+      ::_exit(e.code().value() == EMFILE && named ? 0 : 12);
+    } catch (...) {
+      ::_exit(13);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(harness, &status, 0), harness);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no limit, 11: created, 12: the wrong call named";
 }
 
 // Child: a created process's channel and its Process.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <system_error>
 #include <utility>
 #include <variant>
 
@@ -146,8 +147,16 @@ namespace detail {
 bool is_shortage(int error) noexcept;
 /// Forks with a fresh channel; `offer_reuse` marks the created side's channel for reuse mode.
 Child create(bool offer_reuse);
-/// Like create, but a shortage of processes or descriptors gives its errno instead of throwing.
-std::variant<Child, int> try_create(bool offer_reuse);
+/// Why try_create made no process: a shortage of processes or descriptors (`error`, an errno)
+/// met by `call`, "socketpair" or "fork".
+struct Shortage {
+  int error = 0;
+  const char* call = "";
+  /// The std::system_error that reports it, naming the call.
+  [[nodiscard]] std::system_error as_error() const;
+};
+/// Like create, but a shortage of processes or descriptors is returned instead of thrown.
+std::variant<Child, Shortage> try_create(bool offer_reuse);
 /// Runs `body` in a created process, reports an escaping exception, then ends the process.
 [[noreturn]] void run_and_exit(Channel& channel, const std::function<void()>& body);
 }  // namespace detail
