@@ -258,7 +258,8 @@ Channel create_persistent(const std::string& address) {
     throw_error(*middle.exit_code,
                 caller + ": starting the background process for " + quoted(address));
   }
-  return finish_handshake(std::move(connection), address);
+  // The server accepts its starter's connection first, as soon as it runs.
+  return finish_handshake(std::move(connection), address, caller, deadline_after(kConnectTimeout));
 }
 
 bool runs_short(const std::system_error& error) noexcept {

@@ -118,10 +118,17 @@ void open_connection(int socket, const sockaddr_un& where, const std::string& ad
   }
 }
 
-Channel finish_handshake(RegisteredFd socket, const std::string& address) {
+Channel finish_handshake(RegisteredFd socket, const std::string& address, const std::string& caller,
+                         Clock::time_point deadline) {
   const Hello ours;
   Hello theirs;
-  if (!read_hello(socket.fd.get(), theirs, std::nullopt)) {
+  if (!read_hello(socket.fd.get(), theirs, deadline)) {
+    if (Clock::now() >= deadline) {
+      throw_error(ETIMEDOUT, caller + ": the process at " + quoted(address) +
+                                 " did not answer in time (it serves one client at a time: "
+                                 "another may be connected; or it is not a pprocess background "
+                                 "process)");
+    }
     throw ChannelClosed("pprocess: the process at " + quoted(address) +
                         " closed the connection before the handshake (it has ended, or it "
                         "refuses this connection)");
@@ -189,7 +196,7 @@ std::pair<Fd, SocketFile> listen_at(const std::string& address) {
 
 }  // namespace detail
 
-Channel connect_persistent(const std::string& address) {
+Channel connect_persistent(const std::string& address, std::chrono::milliseconds timeout) {
   const std::string caller = "pprocess::connect_persistent";
   const sockaddr_un where = detail::socket_address(address, caller);
   detail::RegisteredFd connection;
@@ -198,7 +205,8 @@ Channel connect_persistent(const std::string& address) {
     connection = detail::registered_socket();
   }
   detail::open_connection(connection.fd.get(), where, address, caller);
-  return detail::finish_handshake(std::move(connection), address);
+  return detail::finish_handshake(std::move(connection), address, caller,
+                                  detail::deadline_after(timeout));
 }
 
 }  // namespace pprocess

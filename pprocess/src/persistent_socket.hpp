@@ -78,8 +78,10 @@ RegisteredFd registered_socket();
 void open_connection(int socket, const sockaddr_un& where, const std::string& address,
                      const std::string& caller);
 
-/// Reads the server's hello: the connection is then a channel to it.
-Channel finish_handshake(RegisteredFd socket, const std::string& address);
+/// Reads the server's hello, waiting until `deadline` at most (then ETIMEDOUT naming the
+/// address): the connection is then a channel to it.
+Channel finish_handshake(RegisteredFd socket, const std::string& address, const std::string& caller,
+                         Clock::time_point deadline);
 
 /// The socket file a server made. It removes the file at its address only while that is still
 /// the same file, never one made there since by someone else.

@@ -586,6 +586,19 @@ TEST_F(PersistentTest, ConnectToAServerOfAnotherProtocolVersionIsAProtocolErrorS
   EXPECT_TRUE(server.receive<bool>());
 }
 
+TEST_F(PersistentTest, ConnectToAListenerThatNeverAnswersGivesUpNamingTheAddress) {
+  // Listening, so connecting succeeds, but nobody ever accepts or says hello.
+  const std::string where = address("silent.socket");
+  const detail::Fd listener = listen_by_hand(where);
+  try {
+    static_cast<void>(connect_persistent(where, 200ms));
+    FAIL() << "expected no answer to be an error";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().value(), ETIMEDOUT);
+    EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(PersistentTest, ConnectToSomethingElseThanABackgroundProcessIsAProtocolError) {
   const std::string where = address("task.socket");
   Child server = fake_server(where, "HTTP/1.0 400 Bad Request\r\n\r\n");
