@@ -88,6 +88,11 @@ void Exchange::store(std::optional<milliseconds> timeout) {
 }
 
 std::optional<Channel> Exchange::create() {
+  if (detail::tracing() && (busy() || !queue_.empty())) {
+    detail::trace("task " + std::to_string(next_task_) + " waits for a slot (" +
+                  std::to_string(workers_.size()) + " of " + std::to_string(limit_) +
+                  " processes running)");
+  }
   for (;;) {
     while (busy() || !queue_.empty()) store();  // queued work goes first
     std::variant<Child, detail::Shortage> created = detail::try_create(false);
@@ -100,6 +105,10 @@ std::optional<Channel> Exchange::create() {
     ++forks_;
     detail::Task task;
     task.id = next_task_++;
+    if (detail::tracing()) {
+      detail::trace("created process " + std::to_string(child.pid()) + " for task " +
+                    std::to_string(task.id));
+    }
     task.key = unique_key(typeid(void));
     watch(std::move(child), std::move(task));
     return std::nullopt;

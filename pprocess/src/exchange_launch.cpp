@@ -28,8 +28,14 @@ void Exchange::watch(Child child, std::optional<detail::Task> task) {
 
 void Exchange::submit(detail::Task task) {
   task.id = next_task_++;
+  const std::size_t id = task.id;
   queue_.push_back(std::move(task));
   start_queued();
+  if (detail::tracing() && !queue_.empty() && queue_.back().id == id) {
+    detail::trace("task " + std::to_string(id) + " waits for a slot (" +
+                  std::to_string(workers_.size()) + " of " + std::to_string(limit_) +
+                  " processes running)");
+  }
 }
 
 void Exchange::start_queued() {
@@ -71,6 +77,10 @@ bool Exchange::launch(detail::Task& task, std::exception_ptr& failure) {
     Channel& channel = child.channel();
     detail::run_and_exit(channel, [&] { task.run(channel); });
   }
+  if (detail::tracing()) {
+    detail::trace((task.launch ? "connected to background process " : "created process ") +
+                  std::to_string(child.pid()) + " for task " + std::to_string(task.id));
+  }
   ++forks_;
   watch(std::move(child), std::move(task));
   return true;
@@ -83,6 +93,10 @@ bool Exchange::short_of_processes(int error) {
   // nothing to wait for.
   if (!detail::is_shortage(error) || workers_.empty()) return false;
   limit_ = std::max<std::size_t>(1, workers_.size() - 1);
+  if (detail::tracing()) {
+    detail::trace("no process to be had (" + std::system_category().message(error) +
+                  "): the limit is now " + std::to_string(limit_));
+  }
   return true;
 }
 

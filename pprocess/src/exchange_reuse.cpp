@@ -69,6 +69,10 @@ void Exchange::hand_over(Worker& worker) {
     } catch (const Error&) {
       break;  // the worker has left: the task waits for another
     }
+    if (detail::tracing()) {
+      detail::trace("process " + std::to_string(worker.channel().pid()) + " reused for task " +
+                    std::to_string(next->id));
+    }
     advance_bytes += size;
     next->posted_bytes = size;
     next->encoded_args.reset();

@@ -259,7 +259,12 @@ Channel create_persistent(const std::string& address) {
                 caller + ": starting the background process for " + quoted(address));
   }
   // The server accepts its starter's connection first, as soon as it runs.
-  return finish_handshake(std::move(connection), address, caller, deadline_after(kConnectTimeout));
+  Channel channel =
+      finish_handshake(std::move(connection), address, caller, deadline_after(kConnectTimeout));
+  if (tracing()) {
+    trace("started background process " + std::to_string(channel.pid()) + " at " + quoted(address));
+  }
+  return channel;
 }
 
 bool runs_short(const std::system_error& error) noexcept {

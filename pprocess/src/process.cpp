@@ -66,15 +66,31 @@ Process::~Process() {
   detail::close_registered(pidfd_);
 }
 
+namespace {
+
+void trace_end(const ExitStatus& status) {
+  if (detail::tracing()) {
+    detail::trace("process " + std::to_string(status.pid) + " ended with " + status.describe());
+  }
+}
+
+}  // namespace
+
 std::optional<ExitStatus> Process::try_wait() {
   if (pid_ <= 0) throw std::logic_error("pprocess::Process: there is no process to wait for");
-  if (!status_) status_ = detail::try_reap(pid_);
+  if (!status_) {
+    status_ = detail::try_reap(pid_);
+    if (status_) trace_end(*status_);
+  }
   return status_;
 }
 
 ExitStatus Process::wait() {
   if (pid_ <= 0) throw std::logic_error("pprocess::Process: there is no process to wait for");
-  if (!status_) status_ = detail::reap(pid_);
+  if (!status_) {
+    status_ = detail::reap(pid_);
+    trace_end(*status_);
+  }
   return *status_;
 }
 
@@ -213,7 +229,9 @@ std::variant<Child, Shortage> try_create(bool offer_reuse) {
 Child create(bool offer_reuse) {
   std::variant<Child, Shortage> created = try_create(offer_reuse);
   if (const Shortage* shortage = std::get_if<Shortage>(&created)) throw shortage->as_error();
-  return std::get<Child>(std::move(created));
+  Child& child = std::get<Child>(created);
+  if (child.pid() > 0 && tracing()) trace("created process " + std::to_string(child.pid()));
+  return std::move(child);
 }
 
 void run_and_exit(Channel& channel, const std::function<void()>& body) {

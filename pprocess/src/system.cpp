@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -45,6 +47,29 @@ void reset_signals() noexcept {
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+bool tracing() noexcept {
+  static const bool enabled = [] {
+    const char* value = std::getenv("PPROCESS_TRACE");
+    return value != nullptr && *value != '\0' && std::string_view(value) != "0";
+  }();
+  return enabled;
+}
+
+void trace(const std::string& event) noexcept {
+  if (!tracing()) return;
+  try {
+    const std::string line = "pprocess[" + std::to_string(::getpid()) + "]: " + event + "\n";
+    std::size_t done = 0;
+    while (done < line.size()) {
+      const ssize_t wrote = retry_eintr(
+          [&] { return ::write(STDERR_FILENO, line.data() + done, line.size() - done); });
+      if (wrote <= 0) return;
+      done += static_cast<std::size_t>(wrote);
+    }
+  } catch (...) {
+  }
 }
 
 void flush_output() noexcept {

@@ -39,6 +39,14 @@ auto retry_eintr(Call call) {
 /// for SIGCHLD.
 void reset_signals() noexcept;
 
+/// Whether PPROCESS_TRACE is set (to anything but "" or "0"): read from the environment once,
+/// at the first call, and kept for the life of the process.
+[[nodiscard]] bool tracing() noexcept;
+/// When tracing, writes "pprocess[PID]: <event>" and a newline on stderr, in one write, so that
+/// the lines of several processes never mix. For a learner watching processes come and go.
+///   if (detail::tracing()) detail::trace("created process " + std::to_string(pid));
+void trace(const std::string& event) noexcept;
+
 /// Flushes C and C++ standard output: what is buffered before fork would otherwise be printed by
 /// both processes.
 void flush_output() noexcept;
