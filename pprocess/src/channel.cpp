@@ -114,6 +114,7 @@ void Channel::swap(Channel& other) noexcept {
   swap(ack_owed_, other.ack_owed_);
   swap(broken_, other.broken_);
   swap(peer_closed_, other.peer_closed_);
+  swap(receipts_only_, other.receipts_only_);
   swap(frames_received_, other.frames_received_);
   swap(scratch_, other.scratch_);
   swap(inbox_, other.inbox_);
@@ -281,15 +282,15 @@ void Channel::read_payload_part(void* destination, std::uint64_t length) {
   guard_stream([&] { return read_exact(destination, length, false); });
 }
 
-void Channel::read_growing(std::string& payload, std::uint64_t length) {
+void Channel::read_growing(std::string& payload, std::uint64_t length, std::size_t at) {
   try {
-    payload.resize(std::min<std::uint64_t>(length, inbox_.size() + kDirectBytes));
+    payload.resize(at + std::min<std::uint64_t>(length, inbox_.size() + kDirectBytes));
     std::size_t have = 0;
     for (;;) {
-      read_payload_part(payload.data() + have, payload.size() - have);
-      have = payload.size();
+      read_payload_part(payload.data() + at + have, payload.size() - at - have);
+      have = payload.size() - at;
       if (have == length) return;
-      payload.resize(std::min<std::uint64_t>(length, 2 * have));
+      payload.resize(at + std::min<std::uint64_t>(length, 2 * have));
     }
   } catch (const std::bad_alloc&) {
     no_memory_for(length);
@@ -383,6 +384,8 @@ void Channel::await_acknowledgement() {
     std::string early;
     try {
       keep_frames_until_acknowledged(early);
+    } catch (const ProtocolError&) {
+      throw;  // the stream is broken: nothing kept will be received
     } catch (...) {
       inbox_.unread(early);
       throw;
@@ -407,12 +410,21 @@ void Channel::keep_frames_until_acknowledged(std::string& early) {
         throw_remote_error(header->length);
       case FrameKind::data:
       case FrameKind::control: {
+        if (receipts_only_) {
+          throw ProtocolError("pprocess: " + peer_name() + " sent " + describe_kind(header->kind) +
+                              " where only a receipt was expected");
+        }
+        // What is kept is bounded as what a blocked send drains is: a peer may be sending one
+        // value of the largest size at the same time, not flooding.
+        if (early.size() + inbox_.size() + sizeof(FrameHeader) + header->length > kMostDrained) {
+          throw ProtocolError("pprocess: " + peer_name() + " sent more than " +
+                              std::to_string(kMostDrained) +
+                              " bytes while a value waited for its receipt");
+        }
         FrameHeader kept = *header;
         kept.flags = 0;  // acknowledged here, not again when it is received
-        std::string payload;
-        read_growing(payload, header->length);
         early.append(reinterpret_cast<const char*>(&kept), sizeof kept);
-        early.append(payload);
+        read_growing(early, header->length, early.size());
         // Kept before the receipt goes out: a peer that left meanwhile does not lose its value.
         if ((header->flags & kWantsAcknowledgement) != 0) send_frame(FrameKind::ack, {});
         break;

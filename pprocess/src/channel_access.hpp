@@ -31,6 +31,10 @@ struct ChannelAccess {
     channel.send_frame(FrameKind::error, payload, true);
     channel.await_acknowledgement();
   }
+  /// From now on the peer may only acknowledge what is sent: a value or stop request from it
+  /// while a send waits for its receipt is a ProtocolError, never kept (a persistent server's
+  /// clients, which only collect).
+  static void expect_only_receipts(Channel& channel) noexcept { channel.receipts_only_ = true; }
   /// Whether bytes already read from the socket wait in the channel, where poll cannot see them.
   static bool has_buffered(const Channel& channel) noexcept { return channel.inbox_.size() > 0; }
   /// Values and error reports received whole so far.

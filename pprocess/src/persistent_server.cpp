@@ -71,6 +71,8 @@ class Server {
       return;  // not a client of this protocol; one of another version learns ours from our hello
     }
     client_ = ChannelAccess::make(std::move(connection.fd), peer->pid);
+    // A client only collects: what it sends in place of a receipt is dropped with it, unread.
+    ChannelAccess::expect_only_receipts(client_);
   }
 
   /// Serves until `worker` has ended and every message it sent has been acknowledged.

@@ -115,7 +115,8 @@ std::string bytes_of(const T& value) {
   return std::string(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
-/// A connection made by hand, to speak the protocol badly. Its reads give up after 20 s.
+/// A connection made by hand, to speak the protocol badly. Its reads and writes give up after
+/// 20 s.
 class RawConnection {
  public:
   explicit RawConnection(const std::string& where)
@@ -125,6 +126,7 @@ class RawConnection {
     where.copy(address.sun_path, sizeof address.sun_path - 1);
     const timeval patience{20, 0};
     ::setsockopt(socket_.get(), SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    ::setsockopt(socket_.get(), SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof patience);
     if (::connect(socket_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) !=
         0) {
       throw std::system_error(errno, std::generic_category(), "connect to " + where);
@@ -647,6 +649,40 @@ TEST_F(PersistentTest, AClientThatSendsInsteadOfAcknowledgingIsDroppedAndNothing
 }
 
 // --- Exchanges of background processes -----------------------------------------------------
+
+/// The most memory process `pid` has held so far, in bytes (VmHWM); -1 when unknown.
+long long peak_memory_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+  }
+  return -1;
+}
+
+TEST_F(PersistentTest, AClientThatFloodsInsteadOfAcknowledgingCostsTheServerNoMemory) {
+  const std::string where = address("task.socket");
+  Channel starter = start(where, [](Channel& channel) { channel.send(1); });
+  const pid_t server = starter.pid();
+  starter.close();
+  const long long before = peak_memory_of(server);
+  ASSERT_GT(before, 0);
+  {
+    RawConnection raw(where);
+    raw.write(bytes_of(RawHello{}));
+    ASSERT_EQ(raw.read(sizeof(RawHello)).size(), sizeof(RawHello));
+    ASSERT_EQ(raw.read(sizeof(RawHeader)).size(), sizeof(RawHeader));  // the value comes
+    // In place of its receipt, 256 MiB of values, for as long as the server takes them.
+    const std::string payload(1 << 20, 'x');
+    RawHeader header;
+    header.length = payload.size();
+    const std::string frame = bytes_of(header) + payload;
+    for (int i = 0; i < 256 && raw.try_write(frame); ++i) {
+    }
+  }
+  EXPECT_LT(peak_memory_of(server) - before, 32LL << 20)
+      << "the server kept what it was flooded with";
+  EXPECT_EQ(connect_persistent(where).receive<int>(), 1) << "the value waits for the next client";
+}
 
 TEST_F(PersistentTest, AnExchangeWatchesAConnectionUntilItsEndOfFileNotUntilItIsIdle) {
   const std::string where = address("task.socket");

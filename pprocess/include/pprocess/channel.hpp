@@ -301,7 +301,8 @@ class Channel {
   void read_payload(void* destination, std::uint64_t length);
   void read_payload_part(void* destination, std::uint64_t length);
   void payload_done() noexcept { ++frames_received_; }
-  void read_growing(std::string& payload, std::uint64_t length);
+  /// Reads a payload of `length` bytes into `payload` from offset `at`, growing it as they arrive.
+  void read_growing(std::string& payload, std::uint64_t length, std::size_t at = 0);
   bool read_exact(void* destination, std::size_t length, bool at_boundary);
   void wait_readable(bool mid_frame);
   [[noreturn]] void reject_block(std::uint64_t length, std::size_t element_size);
@@ -321,9 +322,10 @@ class Channel {
   pid_t owner_ = 0;  // the process that made this object; copies inherited by fork are inert
   bool offers_reuse_ = false;
   bool received_error_ = false;
-  bool ack_owed_ = false;     // the frame being received was sent, not posted
-  bool broken_ = false;       // a framing error left the stream out of step
-  bool peer_closed_ = false;  // end-of-file was read while draining during a send
+  bool ack_owed_ = false;       // the frame being received was sent, not posted
+  bool broken_ = false;         // a framing error left the stream out of step
+  bool peer_closed_ = false;    // end-of-file was read while draining during a send
+  bool receipts_only_ = false;  // the peer may only acknowledge: anything else breaks the stream
   std::size_t frames_received_ = 0;
   std::optional<Timing> deadline_;  // of the receive under way: it does not move with the channel
   std::string scratch_;             // encoded values and payloads to decode
