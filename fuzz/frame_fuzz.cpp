@@ -460,7 +460,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::fail("socketpair failed");
     }
     detail::Fd peer(ends[1]);
-    pprocess::Channel channel = detail::ChannelAccess::make(detail::Fd(ends[0]), nullptr, false);
+    pprocess::Channel channel = detail::ChannelAccess::make(detail::Fd(ends[0]));
     fits = fuzz::send_all(peer, bytes);
     if (!fits) return;
     if (operation == fuzz::Operation::send_then_receive_strings) {

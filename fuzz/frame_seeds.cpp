@@ -45,7 +45,7 @@ class Wire {
   Wire() {
     std::array<int, 2> ends{};
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()) != 0) std::exit(1);
-    channel_ = detail::ChannelAccess::make(detail::Fd(ends[0]), nullptr, false);
+    channel_ = detail::ChannelAccess::make(detail::Fd(ends[0]));
     peer_ = detail::Fd(ends[1]);
   }
 
