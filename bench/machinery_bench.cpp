@@ -35,7 +35,7 @@ BENCHMARK(BM_ForkReap)->UseRealTime();
 
 void BM_StartEmptyTask(benchmark::State& state) {
   for (auto _ : state) {
-    pprocess::Channel channel = pprocess::start([](pprocess::Channel&) {});
+    pprocess::Child channel = pprocess::start([](pprocess::Channel&) {});
     channel.close();
   }
 }
@@ -62,7 +62,7 @@ void echo_into(pprocess::Channel& channel) {
 /// buffer they reuse, as the raw baseline does, instead of a fresh vector each time.
 void round_trips(benchmark::State& state, bool into) {
   const std::vector<char> block(static_cast<std::size_t>(state.range(0)), 'x');
-  pprocess::Channel channel = into ? pprocess::start(echo_into) : pprocess::start(echo);
+  pprocess::Child channel = into ? pprocess::start(echo_into) : pprocess::start(echo);
   std::vector<char> back;
   for (auto _ : state) {
     channel.send(block);

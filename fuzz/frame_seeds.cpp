@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -22,19 +23,21 @@
 #include <variant>
 #include <vector>
 
+#include "channel_access.hpp"
+#include "frame.hpp"
 #include "frame_fuzz.hpp"
 #include "pprocess/channel.hpp"
-#include "pprocess/detail/channel_access.hpp"
 #include "pprocess/detail/fd.hpp"
 
 namespace pprocess::fuzz {
 namespace {
 
 /// Where the fields of a frame header are.
-constexpr std::size_t kKindOffset = 4;
-constexpr std::size_t kFlagsOffset = 5;
-constexpr std::size_t kLengthOffset = 8;
-constexpr std::size_t kHeaderBytes = 16;
+using detail::FrameHeader;
+constexpr std::size_t kKindOffset = offsetof(FrameHeader, kind);
+constexpr std::size_t kFlagsOffset = offsetof(FrameHeader, flags);
+constexpr std::size_t kLengthOffset = offsetof(FrameHeader, length);
+constexpr std::size_t kHeaderBytes = sizeof(FrameHeader);
 
 /// A channel whose frames are captured as bytes instead of reaching a peer.
 class Wire {
@@ -42,7 +45,7 @@ class Wire {
   Wire() {
     std::array<int, 2> ends{};
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()) != 0) std::exit(1);
-    channel_ = detail::ChannelAccess::make(detail::Fd(ends[0]), nullptr, false);
+    channel_ = detail::ChannelAccess::make(detail::Fd(ends[0]));
     peer_ = detail::Fd(ends[1]);
   }
 
@@ -56,7 +59,7 @@ class Wire {
   template <class T>
   std::string sent(const T& value) {
     std::string frame = this->value(value);
-    frame[kFlagsOffset] = 1;
+    frame[kFlagsOffset] = static_cast<char>(detail::kWantsAcknowledgement);
     return frame;
   }
   std::string error(const std::string& type_name, const std::string& message) {
@@ -70,7 +73,7 @@ class Wire {
   /// An acknowledgement: a stop request's header with another kind.
   std::string acknowledgement() {
     std::string frame = stop();
-    frame[kKindOffset] = 3;
+    frame[kKindOffset] = static_cast<char>(detail::FrameKind::ack);
     return frame;
   }
 

@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   constexpr int kLimit = 100;
 
   // Forks: both processes carry on from here, each holding one end of the channel.
-  pprocess::Channel channel = pprocess::create();
+  pprocess::Child channel = pprocess::create();
 
   if (channel.pid() == 0) {
     // The created process prints what it is sent until the limit comes, then replies.

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   constexpr int kLimit = 100;
 
   // start forks, runs loop(channel, kLimit) in the created process, and ends that process.
-  pprocess::Channel channel = pprocess::start(loop, kLimit);
+  pprocess::Child channel = pprocess::start(loop, kLimit);
 
   for (int i = 0; i <= kLimit; ++i) channel.send(i);
   std::cout << channel.receive<std::string>() << '\n';

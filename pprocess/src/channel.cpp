@@ -15,15 +15,13 @@
 #include <utility>
 #include <vector>
 
-#include "pprocess/process.hpp"
+#include "frame.hpp"
 #include "system.hpp"
 
 namespace pprocess {
 
 namespace {
 
-constexpr std::uint32_t kMagic = 0x70707263;  // "pprc"
-constexpr std::uint8_t kWantsAcknowledgement = 1;
 /// A read buffer starts this small and doubles each time a read fills it, up to kLargestRead.
 constexpr std::size_t kFirstRead = 1024;
 constexpr std::size_t kLargestRead = 64 * 1024;
@@ -31,33 +29,12 @@ constexpr std::size_t kLargestRead = 64 * 1024;
 /// a whole frame of the largest size, so that two peers sending to each other both get through.
 constexpr std::size_t kMostDrained = detail::kMaxFrameBytes + kLargestRead;
 
-/// Every frame starts with this header: what it is and how many bytes follow.
-struct Header {
-  std::uint32_t magic = kMagic;
-  std::uint8_t kind = 0;
-  std::uint8_t flags = 0;  // kWantsAcknowledgement, or nothing
-  std::array<std::uint8_t, 2> reserved{};
-  std::uint64_t length = 0;
-};
-static_assert(sizeof(Header) == 16);
-
-std::string describe_kind(std::uint8_t kind) {
-  switch (static_cast<detail::FrameKind>(kind)) {
-    case detail::FrameKind::data:
-      return "a data frame";
-    case detail::FrameKind::error:
-      return "an error frame";
-    case detail::FrameKind::ack:
-      return "an acknowledgement";
-    case detail::FrameKind::control:
-      return "a stop request";
-  }
-  return "frame kind " + std::to_string(kind);
-}
+using detail::describe_kind;
+using detail::FrameHeader;
+using detail::FrameKind;
+using detail::kWantsAcknowledgement;
 
 bool is_disconnect(int error) { return error == EPIPE || error == ECONNRESET; }
-
-const std::optional<ExitStatus> kNoStatus;
 
 }  // namespace
 
@@ -114,18 +91,14 @@ void Channel::Inbox::expand() {
 
 Channel::Channel() noexcept = default;
 
-Channel::Channel(detail::Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept
-    : socket_(std::move(socket)),
-      process_(std::move(process)),
-      pid_(process_ ? process_->pid() : 0),
-      owner_(::getpid()),
-      offers_reuse_(offers_reuse) {}
+Channel::Channel(detail::Fd socket, pid_t peer, bool offers_reuse) noexcept
+    : socket_(std::move(socket)), pid_(peer), owner_(::getpid()), offers_reuse_(offers_reuse) {}
 
 Channel::Channel(Channel&& other) noexcept { swap(other); }
 
 Channel& Channel::operator=(Channel&& other) noexcept {
   if (this != &other) {
-    Channel previous(std::move(*this));  // closed and stopped at the end of this scope
+    Channel previous(std::move(*this));  // closed at the end of this scope
     swap(other);
   }
   return *this;
@@ -134,7 +107,6 @@ Channel& Channel::operator=(Channel&& other) noexcept {
 void Channel::swap(Channel& other) noexcept {
   using std::swap;
   swap(socket_, other.socket_);
-  swap(process_, other.process_);
   swap(pid_, other.pid_);
   swap(owner_, other.owner_);
   swap(offers_reuse_, other.offers_reuse_);
@@ -142,45 +114,21 @@ void Channel::swap(Channel& other) noexcept {
   swap(ack_owed_, other.ack_owed_);
   swap(broken_, other.broken_);
   swap(peer_closed_, other.peer_closed_);
+  swap(receipts_only_, other.receipts_only_);
   swap(frames_received_, other.frames_received_);
   swap(scratch_, other.scratch_);
   swap(inbox_, other.inbox_);
 }
 
-Channel::~Channel() {
+Channel::~Channel() { close(); }
+
+void Channel::close() noexcept {
   if (owner_ != ::getpid()) {
     // A copy inherited through fork: its descriptor was closed with the siblings' channels.
     static_cast<void>(socket_.release());
     return;
   }
-  release();
-  // The process (if any) is stopped by its own destructor, after the socket is closed: a child
-  // waiting to receive sees end-of-file and ends by itself.
-}
-
-void Channel::release() noexcept { detail::close_registered(socket_); }
-
-void Channel::close() {
-  if (owner_ != ::getpid()) {
-    static_cast<void>(socket_.release());
-    return;
-  }
-  release();
-  if (process_ && !process_->exit_status()) process_->wait();
-}
-
-const std::optional<ExitStatus>& Channel::exit_status() const noexcept {
-  return process_ ? process_->exit_status() : kNoStatus;
-}
-
-ExitStatus Channel::wait() {
-  if (!process_) throw std::logic_error("pprocess::Channel::wait: only the creator can wait");
-  return process_->wait();
-}
-
-std::optional<ExitStatus> Channel::try_wait() {
-  if (!process_) throw std::logic_error("pprocess::Channel::try_wait: only the creator can wait");
-  return process_->try_wait();
+  detail::close_registered(socket_);
 }
 
 std::string Channel::peer_name() const {
@@ -194,7 +142,11 @@ Channel::Deadline::Deadline(Channel& channel, milliseconds timeout) : channel_(c
 
 // --- Sending --------------------------------------------------------------------------------
 
-void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack) {
+void Channel::send_data(std::span<const char> payload, bool wants_ack) {
+  send_frame(FrameKind::data, payload, wants_ack);
+}
+
+void Channel::send_frame(FrameKind kind, std::span<const char> payload, bool wants_ack) {
   if (!socket_) throw ChannelClosed("pprocess: send on a closed channel");
   if (broken_) throw ProtocolError("pprocess: the channel to " + peer_name() + " is broken");
   if (payload.size() > detail::kMaxFrameBytes) {
@@ -202,7 +154,7 @@ void Channel::send_frame(detail::FrameKind kind, std::span<const char> payload, 
                         " bytes exceeds the frame limit of " +
                         std::to_string(detail::kMaxFrameBytes) + " bytes");
   }
-  Header header;
+  FrameHeader header;
   header.kind = static_cast<std::uint8_t>(kind);
   header.flags = wants_ack ? kWantsAcknowledgement : 0;
   header.length = payload.size();
@@ -274,14 +226,14 @@ namespace {
 /// Reads the next frame header with `read(destination, length, at_boundary)`; nullopt at
 /// end-of-file.
 template <class Read>
-std::optional<Header> read_header(Read read, const std::string& peer) {
-  Header header;
+std::optional<FrameHeader> read_header(Read read, const std::string& peer) {
+  FrameHeader header;
   if (!read(&header, sizeof header, true)) return std::nullopt;
-  if (header.magic != kMagic) {
+  if (header.magic != detail::kFrameMagic) {
     throw ProtocolError("pprocess: corrupt frame from " + peer + " (bad magic number)");
   }
-  if (header.kind < static_cast<std::uint8_t>(detail::FrameKind::data) ||
-      header.kind > static_cast<std::uint8_t>(detail::FrameKind::control)) {
+  if (header.kind < static_cast<std::uint8_t>(FrameKind::data) ||
+      header.kind > static_cast<std::uint8_t>(FrameKind::control)) {
     throw ProtocolError("pprocess: corrupt frame from " + peer + " (unknown " +
                         describe_kind(header.kind) + ")");
   }
@@ -291,9 +243,8 @@ std::optional<Header> read_header(Read read, const std::string& peer) {
                         " bytes");
   }
   // These kinds carry nothing: a payload would be left in the stream and read as the next header.
-  if (header.length != 0 &&
-      (header.kind == static_cast<std::uint8_t>(detail::FrameKind::ack) ||
-       header.kind == static_cast<std::uint8_t>(detail::FrameKind::control))) {
+  if (header.length != 0 && (header.kind == static_cast<std::uint8_t>(FrameKind::ack) ||
+                             header.kind == static_cast<std::uint8_t>(FrameKind::control))) {
     throw ProtocolError("pprocess: corrupt frame from " + peer + " (" + describe_kind(header.kind) +
                         " with a payload of " + std::to_string(header.length) + " bytes)");
   }
@@ -308,9 +259,6 @@ auto Channel::guard_stream(Call call) {
   try {
     return call();
   } catch (const ProtocolError&) {
-    break_stream();
-    throw;
-  } catch (const AcknowledgementError&) {
     break_stream();
     throw;
   } catch (const std::bad_alloc&) {
@@ -334,15 +282,15 @@ void Channel::read_payload_part(void* destination, std::uint64_t length) {
   guard_stream([&] { return read_exact(destination, length, false); });
 }
 
-void Channel::read_growing(std::string& payload, std::uint64_t length) {
+void Channel::read_growing(std::string& payload, std::uint64_t length, std::size_t at) {
   try {
-    payload.resize(std::min<std::uint64_t>(length, inbox_.size() + kDirectBytes));
+    payload.resize(at + std::min<std::uint64_t>(length, inbox_.size() + kDirectBytes));
     std::size_t have = 0;
     for (;;) {
-      read_payload_part(payload.data() + have, payload.size() - have);
-      have = payload.size();
+      read_payload_part(payload.data() + at + have, payload.size() - at - have);
+      have = payload.size() - at;
       if (have == length) return;
-      payload.resize(std::min<std::uint64_t>(length, 2 * have));
+      payload.resize(at + std::min<std::uint64_t>(length, 2 * have));
     }
   } catch (const std::bad_alloc&) {
     no_memory_for(length);
@@ -404,23 +352,23 @@ std::optional<std::uint64_t> Channel::next_data_frame(bool stop_allowed) {
 }
 
 std::optional<std::uint64_t> Channel::next_frame(bool stop_allowed) {
-  const std::optional<Header> header = read_header(
+  const std::optional<FrameHeader> header = read_header(
       [this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, peer_name());
   if (!header) {
     if (stop_allowed) return std::nullopt;
     throw ChannelClosed("pprocess: " + peer_name() + " closed the channel");
   }
-  switch (static_cast<detail::FrameKind>(header->kind)) {
-    case detail::FrameKind::data:
+  switch (static_cast<FrameKind>(header->kind)) {
+    case FrameKind::data:
       ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
       return header->length;
-    case detail::FrameKind::error:
+    case FrameKind::error:
       ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
       throw_remote_error(header->length);
-    case detail::FrameKind::control:
+    case FrameKind::control:
       if (stop_allowed) return std::nullopt;
       break;
-    case detail::FrameKind::ack:
+    case FrameKind::ack:
       break;
   }
   throw ProtocolError("pprocess: expected a value from " + peer_name() + ", received " +
@@ -436,6 +384,8 @@ void Channel::await_acknowledgement() {
     std::string early;
     try {
       keep_frames_until_acknowledged(early);
+    } catch (const ProtocolError&) {
+      throw;  // the stream is broken: nothing kept will be received
     } catch (...) {
       inbox_.unread(early);
       throw;
@@ -447,27 +397,36 @@ void Channel::await_acknowledgement() {
 
 void Channel::keep_frames_until_acknowledged(std::string& early) {
   for (;;) {
-    const std::optional<Header> header = read_header(
+    const std::optional<FrameHeader> header = read_header(
         [this](void* d, std::size_t n, bool b) { return read_exact(d, n, b); }, peer_name());
     if (!header) {
       throw ChannelClosed("pprocess: " + peer_name() + " closed the channel before acknowledging");
     }
-    switch (static_cast<detail::FrameKind>(header->kind)) {
-      case detail::FrameKind::ack:
+    switch (static_cast<FrameKind>(header->kind)) {
+      case FrameKind::ack:
         return;
-      case detail::FrameKind::error:
+      case FrameKind::error:
         ack_owed_ = (header->flags & kWantsAcknowledgement) != 0;
         throw_remote_error(header->length);
-      case detail::FrameKind::data:
-      case detail::FrameKind::control: {
-        Header kept = *header;
+      case FrameKind::data:
+      case FrameKind::control: {
+        if (receipts_only_) {
+          throw ProtocolError("pprocess: " + peer_name() + " sent " + describe_kind(header->kind) +
+                              " where only a receipt was expected");
+        }
+        // What is kept is bounded as what a blocked send drains is: a peer may be sending one
+        // value of the largest size at the same time, not flooding.
+        if (early.size() + inbox_.size() + sizeof(FrameHeader) + header->length > kMostDrained) {
+          throw ProtocolError("pprocess: " + peer_name() + " sent more than " +
+                              std::to_string(kMostDrained) +
+                              " bytes while a value waited for its receipt");
+        }
+        FrameHeader kept = *header;
         kept.flags = 0;  // acknowledged here, not again when it is received
-        std::string payload;
-        read_growing(payload, header->length);
         early.append(reinterpret_cast<const char*>(&kept), sizeof kept);
-        early.append(payload);
+        read_growing(early, header->length, early.size());
         // Kept before the receipt goes out: a peer that left meanwhile does not lose its value.
-        if ((header->flags & kWantsAcknowledgement) != 0) send_frame(detail::FrameKind::ack, {});
+        if ((header->flags & kWantsAcknowledgement) != 0) send_frame(FrameKind::ack, {});
         break;
       }
     }
@@ -479,14 +438,14 @@ void Channel::acknowledge() noexcept {
   ack_owed_ = false;
   // The value has arrived whatever happens next: a peer that left no longer needs the receipt.
   try {
-    send_frame(detail::FrameKind::ack, {});
+    send_frame(FrameKind::ack, {});
   } catch (...) {
   }
 }
 
 void Channel::stop() noexcept {
   try {
-    send_frame(detail::FrameKind::control, {});
+    send_frame(FrameKind::control, {});
   } catch (...) {
   }
 }
@@ -495,7 +454,7 @@ void Channel::send_error(const std::string& type_name, const std::string& messag
   try {
     std::string payload;
     detail::encode(std::pair<std::string, std::string>(type_name, message), payload);
-    send_frame(detail::FrameKind::error, payload);
+    send_frame(FrameKind::error, payload);
   } catch (...) {
   }
 }

@@ -11,9 +11,10 @@
 #include <system_error>
 #include <variant>
 
+#include "channel_access.hpp"
 #include "pprocess/cores.hpp"
-#include "pprocess/detail/channel_access.hpp"
 #include "pprocess/process.hpp"
+#include "system.hpp"
 #include "worker.hpp"
 
 namespace pprocess {
@@ -43,11 +44,18 @@ Exchange::~Exchange() {
   end_all();
 }
 
-void Exchange::add(Channel channel) { watch(std::move(channel), std::nullopt); }
+void Exchange::add(Channel channel) { watch(Child(std::move(channel), Process()), std::nullopt); }
+
+void Exchange::add(Child child) { watch(std::move(child), std::nullopt); }
 
 void Exchange::add_wait(Channel channel) {
   wait();
   add(std::move(channel));
+}
+
+void Exchange::add_wait(Child child) {
+  wait();
+  add(std::move(child));
 }
 
 void Exchange::remove(Channel& channel) {
@@ -59,7 +67,7 @@ void Exchange::remove(Channel& channel) {
     queue_.insert(queue_.begin(), std::make_move_iterator(std::next(worker->tasks.begin())),
                   std::make_move_iterator(worker->tasks.end()));
   }
-  keep_removed(std::move(worker->channel));
+  keep_removed(std::move(worker->child));
   start_queued();
 }
 
@@ -80,20 +88,29 @@ void Exchange::store(std::optional<milliseconds> timeout) {
 }
 
 std::optional<Channel> Exchange::create() {
+  if (detail::tracing() && (busy() || !queue_.empty())) {
+    detail::trace("task " + std::to_string(next_task_) + " waits for a slot (" +
+                  std::to_string(workers_.size()) + " of " + std::to_string(limit_) +
+                  " processes running)");
+  }
   for (;;) {
     while (busy() || !queue_.empty()) store();  // queued work goes first
-    std::variant<Channel, int> created = detail::try_create(false);
-    if (const int* error = std::get_if<int>(&created)) {
-      if (short_of_processes(*error)) continue;
-      throw std::system_error(*error, std::generic_category(), "pprocess: fork");
+    std::variant<Child, detail::Shortage> created = detail::try_create(false);
+    if (const auto* shortage = std::get_if<detail::Shortage>(&created)) {
+      if (short_of_processes(shortage->error)) continue;
+      throw shortage->as_error();
     }
-    Channel& channel = std::get<Channel>(created);
-    if (channel.pid() == 0) return std::move(channel);
+    Child& child = std::get<Child>(created);
+    if (child.pid() == 0) return std::move(child.channel());  // it owns no process here
     ++forks_;
     detail::Task task;
     task.id = next_task_++;
+    if (detail::tracing()) {
+      detail::trace("created process " + std::to_string(child.pid()) + " for task " +
+                    std::to_string(task.id));
+    }
     task.key = unique_key(typeid(void));
-    watch(std::move(channel), std::move(task));
+    watch(std::move(child), std::move(task));
     return std::nullopt;
   }
 }
@@ -113,12 +130,19 @@ void Exchange::task_failed(std::size_t, std::exception_ptr reason) {
 
 std::optional<std::size_t> Exchange::task_of(const Channel& channel) const {
   for (const auto& worker : workers_) {
-    if (&worker->channel == &channel) {
+    if (&worker->channel() == &channel) {
       if (worker->tasks.empty()) return std::nullopt;
       return worker->tasks.front().id;
     }
   }
   return std::nullopt;
+}
+
+bool Exchange::task_running(std::size_t task) const noexcept {
+  return std::any_of(workers_.begin(), workers_.end(), [task](const auto& worker) {
+    return std::any_of(worker->tasks.begin(), worker->tasks.end(),
+                       [task](const detail::Task& t) { return t.id == task; });
+  });
 }
 
 bool Exchange::delivered_all() const noexcept {
@@ -130,7 +154,7 @@ bool Exchange::delivered_all() const noexcept {
 
 std::optional<Exchange::milliseconds> Exchange::task_elapsed(const Channel& channel) const {
   for (const auto& worker : workers_) {
-    if (&worker->channel == &channel && !worker->tasks.empty()) {
+    if (&worker->channel() == &channel && !worker->tasks.empty()) {
       return std::chrono::duration_cast<milliseconds>(Clock::now() - worker->started);
     }
   }
@@ -147,7 +171,7 @@ void Exchange::set_task_timeout(std::optional<milliseconds> timeout) {
     const bool on_time = worker->delivered && !options_.continuous;
     if (worker->stopping != Worker::Stopping::no || worker->tasks.empty() || on_time) continue;
     worker->deadline.reset();
-    if (timeout) worker->deadline = worker->started + *timeout;
+    if (timeout) worker->deadline = detail::deadline_from(worker->started, *timeout);
   }
 }
 
@@ -161,7 +185,7 @@ void Exchange::deliver(Channel& channel) {
                                       worker.started);
   const auto still_watched = [this, &channel]() -> Worker* {
     Worker* still = worker_of(channel);
-    if (still != nullptr) detail::ChannelAccess::set_deadline(still->channel, std::nullopt, {});
+    if (still != nullptr) detail::ChannelAccess::set_deadline(still->channel(), std::nullopt, {});
     return still;
   };
   try {
@@ -189,23 +213,28 @@ void Exchange::deliver(Channel& channel) {
   if (Worker* still = still_watched()) after_delivery(*still, before);
 }
 
+Process* Exchange::process_of(const Channel& channel) noexcept {
+  Worker* worker = worker_of(channel);
+  return worker != nullptr ? worker->process() : nullptr;
+}
+
 Exchange::Worker* Exchange::worker_of(const Channel& channel) noexcept {
   for (const auto& worker : workers_) {
-    if (&worker->channel == &channel) return worker.get();
+    if (&worker->channel() == &channel) return worker.get();
   }
   return nullptr;
 }
 
-void Exchange::keep_removed(Channel channel) {
-  if (options_.autoclose) channel.close();
-  auto kept = std::make_unique<Channel>(std::move(channel));
+void Exchange::keep_removed(Child child) {
+  if (options_.autoclose) child.close();
+  auto kept = std::make_unique<Child>(std::move(child));
   removed_.push_back(kept.get());
   closed_.push_back(std::move(kept));
 }
 
 std::size_t Exchange::index_of(const Channel& channel) const {
   for (std::size_t i = 0; i < workers_.size(); ++i) {
-    if (&workers_[i]->channel == &channel) return i;
+    if (&workers_[i]->channel() == &channel) return i;
   }
   throw std::invalid_argument("pprocess::Exchange: that channel is not watched by this exchange");
 }

@@ -6,27 +6,36 @@
 
 #include "pprocess/exchange.hpp"
 #include "pprocess/process.hpp"
+#include "system.hpp"
 #include "worker.hpp"
 
 namespace pprocess {
 
-void Exchange::watch(Channel channel, std::optional<detail::Task> task) {
+void Exchange::watch(Child child, std::optional<detail::Task> task) {
   auto worker = std::make_unique<Worker>();
-  worker->channel = std::move(channel);
+  worker->child = std::move(child);
   worker->exited = worker->process() == nullptr;  // nothing here to wait for
   worker->started = Clock::now();
   if (task) {
     worker->key = task->key;
     worker->tasks.push_back(std::move(*task));
-    if (options_.task_timeout) worker->deadline = worker->started + *options_.task_timeout;
+    if (options_.task_timeout) {
+      worker->deadline = detail::deadline_from(worker->started, *options_.task_timeout);
+    }
   }
   workers_.push_back(std::move(worker));
 }
 
 void Exchange::submit(detail::Task task) {
   task.id = next_task_++;
+  const std::size_t id = task.id;
   queue_.push_back(std::move(task));
   start_queued();
+  if (detail::tracing() && !queue_.empty() && queue_.back().id == id) {
+    detail::trace("task " + std::to_string(id) + " waits for a slot (" +
+                  std::to_string(workers_.size()) + " of " + std::to_string(limit_) +
+                  " processes running)");
+  }
 }
 
 void Exchange::start_queued() {
@@ -47,26 +56,33 @@ void Exchange::start_queued() {
 
 bool Exchange::launch(detail::Task& task, std::exception_ptr& failure) {
   task.posted_bytes = 0;  // it may have been handed to a worker that left: now it is forked for
-  std::variant<Channel, int> created;
+  std::variant<Child, detail::Shortage> created;
   try {
-    created = task.launch ? task.launch() : detail::try_create(options_.reuse);
+    if (task.launch) {
+      created = Child(task.launch(), Process());
+    } else {
+      created = detail::try_create(options_.reuse);
+    }
   } catch (const std::system_error&) {
     failure = std::current_exception();
     return false;
   }
-  if (const int* error = std::get_if<int>(&created)) {
-    if (!short_of_processes(*error)) {
-      failure = std::make_exception_ptr(
-          std::system_error(*error, std::generic_category(), "pprocess: fork"));
-    }
+  if (const auto* shortage = std::get_if<detail::Shortage>(&created)) {
+    if (!short_of_processes(shortage->error))
+      failure = std::make_exception_ptr(shortage->as_error());
     return false;
   }
-  Channel& channel = std::get<Channel>(created);
-  if (!task.launch && channel.pid() == 0) {
+  Child& child = std::get<Child>(created);
+  if (!task.launch && child.pid() == 0) {
+    Channel& channel = child.channel();
     detail::run_and_exit(channel, [&] { task.run(channel); });
   }
+  if (detail::tracing()) {
+    detail::trace((task.launch ? "connected to background process " : "created process ") +
+                  std::to_string(child.pid()) + " for task " + std::to_string(task.id));
+  }
   ++forks_;
-  watch(std::move(channel), std::move(task));
+  watch(std::move(child), std::move(task));
   return true;
 }
 
@@ -77,6 +93,10 @@ bool Exchange::short_of_processes(int error) {
   // nothing to wait for.
   if (!detail::is_shortage(error) || workers_.empty()) return false;
   limit_ = std::max<std::size_t>(1, workers_.size() - 1);
+  if (detail::tracing()) {
+    detail::trace("no process to be had (" + std::system_category().message(error) +
+                  "): the limit is now " + std::to_string(limit_));
+  }
   return true;
 }
 

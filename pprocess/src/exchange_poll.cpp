@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "pprocess/exchange.hpp"
 #include "pprocess/process.hpp"
 #include "system.hpp"
@@ -31,8 +31,8 @@ std::vector<Channel*> Exchange::ready(std::optional<milliseconds> timeout) {
     std::vector<Channel*> with_data;
     for (const auto& worker : workers_) {
       // Frames already read into a channel's buffer are invisible to poll: they are ready now.
-      if (!worker->ended && detail::ChannelAccess::has_buffered(worker->channel)) {
-        with_data.push_back(&worker->channel);
+      if (!worker->ended && detail::ChannelAccess::has_buffered(worker->channel())) {
+        with_data.push_back(&worker->channel());
       }
     }
     Clock::time_point until = deadline;
@@ -60,7 +60,7 @@ void Exchange::poll_workers(std::vector<Channel*>& with_data,
   std::vector<pollfd> fds;
   fds.reserve(2 * workers_.size());
   for (const auto& worker : workers_) {
-    fds.push_back({worker->ended ? -1 : worker->channel.fileno(), POLLIN, 0});
+    fds.push_back({worker->ended ? -1 : worker->channel().fileno(), POLLIN, 0});
     const int pidfd = worker->exited ? -1 : worker->process()->fileno();
     fds.push_back({worker->exit_seen ? -1 : pidfd, POLLIN, 0});
   }
@@ -69,10 +69,10 @@ void Exchange::poll_workers(std::vector<Channel*>& with_data,
     Worker& worker = *workers_[i];
     const pollfd& channel = fds[2 * i];
     if (channel.fd >= 0 && channel.revents != 0 &&
-        !detail::ChannelAccess::has_buffered(worker.channel)) {
+        !detail::ChannelAccess::has_buffered(worker.channel())) {
       const detail::Pending pending =
           (channel.revents & POLLNVAL) ? detail::Pending::end : detail::peek(channel.fd);
-      if (pending == detail::Pending::data) with_data.push_back(&worker.channel);
+      if (pending == detail::Pending::data) with_data.push_back(&worker.channel());
       if (pending == detail::Pending::end) worker.ended = true;
     }
     if (fds[2 * i + 1].fd >= 0 && fds[2 * i + 1].revents != 0) worker.exit_seen = true;
@@ -82,18 +82,22 @@ void Exchange::poll_workers(std::vector<Channel*>& with_data,
 void Exchange::expire_deadlines(const std::vector<Channel*>& with_data) {
   const Clock::time_point now = Clock::now();
   for (const auto& worker : workers_) {
-    if (!worker->deadline || *worker->deadline > now || worker->exited) continue;
+    if (!worker->deadline || *worker->deadline > now) continue;
+    Process* process = worker->process();
+    if (worker->exited && process != nullptr) {
+      worker->deadline.reset();  // it has ended: how is settled once its channel is read
+      continue;
+    }
     // What it sent in time (while another's value held the exchange up) is taken, not refused.
     const bool has_data =
-        std::find(with_data.begin(), with_data.end(), &worker->channel) != with_data.end();
+        std::find(with_data.begin(), with_data.end(), &worker->channel()) != with_data.end();
     if (has_data && worker->stopping == Worker::Stopping::no) continue;
-    Process* process = worker->process();
     switch (worker->stopping) {
       case Worker::Stopping::no: {
         const auto elapsed = std::chrono::duration_cast<milliseconds>(now - worker->started);
         const std::optional<std::size_t> task =
             worker->tasks.empty() ? std::nullopt : std::optional(worker->tasks.front().id);
-        fail(*worker, std::make_exception_ptr(TimedOut(worker->channel.pid(), elapsed, task)));
+        fail(*worker, std::make_exception_ptr(TimedOut(worker->channel().pid(), elapsed, task)));
         break;
       }
       case Worker::Stopping::terminated:

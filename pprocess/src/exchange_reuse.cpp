@@ -2,8 +2,9 @@
 // channel, in a pipeline deep enough that it never waits for the exchange.
 #include <algorithm>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "pprocess/exchange.hpp"
+#include "system.hpp"
 #include "worker.hpp"
 
 namespace pprocess {
@@ -30,14 +31,14 @@ std::size_t pipeline_depth(const detail::Worker& worker) noexcept {
 }  // namespace
 
 void Exchange::after_delivery(Worker& worker, std::size_t frames_before) {
-  if (detail::ChannelAccess::frames_received(worker.channel) == frames_before) return;
+  if (detail::ChannelAccess::frames_received(worker.channel()) == frames_before) return;
   worker.delivered = true;
   if (!options_.continuous) worker.deadline.reset();  // a task that delivered is on time
   hand_over(worker);
 }
 
 void Exchange::hand_over(Worker& worker) {
-  if (!options_.reuse || worker.tasks.empty() || worker.channel.received_error()) return;
+  if (!options_.reuse || worker.tasks.empty() || worker.channel().received_error()) return;
   worker.tasks.pop_front();  // delivered
   worker.delivered = false;
   worker.front_posted = true;
@@ -50,7 +51,7 @@ void Exchange::hand_over(Worker& worker) {
   worker.last_delivery = now;
   // The next task starts now (it is waiting in the worker's channel, or is about to be).
   worker.started = now;
-  if (options_.task_timeout) worker.deadline = now + *options_.task_timeout;
+  if (options_.task_timeout) worker.deadline = detail::deadline_from(now, *options_.task_timeout);
   const std::size_t depth = pipeline_depth(worker);
   std::size_t advance_bytes = 0;
   for (const detail::Task& task : worker.tasks) advance_bytes += task.posted_bytes;
@@ -64,9 +65,13 @@ void Exchange::hand_over(Worker& worker) {
     // An idle worker reads what it is handed; a busy one gets no more than fits unread.
     if (!worker.tasks.empty() && advance_bytes + size > kMaxAdvanceBytes) break;
     try {
-      worker.channel.post(*next->encoded_args);  // a string travels as its bytes: the tuple's
+      worker.channel().post(*next->encoded_args);  // a string travels as its bytes: the tuple's
     } catch (const Error&) {
       break;  // the worker has left: the task waits for another
+    }
+    if (detail::tracing()) {
+      detail::trace("process " + std::to_string(worker.channel().pid()) + " reused for task " +
+                    std::to_string(next->id));
     }
     advance_bytes += size;
     next->posted_bytes = size;
@@ -75,7 +80,7 @@ void Exchange::hand_over(Worker& worker) {
     queue_.erase(next);
   }
   if (worker.tasks.empty()) {
-    worker.channel.stop();
+    worker.channel().stop();
     worker.deadline.reset();
   }
 }

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "pprocess/exchange.hpp"
 #include "pprocess/process.hpp"
 #include "system.hpp"
@@ -36,7 +36,13 @@ bool died_by_itself(const ExitStatus& status, detail::Worker::Stopping stopping)
 void Exchange::fail(Worker& worker, std::exception_ptr reason) {
   if (!worker.failure) worker.failure = std::move(reason);
   worker.ended = true;  // whatever it sends from now on is not read
-  if (worker.stopping != Worker::Stopping::no || worker.exited) return;
+  if (worker.exited) {
+    // Nothing here to end: it has ended, or it is a background process, nobody's child, which
+    // keeps what it has not delivered for a later client. Its channel is closed when it retires.
+    worker.deadline.reset();
+    return;
+  }
+  if (worker.stopping != Worker::Stopping::no) return;
   worker.process()->signal(SIGTERM);
   worker.stopping = Worker::Stopping::terminated;
   worker.deadline = Clock::now() + Process::kGrace;
@@ -47,7 +53,7 @@ bool Exchange::settle_ended() {
   for (std::size_t i = 0; i < workers_.size();) {
     Worker& worker = *workers_[i];
     // A channel closed by its handler can no longer be polled: it has ended too.
-    if (!worker.channel.is_open()) worker.ended = true;
+    if (!worker.channel().is_open()) worker.ended = true;
     Process* const process = worker.process();  // none for a persistent connection: exited
     if (!worker.exited && (worker.exit_seen || worker.ended || process->fileno() < 0)) {
       worker.exited = process->try_wait().has_value();
@@ -56,8 +62,8 @@ bool Exchange::settle_ended() {
     // is left to read, it has nothing more to say. A channel with no process of ours ends at
     // end-of-file only.
     if (process != nullptr && worker.exited && !worker.ended &&
-        !detail::ChannelAccess::has_buffered(worker.channel) &&
-        detail::peek(worker.channel.fileno()) == detail::Pending::nothing) {
+        !detail::ChannelAccess::has_buffered(worker.channel()) &&
+        detail::peek(worker.channel().fileno()) == detail::Pending::nothing) {
       worker.ended = true;
     }
     if (worker.ended && worker.exited) {
@@ -75,7 +81,7 @@ void Exchange::retire(std::size_t index) {
   workers_.erase(workers_.begin() + static_cast<std::ptrdiff_t>(index));
   std::exception_ptr reason;
   const std::optional<std::size_t> failed = settle_tasks(*worker, reason);
-  keep_removed(std::move(worker->channel));
+  keep_removed(std::move(worker->child));
   start_queued();
   if (!reason) return;
   if (failed) return task_failed(*failed, reason);
@@ -83,10 +89,10 @@ void Exchange::retire(std::size_t index) {
 }
 
 std::optional<std::size_t> Exchange::settle_tasks(Worker& worker, std::exception_ptr& reason) {
-  const Channel& channel = worker.channel;
-  const ExitStatus status = channel.exit_status().value_or(ExitStatus{channel.pid(), {}, {}});
+  const Child& child = worker.child;
+  const ExitStatus status = child.exit_status().value_or(ExitStatus{child.pid(), {}, {}});
   const bool abnormal =
-      status.signal || (status.exit_code.value_or(0) != 0 && !channel.received_error());
+      status.signal || (status.exit_code.value_or(0) != 0 && !child.received_error());
   std::optional<std::size_t> task;
   if (!worker.tasks.empty()) task = worker.tasks.front().id;
   if (worker.failure && !died_by_itself(status, worker.stopping)) {

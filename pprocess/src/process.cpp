@@ -9,9 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,7 +17,7 @@
 #include <variant>
 #include <vector>
 
-#include "pprocess/detail/channel_access.hpp"
+#include "channel_access.hpp"
 #include "system.hpp"
 
 namespace pprocess {
@@ -68,15 +66,31 @@ Process::~Process() {
   detail::close_registered(pidfd_);
 }
 
+namespace {
+
+void trace_end(const ExitStatus& status) {
+  if (detail::tracing()) {
+    detail::trace("process " + std::to_string(status.pid) + " ended with " + status.describe());
+  }
+}
+
+}  // namespace
+
 std::optional<ExitStatus> Process::try_wait() {
   if (pid_ <= 0) throw std::logic_error("pprocess::Process: there is no process to wait for");
-  if (!status_) status_ = detail::try_reap(pid_);
+  if (!status_) {
+    status_ = detail::try_reap(pid_);
+    if (status_) trace_end(*status_);
+  }
   return status_;
 }
 
 ExitStatus Process::wait() {
   if (pid_ <= 0) throw std::logic_error("pprocess::Process: there is no process to wait for");
-  if (!status_) status_ = detail::reap(pid_);
+  if (!status_) {
+    status_ = detail::reap(pid_);
+    trace_end(*status_);
+  }
   return *status_;
 }
 
@@ -113,15 +127,43 @@ ExitStatus Process::stop() {
   return terminate();
 }
 
-namespace {
+Child::Child(Channel channel, Process process) noexcept
+    : Channel(std::move(channel)), process_(std::move(process)) {}
 
-/// Output buffered before fork would otherwise be printed by both processes.
-void flush_output() noexcept {
-  std::cout.flush();
-  std::cerr.flush();
-  std::clog.flush();
-  std::fflush(nullptr);
+Child& Child::operator=(Child&& other) noexcept {
+  if (this != &other) {
+    Child previous(std::move(*this));  // closed, then stopped, at the end of this scope
+    Channel::operator=(std::move(other));
+    process_ = std::move(other.process_);
+  }
+  return *this;
 }
+
+Child::~Child() {
+  // The channel first: a created process waiting to receive sees end-of-file and ends by
+  // itself, before the Process's stop policy has to end it.
+  Channel::close();
+}
+
+void Child::close() {
+  Channel::close();
+  if (process_.pid() > 0 && !process_.exit_status()) process_.wait();
+}
+
+ExitStatus Child::wait() {
+  if (process_.pid() <= 0)
+    throw std::logic_error("pprocess::Child::wait: only the creator can wait");
+  return process_.wait();
+}
+
+std::optional<ExitStatus> Child::try_wait() {
+  if (process_.pid() <= 0) {
+    throw std::logic_error("pprocess::Child::try_wait: only the creator can wait");
+  }
+  return process_.try_wait();
+}
+
+namespace {
 
 std::string demangle(const char* name) {
   int status = 0;
@@ -138,13 +180,17 @@ bool is_shortage(int error) noexcept {
   return error == EAGAIN || error == EMFILE || error == ENFILE || error == ENOMEM;
 }
 
-std::variant<Channel, int> try_create(bool offer_reuse) {
+std::system_error Shortage::as_error() const {
+  return std::system_error(error, std::generic_category(), std::string("pprocess: ") + call);
+}
+
+std::variant<Child, Shortage> try_create(bool offer_reuse) {
   flush_output();  // before the lock: a slow stdout must not hold up other threads' channels
   auto lock = ChannelRegistry::lock();
   // A shortage is returned, not thrown: it is expected (the Exchange waits for a slot), and
   // what would throw may itself need a descriptor that is not there.
-  const auto refused = [](const char* call) -> std::variant<Channel, int> {
-    if (is_shortage(errno)) return errno;
+  const auto refused = [](const char* call) -> std::variant<Child, Shortage> {
+    if (is_shortage(errno)) return Shortage{errno, call};
     throw_errno(call);
   };
   int ends[2];
@@ -163,29 +209,29 @@ std::variant<Channel, int> try_create(bool offer_reuse) {
     return refused("fork");
   }
   if (pid == 0) {
-    // The created process: die with the creator, and hold no descriptor of a sibling's channel
-    // (or the siblings' creators would never see them close).
+    // The created process: none of the creator's signal handling, die with the creator, and hold
+    // no descriptor of a sibling's channel (or the siblings' creators would never see them close).
+    reset_signals();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != creator) ::_exit(1);
     ChannelRegistry::close_all_except(created_end.get());
     static_cast<void>(creator_end.release());  // closed just above, with every sibling
     lock.unlock();
-    return ChannelAccess::make(std::move(created_end), nullptr, offer_reuse);
+    return Child(ChannelAccess::make(std::move(created_end), 0, offer_reuse), Process());
   }
   ChannelRegistry::remove(created_end.get());
   created_end.reset();
   lock.unlock();
-  auto process = std::make_unique<Process>(pid);
-  return ChannelAccess::make(std::move(creator_end), std::move(process), false);
+  Process process(pid);
+  return Child(ChannelAccess::make(std::move(creator_end), pid), std::move(process));
 }
 
-Channel create(bool offer_reuse) {
-  std::variant<Channel, int> created = try_create(offer_reuse);
-  if (const int* error = std::get_if<int>(&created)) {
-    errno = *error;
-    throw_errno("fork");
-  }
-  return std::get<Channel>(std::move(created));
+Child create(bool offer_reuse) {
+  std::variant<Child, Shortage> created = try_create(offer_reuse);
+  if (const Shortage* shortage = std::get_if<Shortage>(&created)) throw shortage->as_error();
+  Child& child = std::get<Child>(created);
+  if (child.pid() > 0 && tracing()) trace("created process " + std::to_string(child.pid()));
+  return std::move(child);
 }
 
 void run_and_exit(Channel& channel, const std::function<void()>& body) {
@@ -207,7 +253,7 @@ void run_and_exit(Channel& channel, const std::function<void()>& body) {
 void exit(Channel& channel) { exit(channel, 0); }
 
 void exit(Channel& channel, int code) {
-  flush_output();
+  detail::flush_output();
   channel.close();
   ::_exit(code);
 }

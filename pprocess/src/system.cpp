@@ -8,6 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -22,11 +27,74 @@ void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
+void throw_error(int error, const std::string& what) {
+  throw std::system_error(error, std::generic_category(), what);
+}
+
+void reset_signals() noexcept {
+  for (int signal = 1; signal < NSIG; ++signal) {
+    struct sigaction action {};
+    // Fails for SIGKILL, SIGSTOP and the C library's own signals, which keep their action.
+    if (::sigaction(signal, nullptr, &action) != 0) continue;
+    if (action.sa_handler == SIG_DFL) continue;
+    // Ignored SIGCHLD would have the kernel reap this process's own children before their
+    // Process could learn how they ended: only that one is not left ignored.
+    if (action.sa_handler == SIG_IGN && signal != SIGCHLD) continue;
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    ::sigaction(signal, &default_action, nullptr);
+  }
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+bool tracing() noexcept {
+  static const bool enabled = [] {
+    const char* value = std::getenv("PPROCESS_TRACE");
+    return value != nullptr && *value != '\0' && std::string_view(value) != "0";
+  }();
+  return enabled;
+}
+
+void trace(const std::string& event) noexcept {
+  if (!tracing()) return;
+  try {
+    const std::string line = "pprocess[" + std::to_string(::getpid()) + "]: " + event + "\n";
+    std::size_t done = 0;
+    while (done < line.size()) {
+      const ssize_t wrote = retry_eintr(
+          [&] { return ::write(STDERR_FILENO, line.data() + done, line.size() - done); });
+      if (wrote <= 0) return;
+      done += static_cast<std::size_t>(wrote);
+    }
+  } catch (...) {
+  }
+}
+
+void flush_output() noexcept {
+  std::cout.flush();
+  std::cerr.flush();
+  std::clog.flush();
+  std::fflush(nullptr);
+}
+
 Clock::time_point deadline_after(Clock::duration timeout) noexcept {
   const Clock::time_point now = Clock::now();
   if (timeout <= Clock::duration::zero()) return now;
   if (timeout >= Clock::time_point::max() - now) return Clock::time_point::max();
   return now + timeout;
+}
+
+Clock::time_point deadline_from(Clock::time_point start,
+                                std::chrono::milliseconds timeout) noexcept {
+  if (timeout <= std::chrono::milliseconds::zero()) return start;
+  // Compared in milliseconds, where the room left cannot overflow: the clock's own ticks are
+  // finer, and milliseconds::max() does not fit in them.
+  const auto room =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - start);
+  if (timeout >= room) return Clock::time_point::max();
+  return start + timeout;
 }
 
 int poll_until(std::vector<pollfd>& fds, std::optional<Clock::time_point> deadline) {

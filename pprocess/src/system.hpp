@@ -9,6 +9,7 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "pprocess/detail/fd.hpp"
@@ -29,6 +30,26 @@ auto retry_eintr(Call call) {
 
 /// Throws std::system_error for errno, naming the call that failed.
 [[noreturn]] void throw_errno(const char* what);
+/// Throws std::system_error for `error`, with `what` saying what failed.
+[[noreturn]] void throw_error(int error, const std::string& what);
+
+/// In a process just forked: every signal handler back to the default action and no signal
+/// blocked, as after exec (reproc's children do the same), so the creator's handlers, written
+/// for the creator's state, never run here. Ignored signals stay ignored (nohup's promise), but
+/// for SIGCHLD.
+void reset_signals() noexcept;
+
+/// Whether PPROCESS_TRACE is set (to anything but "" or "0"): read from the environment once,
+/// at the first call, and kept for the life of the process.
+[[nodiscard]] bool tracing() noexcept;
+/// When tracing, writes "pprocess[PID]: <event>" and a newline on stderr, in one write, so that
+/// the lines of several processes never mix. For a learner watching processes come and go.
+///   if (detail::tracing()) detail::trace("created process " + std::to_string(pid));
+void trace(const std::string& event) noexcept;
+
+/// Flushes C and C++ standard output: what is buffered before fork would otherwise be printed by
+/// both processes.
+void flush_output() noexcept;
 
 /// `now + timeout`, or the end of time when that would overflow (a timeout of
 /// milliseconds::max() means "as long as it takes", not "already expired").
@@ -40,6 +61,11 @@ template <class Rep, class Period>
   if (Wide(timeout) >= Wide(Clock::duration::max())) return Clock::time_point::max();
   return deadline_after(std::chrono::duration_cast<Clock::duration>(timeout));
 }
+
+/// `start + timeout`, or the end of time when that would overflow: a task timeout of
+/// milliseconds::max() is no deadline, not one already past.
+[[nodiscard]] Clock::time_point deadline_from(Clock::time_point start,
+                                              std::chrono::milliseconds timeout) noexcept;
 
 /// ppoll until `deadline` (for ever when unset), retried after a signal with the time left.
 /// Returns the number of descriptors with events; 0 when the deadline passed.

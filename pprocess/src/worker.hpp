@@ -8,13 +8,15 @@
 
 #include "pprocess/channel.hpp"
 #include "pprocess/exchange.hpp"
+#include "pprocess/process.hpp"
 
 namespace pprocess::detail {
 
 struct Worker {
   using Clock = std::chrono::steady_clock;
 
-  Channel channel;
+  /// Its channel and, when the exchange created its process, that process.
+  Child child;
   /// The task it works on first, then (reuse) those handed to it in advance; empty for a
   /// channel added from elsewhere.
   std::deque<Task> tasks;
@@ -34,8 +36,10 @@ struct Worker {
   Clock::time_point last_delivery{};
   std::chrono::duration<double, std::micro> task_time{0};
 
+  [[nodiscard]] Channel& channel() noexcept { return child.channel(); }
+  [[nodiscard]] const Channel& channel() const noexcept { return child.channel(); }
   /// Its process, or nullptr for a channel to a process nobody here created.
-  [[nodiscard]] Process* process() noexcept { return channel.process(); }
+  [[nodiscard]] Process* process() noexcept { return child.process(); }
   /// Whether it still owes a result: its first task has not delivered, or tasks wait in it.
   [[nodiscard]] bool owes_work(bool continuous) const noexcept {
     return (!tasks.empty() && !delivered) || tasks.size() > 1 || (continuous && !ended);

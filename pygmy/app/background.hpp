@@ -54,7 +54,7 @@ using BackgroundMessage = std::variant<BackgroundProgress, BackgroundImage, Back
 
 // The most bytes of pixels a background render may send: its image travels as one frame.
 inline constexpr std::uint64_t kMostBackgroundImageBytes =
-    pprocess::detail::kMaxFrameBytes - (std::uint64_t{1} << 20);
+    pprocess::kMaxMessageBytes - (std::uint64_t{1} << 20);
 
 // Why `text` cannot be the address of a background render (empty when it can): a UNIX socket
 // path of 1 to 107 bytes. A CLI11 check.

@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "pprocess/channel.hpp"
+#include "pprocess/process.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 
@@ -31,7 +31,7 @@ class RankWorkers {
 
  private:
   const Scene& scene_;
-  std::vector<pprocess::Channel> channels_;  // one per worker; closing one stops that worker
+  std::vector<pprocess::Child> channels_;  // one per worker; closing one stops that worker
 };
 
 }  // namespace pygmy::schedulers

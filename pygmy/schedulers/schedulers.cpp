@@ -63,7 +63,7 @@ const Scheduler& scheduler_named(std::string_view name) {
 
 int most_band_rows(int width) {
   const auto row_bytes = static_cast<std::uint64_t>(width) * 3;
-  return static_cast<int>(std::max<std::uint64_t>(1, pprocess::detail::kMaxFrameBytes / row_bytes));
+  return static_cast<int>(std::max<std::uint64_t>(1, pprocess::kMaxMessageBytes / row_bytes));
 }
 
 int default_band_rows(const Scheduler& scheduler, int width, int height, unsigned workers) {

@@ -21,8 +21,8 @@
 
 #include <gtest/gtest.h>
 
+#include "channel_access.hpp"
 #include "fork_test.hpp"
-#include "pprocess/detail/channel_access.hpp"
 #include "pprocess/process.hpp"
 #include "raw_frames.hpp"
 #include "sanitized.hpp"
@@ -79,7 +79,7 @@ using namespace std::string_literals;
 class ChannelTest : public testing::ForkTest {};
 
 TEST_F(ChannelTest, ValuesOfSeveralTypesRoundTrip) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     c.send(c.receive<int>() + 1);
     c.send(c.receive<std::string>() + "!");
     auto floats = c.receive<std::vector<float>>();
@@ -111,7 +111,7 @@ TEST_F(ChannelTest, ValuesOfSeveralTypesRoundTrip) {
 }
 
 TEST_F(ChannelTest, ReceiveIntoReusesTheStorageOfTheValueItFills) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     for (int i = 0; i < 3; ++i) c.send(std::vector<float>(1 << 18, static_cast<float>(i)));
     c.send(Particle{"tau", {0, 0, 1}, {3}});
   });
@@ -131,7 +131,7 @@ TEST_F(ChannelTest, ReceiveIntoReusesTheStorageOfTheValueItFills) {
 }
 
 TEST_F(ChannelTest, SendReturnsOnlyAfterThePeerHasReceived) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     ::usleep(200'000);
     const long long before_receive = now_ns();
     static_cast<void>(c.receive<int>());
@@ -144,7 +144,7 @@ TEST_F(ChannelTest, SendReturnsOnlyAfterThePeerHasReceived) {
 }
 
 TEST_F(ChannelTest, AnExceptionInTheChildArrivesAsRemoteErrorWithItsTypeAndMessage) {
-  Channel channel = start([](Channel&) { throw std::invalid_argument("no such cell"); });
+  Child channel = start([](Channel&) { throw std::invalid_argument("no such cell"); });
   try {
     static_cast<void>(channel.receive<int>());
     FAIL() << "expected RemoteError";
@@ -160,27 +160,27 @@ TEST_F(ChannelTest, AnExceptionInTheChildArrivesAsRemoteErrorWithItsTypeAndMessa
 }
 
 TEST_F(ChannelTest, APeerThatExitsWithoutSendingGivesChannelClosedPromptly) {
-  Channel channel = start([](Channel&) {});
+  Child channel = start([](Channel&) {});
   const long long began = now_ns();
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
   EXPECT_LT(now_ns() - began, 1'000'000'000LL);
 }
 
 TEST_F(ChannelTest, APeerKilledWhileWeWaitGivesChannelClosed) {
-  Channel channel = start([](Channel&) { ::raise(SIGKILL); });
+  Child channel = start([](Channel&) { ::raise(SIGKILL); });
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
   channel.close();
   EXPECT_EQ(channel.exit_status()->signal, SIGKILL);
 }
 
 TEST_F(ChannelTest, SendingToAPeerThatLeftGivesChannelClosedNotSigpipe) {
-  Channel channel = start([](Channel&) {});
+  Child channel = start([](Channel&) {});
   ::usleep(50'000);
   EXPECT_THROW(channel.send(std::vector<int>(1 << 20, 7)), ChannelClosed);
 }
 
 TEST_F(ChannelTest, ATruncatedHeaderIsAProtocolError) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     const RawHeader header;
     ::send(c.fileno(), &header, 8, MSG_NOSIGNAL);
   });
@@ -188,7 +188,7 @@ TEST_F(ChannelTest, ATruncatedHeaderIsAProtocolError) {
 }
 
 TEST_F(ChannelTest, ATruncatedPayloadIsAProtocolError) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     RawHeader header;
     header.length = 100;
     write_raw(c, &header, sizeof header);
@@ -198,7 +198,7 @@ TEST_F(ChannelTest, ATruncatedPayloadIsAProtocolError) {
 }
 
 TEST_F(ChannelTest, AnOversizedFrameIsAProtocolErrorAndNotAnAllocation) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     RawHeader header;
     header.length = std::uint64_t{1} << 40;
     write_raw(c, &header, sizeof header);
@@ -214,7 +214,7 @@ TEST_F(ChannelTest, AnOversizedFrameIsAProtocolErrorAndNotAnAllocation) {
 }
 
 TEST_F(ChannelTest, ACorruptHeaderIsAProtocolError) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     RawHeader header;
     header.magic = 0xdeadbeef;
     write_raw(c, &header, sizeof header);
@@ -223,7 +223,7 @@ TEST_F(ChannelTest, ACorruptHeaderIsAProtocolError) {
 }
 
 TEST_F(ChannelTest, AValueOfTheWrongTypeIsAProtocolErrorOnBothSides) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     try {
       c.send(7);
       c.send(std::string("no error"));
@@ -236,7 +236,7 @@ TEST_F(ChannelTest, AValueOfTheWrongTypeIsAProtocolErrorOnBothSides) {
 }
 
 TEST_F(ChannelTest, AfterAFramingErrorTheChannelIsBrokenAndThePeerSeesEndOfFile) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     RawHeader header;
     header.magic = 0xdeadbeef;
     write_raw(c, &header, sizeof header);
@@ -247,7 +247,7 @@ TEST_F(ChannelTest, AfterAFramingErrorTheChannelIsBrokenAndThePeerSeesEndOfFile)
     }
   });
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
-  EXPECT_TRUE(detail::ChannelAccess::broken(channel));
+  EXPECT_TRUE(detail::ChannelAccess::broken(channel.channel()));
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ProtocolError);
   EXPECT_THROW(channel.send(1), ProtocolError);
   channel.close();
@@ -255,7 +255,7 @@ TEST_F(ChannelTest, AfterAFramingErrorTheChannelIsBrokenAndThePeerSeesEndOfFile)
 }
 
 TEST_F(ChannelTest, APostedValueArrivesWithoutTheSenderWaiting) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     c.post(1);
     c.post(std::string("two"));
     c.send(3);
@@ -263,11 +263,11 @@ TEST_F(ChannelTest, APostedValueArrivesWithoutTheSenderWaiting) {
   EXPECT_EQ(channel.receive<int>(), 1);
   EXPECT_EQ(channel.receive<std::string>(), "two");
   EXPECT_EQ(channel.receive<int>(), 3);
-  EXPECT_EQ(detail::ChannelAccess::frames_received(channel), 3U);
+  EXPECT_EQ(detail::ChannelAccess::frames_received(channel.channel()), 3U);
 }
 
 TEST_F(ChannelTest, TheValueOkAndErrorLikeStringsAreReceivedAsData) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     c.send(std::string("OK"));
     c.send(std::string("RemoteError: std::runtime_error: boom"));
     c.send(std::string(""));
@@ -278,13 +278,13 @@ TEST_F(ChannelTest, TheValueOkAndErrorLikeStringsAreReceivedAsData) {
 }
 
 TEST_F(ChannelTest, AStringLiteralArrivesAsItsTextWithoutTheClosingNul) {
-  Channel channel = start([](Channel& c) { c.send("Done"); });
+  Child channel = start([](Channel& c) { c.send("Done"); });
   EXPECT_EQ(channel.receive<std::string>(), "Done");
 }
 
 TEST_F(ChannelTest, SurvivesSignalsInterruptingEverySystemCall) {
   const SignalStorm storm;  // interval timers are not inherited: the child starts its own
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     const SignalStorm child_storm;
     for (int i = 0; i < 20; ++i) c.send(c.receive<std::vector<double>>());
   });
@@ -298,14 +298,14 @@ TEST_F(ChannelTest, SurvivesSignalsInterruptingEverySystemCall) {
 }
 
 TEST_F(ChannelTest, AMovedChannelKeepsWhatItHasReceivedAndWhetherItIsBroken) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     c.send(1);
     const RawHeader header{.magic = 0xdeadbeef};
     write_raw(c, &header, sizeof header);
     ::pause();
   });
   EXPECT_EQ(channel.receive<int>(), 1);
-  Channel moved(std::move(channel));
+  Channel moved(std::move(channel.channel()));
   EXPECT_EQ(detail::ChannelAccess::frames_received(moved), 1U);
   EXPECT_THROW(static_cast<void>(moved.receive<int>()), ProtocolError);
   Channel assigned;
@@ -319,7 +319,7 @@ TEST_F(ChannelTest, AMovedChannelKeepsWhatItHasReceivedAndWhetherItIsBroken) {
 TEST_F(ChannelTest, ADroppedChannelEndsAChildStuckInSend) {
   const auto started = now_ns();
   {
-    Channel channel = start([](Channel& c) { c.send(1); });
+    Child channel = start([](Channel& c) { c.send(1); });
   }
   EXPECT_LT(now_ns() - started, 5'000'000'000LL);
 }
@@ -334,7 +334,7 @@ TEST_F(ChannelTest, ReceivingOnAClosedChannelIsChannelClosed) {
 // Hostile sizes: a claim costs nothing until its bytes arrive.
 
 TEST_F(ChannelTest, AHeaderClaimingAGibibyteAllocatesNothingBeforeItsBytesArrive) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     RawHeader header;
     header.length = std::uint64_t{1} << 30;  // the limit itself
     write_raw(c, &header, sizeof header);
@@ -346,7 +346,7 @@ TEST_F(ChannelTest, AHeaderClaimingAGibibyteAllocatesNothingBeforeItsBytesArrive
 }
 
 TEST_F(ChannelTest, AnEncodedValueClaimingAGibibyteAllocatesNothingBeforeItsBytesArrive) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     RawHeader header;
     header.length = std::uint64_t{1} << 30;
     write_raw(c, &header, sizeof header);
@@ -358,7 +358,7 @@ TEST_F(ChannelTest, AnEncodedValueClaimingAGibibyteAllocatesNothingBeforeItsByte
 }
 
 TEST_F(ChannelTest, AContainerClaimingBillionsOfElementsIsAProtocolErrorNotAnAllocation) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     std::string payload(44, '\0');
     const std::uint64_t count = std::uint64_t{1} << 33;
     std::memcpy(payload.data(), &count, sizeof count);
@@ -372,7 +372,7 @@ TEST_F(ChannelTest, AContainerClaimingBillionsOfElementsIsAProtocolErrorNotAnAll
 }
 
 TEST_F(ChannelTest, AnErrorReportClaimingGigabytesOfTextIsAProtocolError) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     std::string payload(24, 'x');
     const std::uint64_t length = std::uint64_t{1} << 31;
     std::memcpy(payload.data(), &length, sizeof length);
@@ -393,7 +393,7 @@ TEST_F(ChannelTest, AnErrorReportWithBytesAfterItsTwoStringsIsAProtocolError) {
 }
 
 TEST_F(ChannelTest, ABoolOfAnotherValueThanZeroOrOneIsAProtocolError) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     const std::string payload{static_cast<char>(129), 1, 0, 0, 0};  // an optional<int>'s flag
     write_frame(c, payload);
     ::pause();
@@ -430,7 +430,7 @@ void limit_address_space_growth(std::size_t bytes) {
 TEST_F(ChannelTest, AValueLargerThanTheMemoryLeftIsAProtocolErrorNotBadAlloc) {
   if (kSanitized) GTEST_SKIP() << "a sanitizer maps more address space than a limit can allow";
   constexpr std::size_t kClaimed = std::size_t{512} << 20;
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     limit_address_space_growth(std::size_t{64} << 20);
     try {
       static_cast<void>(c.receive<std::vector<char>>());
@@ -441,7 +441,7 @@ TEST_F(ChannelTest, AValueLargerThanTheMemoryLeftIsAProtocolErrorNotBadAlloc) {
   // A real value, sent until the receiver gives up: its storage outgrows the limit part way.
   RawHeader header;
   header.length = kClaimed;
-  write_raw(channel, &header, sizeof header);
+  write_raw(channel.channel(), &header, sizeof header);
   const std::vector<char> piece(std::size_t{1} << 20);
   for (std::size_t sent = 0; sent < kClaimed; sent += piece.size()) {
     if (::send(channel.fileno(), piece.data(), piece.size(), MSG_NOSIGNAL) !=
@@ -455,7 +455,7 @@ TEST_F(ChannelTest, AValueLargerThanTheMemoryLeftIsAProtocolErrorNotBadAlloc) {
 
 TEST_F(ChannelTest, TwoPeersSendingLargeValuesToEachOtherAtOnceBothGetThrough) {
   constexpr std::size_t kBytes = std::size_t{8} << 20;
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     c.send(std::vector<char>(kBytes, 'c'));
     const auto theirs = c.receive<std::vector<char>>();
     c.send(theirs.size() == kBytes && theirs.front() == 'p' && theirs.back() == 'p');
@@ -516,7 +516,7 @@ TEST_F(ChannelTest, AStopRequestCarryingAPayloadIsAProtocolError) {
 // Deadlines.
 
 TEST_F(ChannelTest, AReceiveWithATimeoutIsTimedOutWhenThePeerStallsHalfWayThroughAValue) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     RawHeader header;
     header.length = 100;
     write_raw(c, &header, sizeof header);
@@ -530,14 +530,15 @@ TEST_F(ChannelTest, AReceiveWithATimeoutIsTimedOutWhenThePeerStallsHalfWayThroug
     EXPECT_EQ(e.pid(), channel.pid());
     EXPECT_GE(e.elapsed(), std::chrono::milliseconds(200));
   }
-  EXPECT_TRUE(detail::ChannelAccess::broken(channel)) << "half a value left the stream out of step";
+  EXPECT_TRUE(detail::ChannelAccess::broken(channel.channel()))
+      << "half a value left the stream out of step";
   ::kill(channel.pid(), SIGKILL);
 }
 
 TEST_F(ChannelTest, AReceiveThatTimesOutBetweenValuesLeavesTheChannelUsable) {
-  Channel channel = start([](Channel& c) { c.send(c.receive<int>() + 1); });
+  Child channel = start([](Channel& c) { c.send(c.receive<int>() + 1); });
   EXPECT_THROW(static_cast<void>(channel.receive<int>(std::chrono::milliseconds(50))), TimedOut);
-  EXPECT_FALSE(detail::ChannelAccess::broken(channel));
+  EXPECT_FALSE(detail::ChannelAccess::broken(channel.channel()));
   channel.send(4);
   EXPECT_EQ(channel.receive<int>(std::chrono::seconds(30)), 5);
 }
@@ -545,14 +546,14 @@ TEST_F(ChannelTest, AReceiveThatTimesOutBetweenValuesLeavesTheChannelUsable) {
 // Caller memory.
 
 TEST_F(ChannelTest, ReceiveIntoASpanFillsCallerMemoryInPlace) {
-  Channel channel = start([](Channel& c) { c.send(std::vector<std::uint8_t>{1, 2, 3, 4}); });
+  Child channel = start([](Channel& c) { c.send(std::vector<std::uint8_t>{1, 2, 3, 4}); });
   std::array<std::uint8_t, 6> memory{};
   channel.receive_into(std::span(memory).subspan(1, 4));
   EXPECT_EQ(memory, (std::array<std::uint8_t, 6>{0, 1, 2, 3, 4, 0}));
 }
 
 TEST_F(ChannelTest, ReceiveIntoASpanOfAnotherSizeIsAProtocolError) {
-  Channel channel = start([](Channel& c) { c.post(std::vector<std::uint8_t>{1, 2, 3}); });
+  Child channel = start([](Channel& c) { c.post(std::vector<std::uint8_t>{1, 2, 3}); });
   std::array<std::uint8_t, 4> memory{};
   EXPECT_THROW(channel.receive_into(std::span(memory)), ProtocolError);
 }

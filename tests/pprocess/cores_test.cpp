@@ -26,7 +26,7 @@ TEST_F(CoresTest, CountsAreAtLeastOneAndCoresNeverExceedOnlineCpus) {
 }
 
 TEST_F(CoresTest, AvailableCpusFollowsTheAffinityMask) {
-  Channel channel = start([](Channel& c) {
+  Child channel = start([](Channel& c) {
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(0, &one);

@@ -3,9 +3,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -155,13 +159,13 @@ TEST_F(ExchangeTest, AutocloseFalseKeepsAFinishedChannelOpenForTheCaller) {
   Exchange exchange({.limit = 1, .autoclose = false},
                     [](Channel& c) { EXPECT_EQ(c.receive<int>(), 5); });
   exchange.start([](Channel& c) { c.send(5); });
-  std::vector<Channel*> removed;
+  std::vector<Child*> removed;
   while (exchange.unfinished()) {
     exchange.store();
     removed.insert(removed.end(), exchange.removed().begin(), exchange.removed().end());
   }
   ASSERT_EQ(removed.size(), 1U);
-  Channel& finished = *removed.front();
+  Child& finished = *removed.front();
   EXPECT_TRUE(finished.is_open());
   EXPECT_GE(finished.fileno(), 0);
   EXPECT_EQ(finished.exit_status()->exit_code, 0);  // reaped all the same
@@ -170,7 +174,7 @@ TEST_F(ExchangeTest, AutocloseFalseKeepsAFinishedChannelOpenForTheCaller) {
 }
 
 TEST_F(ExchangeTest, AutocloseFalseLeavesARemovedChannelReadableByTheCaller) {
-  std::vector<Channel*> removed;
+  std::vector<Child*> removed;
   Exchange exchange({.limit = 1, .autoclose = false}, [&](Channel& c) {
     EXPECT_EQ(c.receive<int>(), 5);
     exchange.remove(c);
@@ -182,7 +186,7 @@ TEST_F(ExchangeTest, AutocloseFalseLeavesARemovedChannelReadableByTheCaller) {
   });
   exchange.finish();
   ASSERT_EQ(removed.size(), 1U);
-  Channel& channel = *removed.front();
+  Child& channel = *removed.front();
   EXPECT_EQ(channel.receive<int>(), 6);
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
   channel.close();
@@ -192,7 +196,7 @@ TEST_F(ExchangeTest, AutocloseFalseLeavesARemovedChannelReadableByTheCaller) {
 TEST_F(ExchangeTest, AutocloseClosesAFinishedChannel) {
   Exchange exchange({.limit = 1}, [](Channel& c) { static_cast<void>(c.receive<int>()); });
   exchange.start([](Channel& c) { c.send(5); });
-  std::vector<Channel*> removed;
+  std::vector<Child*> removed;
   while (exchange.unfinished()) {
     exchange.store();
     removed.insert(removed.end(), exchange.removed().begin(), exchange.removed().end());
@@ -277,6 +281,31 @@ TEST_F(ExchangeTest, AddWatchesAChannelStartedElsewhere) {
   exchange.add_wait(start([](Channel& c) { c.send(22); }));
   exchange.finish();
   EXPECT_EQ(got, (std::vector<int>{11, 22}));
+}
+
+TEST_F(ExchangeTest, AnAddedChildsProcessIsTheExchangesAndAnAddedChannelHasNone) {
+  std::vector<pid_t> watched;
+  Exchange exchange({.limit = 2}, [&](Channel& c) {
+    static_cast<void>(c.receive<int>());
+    Process* process = exchange.process_of(c);
+    watched.push_back(process != nullptr ? process->pid() : 0);
+  });
+  Child child = start([](Channel& c) { c.send(1); });
+  const pid_t pid = child.pid();
+  exchange.add(std::move(child));
+  // A channel to a process nobody here owns: the other end of a socketpair made by hand.
+  std::array<int, 2> ends{};
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()), 0);
+  exchange.add(detail::ChannelAccess::make(detail::Fd(ends[0])));
+  Channel writer = detail::ChannelAccess::make(detail::Fd(ends[1]));
+  writer.post(2);
+  writer.close();
+  exchange.finish();
+  std::sort(watched.begin(), watched.end());
+  EXPECT_EQ(watched, (std::vector<pid_t>{0, pid}));
+  errno = 0;
+  EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1) << "the exchange reaped the added child";
+  EXPECT_EQ(errno, ECHILD);
 }
 
 TEST_F(ExchangeTest, TheDestructorEndsAndReapsUnfinishedWork) {
@@ -401,6 +430,18 @@ TEST_F(ExchangeTest, TheDestructorAsksAProcessThatOwesWorkToEndBeforeKillingIt) 
   ::close(ready[1]);
   EXPECT_TRUE(std::filesystem::exists(marker)) << "it was killed without a SIGTERM first";
   std::filesystem::remove(marker);
+}
+
+TEST_F(ExchangeTest, SettingTheLongestTaskTimeoutLeavesRunningTasksWithoutADeadline) {
+  std::vector<int> got;
+  Exchange exchange({.limit = 2}, [&](Channel& c) { got.push_back(c.receive<int>()); });
+  exchange.start([](Channel& c) {
+    ::usleep(100'000);
+    c.send(1);
+  });
+  exchange.set_task_timeout(std::chrono::milliseconds::max());
+  exchange.finish();
+  EXPECT_EQ(got, std::vector<int>{1});
 }
 
 TEST_F(ExchangeTest, ANewTaskTimeoutAppliesToTasksAlreadyRunning) {

@@ -1,7 +1,9 @@
 // The fixture every fork test shares: it fails on a leaked descriptor or an unreaped child.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -20,6 +22,19 @@ inline std::set<int> open_descriptors() {
     fds.insert(std::stoi(entry.path().filename().string()));
   }
   return fds;
+}
+
+/// In a process about to end anyway: lowers the descriptor limit to the descriptors open now and
+/// fills every free number below it, so that the next descriptor anything asks for is refused
+/// (EMFILE). False if the limit could not be set.
+inline bool use_up_descriptors() {
+  const std::set<int> open = open_descriptors();
+  const auto limit = static_cast<rlim_t>(*open.rbegin()) + 1;
+  const rlimit none_left{limit, limit};
+  if (::setrlimit(RLIMIT_NOFILE, &none_left) != 0) return false;
+  while (::dup(STDERR_FILENO) >= 0) {
+  }
+  return true;
 }
 
 /// Nanoseconds on the monotonic clock, which every process on the machine shares.

@@ -1,6 +1,7 @@
 // Map and pmap: input order, early access, empty input, crashes and errors at their own index.
 #include "pprocess/map.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -12,8 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -137,8 +141,9 @@ TEST_F(MapTest, AProcessKilledWhileSendingIsProcessDiedNotAProtocolError) {
       [](Channel& c, int x) {
         if (x == 1) {
           // Half a frame, then death: what a process killed in the middle of a send leaves.
-          const std::array<std::uint32_t, 4> header{0x70707263, 1, 100, 0};
-          ::send(c.fileno(), header.data(), sizeof header, MSG_NOSIGNAL);
+          testing::RawHeader header;
+          header.length = 100;
+          ::send(c.fileno(), &header, sizeof header, MSG_NOSIGNAL);
           ::send(c.fileno(), "0123456789", 10, MSG_NOSIGNAL);
           ::raise(SIGKILL);
         }
@@ -204,6 +209,23 @@ TEST_F(MapTest, BytesThatAreNoValueOfItsTypeAreAProtocolErrorAtTheirIndexAndTheR
   }
 }
 
+TEST_F(MapTest, ATaskThatSendsTwoValuesIsAProtocolErrorAtItsIndexAndTheRestArrive) {
+  Map<int> results({.limit = 2});
+  results(
+      [](Channel& c, int x) {
+        c.send(x);
+        if (x == 1) c.send(x + 100);  // a Map task delivers one result
+      },
+      range(4));
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i == 1) {
+      EXPECT_THROW(static_cast<void>(results[i]), ProtocolError);
+    } else {
+      EXPECT_EQ(results[i], static_cast<int>(i));
+    }
+  }
+}
+
 TEST_F(MapTest, OnceEveryResultIsTakenEveryProcessIsReapedWhileTheMapLives) {
   auto results = pmap([](int x) { return x; }, range(6), 3);
   const std::vector<int> got(results.begin(), results.end());
@@ -233,6 +255,19 @@ TEST_F(MapTest, ATaskPastItsDeadlineIsTimedOutAtItsIndexAndTheRestArrive) {
       }
     } else {
       EXPECT_EQ(results[i], static_cast<int>(i));
+    }
+  }
+}
+
+TEST_F(MapTest, TheLongestTaskTimeoutIsNoDeadlineAtAll) {
+  // started + milliseconds::max() overflows: it must saturate, not time every task out at once.
+  // Reuse hands tasks over with a deadline of their own, a second way to the same sum.
+  for (const bool reuse : {false, true}) {
+    Map<int> results(
+        {.limit = 2, .reuse = reuse, .task_timeout = std::chrono::milliseconds::max()});
+    results([](int x) { return 3 * x; }, range(6));
+    for (std::size_t i = 0; i < 6; ++i) {
+      EXPECT_EQ(results[i], 3 * static_cast<int>(i)) << "task " << i << ", reuse " << reuse;
     }
   }
 }
@@ -271,6 +306,131 @@ TEST_F(MapTest, ATaskThatStallsHalfWayThroughItsValueIsTimedOut) {
     EXPECT_EQ(e.task(), 0U);
   }
   EXPECT_EQ(results[1], "fine");
+}
+
+TEST_F(MapTest, ATaskNoDescriptorCanBeHadForFailsNamingTheCallThatFailed) {
+  // With nothing else running there is nothing to wait for: the task fails where it stands.
+  const pid_t harness = ::fork();
+  if (harness == 0) {
+    if (!testing::use_up_descriptors()) ::_exit(10);
+    try {
+      Map<int> results({.limit = 2});
+      results([](int x) { return x; }, range(1));
+      static_cast<void>(results[0]);
+      ::_exit(11);
+    } catch (const std::system_error& e) {
+      const std::string what = e.what();
+      const bool named =
+          what.find("socketpair") != std::string::npos && what.find("fork") == std::string::npos;
+      ::_exit(e.code().value() == EMFILE && named ? 0 : 12);
+    } catch (...) {
+      ::_exit(13);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(harness, &status, 0), harness);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no limit, 11: a result, 12: the wrong call named";
+}
+
+// PPROCESS_TRACE: one line on stderr per event.
+
+/// What trace_probe writes on stderr, with PPROCESS_TRACE set to `trace` (unset when null).
+std::string probe_stderr(const char* trace) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  const pid_t probe = ::fork();
+  if (probe == 0) {
+    ::dup2(out[1], STDERR_FILENO);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    if (trace != nullptr) {
+      ::setenv("PPROCESS_TRACE", trace, 1);
+    } else {
+      ::unsetenv("PPROCESS_TRACE");
+    }
+    ::execl(PPROCESS_TRACE_PROBE, PPROCESS_TRACE_PROBE, static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  char buffer[4096];
+  for (ssize_t got; (got = ::read(out[0], buffer, sizeof buffer)) != 0;) {
+    if (got > 0) text.append(buffer, static_cast<std::size_t>(got));
+    if (got < 0 && errno != EINTR) break;
+  }
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(probe, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error("trace_probe failed: " + text);
+  }
+  return text;
+}
+
+/// The lines of `text` from "map: NAME" up to the next "map: " line.
+std::vector<std::string> section(const std::string& text, const std::string& name) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("map: ", 0) == 0) {
+      inside = line == "map: " + name;
+    } else if (inside) {
+      lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
+/// The lines that match `pattern`, each as its first submatch.
+std::vector<std::string> matching(const std::vector<std::string>& lines,
+                                  const std::string& pattern) {
+  const std::regex expression(pattern);
+  std::vector<std::string> found;
+  for (const std::string& line : lines) {
+    std::smatch match;
+    if (std::regex_match(line, match, expression)) found.push_back(match[1]);
+  }
+  return found;
+}
+
+TEST_F(MapTest, TraceShowsEachProcessCreatedReusedAndEndedAndEachWaitForASlot) {
+  const std::string text = probe_stderr("1");
+  const std::string prefix = R"(pprocess\[\d+\]: )";
+
+  // Limit 1, three tasks, a process each: two wait, then each starts once the last has ended.
+  const std::vector<std::string> plain = section(text, "plain");
+  EXPECT_EQ(matching(plain, prefix + R"(task (\d+) waits for a slot \(1 of 1 processes running\))"),
+            (std::vector<std::string>{"1", "2"}))
+      << text;
+  const std::vector<std::string> created =
+      matching(plain, prefix + R"(created process (\d+) for task \d+)");
+  EXPECT_EQ(matching(plain, prefix + R"(created process \d+ for task (\d+))"),
+            (std::vector<std::string>{"0", "1", "2"}))
+      << text;
+  EXPECT_EQ(matching(plain, prefix + R"(process (\d+) ended with exit code 0)"), created) << text;
+  const std::vector<std::string> events = matching(plain, prefix + R"(((created|process) .*))");
+  ASSERT_EQ(events.size(), 6U) << text;
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(events[2 * i], "created process " + created[i] + " for task " + std::to_string(i));
+    EXPECT_EQ(events[2 * i + 1], "process " + created[i] + " ended with exit code 0");
+  }
+
+  // Reused: one process, handed the next two tasks.
+  const std::vector<std::string> reuse = section(text, "reuse");
+  const std::vector<std::string> worker =
+      matching(reuse, prefix + R"(created process (\d+) for task 0)");
+  ASSERT_EQ(worker.size(), 1U) << text;
+  EXPECT_EQ(matching(reuse, prefix + "process " + worker[0] + R"( reused for task (\d+))"),
+            (std::vector<std::string>{"1", "2"}))
+      << text;
+  EXPECT_EQ(matching(reuse, prefix + R"(process (\d+) ended with exit code 0)"), worker) << text;
+}
+
+TEST_F(MapTest, WithoutTheTraceSwitchNothingIsTraced) {
+  EXPECT_EQ(probe_stderr(nullptr), "map: plain\nmap: reuse\n");
+  EXPECT_EQ(probe_stderr("0"), "map: plain\nmap: reuse\n");
 }
 
 TEST_F(MapTest, WhenDescriptorsRunOutTheMapGoesOnWithFewerProcesses) {

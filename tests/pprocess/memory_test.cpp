@@ -33,7 +33,7 @@ TEST_F(MemoryTest, WritesAfterAForkAreNoCopyOnWriteFaultsForMemoryTheChildDoesNo
   constexpr std::size_t kBytes = std::size_t{8} << 20;  // 2048 pages
   std::pmr::vector<std::uint8_t> kept(kBytes, 1, not_inherited_memory());
   std::vector<std::uint8_t> inherited(kBytes, 1);
-  Channel child = start([](Channel& c) { static_cast<void>(c.receive<int>()); });
+  Child child = start([](Channel& c) { static_cast<void>(c.receive<int>()); });
   const long before = minor_faults();
   std::memset(kept.data(), 2, kBytes);
   const long after_kept = minor_faults();
@@ -46,7 +46,7 @@ TEST_F(MemoryTest, WritesAfterAForkAreNoCopyOnWriteFaultsForMemoryTheChildDoesNo
 
 TEST_F(MemoryTest, ACreatedProcessHasNoPagesOfIt) {
   std::pmr::vector<std::uint8_t> kept(4096, 7, not_inherited_memory());
-  Channel child = start([&kept](Channel& c) { c.send(static_cast<int>(kept[100])); });
+  Child child = start([&kept](Channel& c) { c.send(static_cast<int>(kept[100])); });
   EXPECT_THROW(static_cast<void>(child.receive<int>()), Error);
   child.close();
   ASSERT_TRUE(child.exit_status().has_value());
@@ -68,7 +68,7 @@ TEST_F(MemoryTest, AllocationsOfAnySizeAreUsableAndReturned) {
 
 TEST_F(MemoryTest, AProcessCreatedAfterSharedMemoryIsMappedSeesTheSameObjects) {
   const Shared<std::atomic<int>> counters(2, 0);
-  Channel child = start([&counters](Channel& c) {
+  Child child = start([&counters](Channel& c) {
     for (int i = 0; i < 1000; ++i) ++counters[0];
     counters[1] = 42;
     c.send(true);

@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,7 +115,8 @@ std::string bytes_of(const T& value) {
   return std::string(reinterpret_cast<const char*>(&value), sizeof value);
 }
 
-/// A connection made by hand, to speak the protocol badly. Its reads give up after 20 s.
+/// A connection made by hand, to speak the protocol badly. Its reads and writes give up after
+/// 20 s.
 class RawConnection {
  public:
   explicit RawConnection(const std::string& where)
@@ -123,6 +126,7 @@ class RawConnection {
     where.copy(address.sun_path, sizeof address.sun_path - 1);
     const timeval patience{20, 0};
     ::setsockopt(socket_.get(), SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    ::setsockopt(socket_.get(), SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof patience);
     if (::connect(socket_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) !=
         0) {
       throw std::system_error(errno, std::generic_category(), "connect to " + where);
@@ -141,7 +145,7 @@ class RawConnection {
   void write_frame(std::uint8_t kind, const std::string& payload) {
     RawHeader header;
     header.kind = kind;
-    header.reserved[0] = 1;  // the flags: wants an acknowledgement
+    header.flags = detail::kWantsAcknowledgement;
     header.length = payload.size();
     write(bytes_of(header) + payload);
   }
@@ -216,7 +220,7 @@ detail::Fd listen_by_hand(const std::string& where) {
 
 /// A process that plays a server at `where`: it answers one connection with `answer`, waits for
 /// the client to leave, then sends true.
-Channel fake_server(const std::string& where, const std::string& answer) {
+Child fake_server(const std::string& where, const std::string& answer) {
   const detail::Fd listener = listen_by_hand(where);
   return pprocess::start(
       [answer](Channel& channel, int listening) {
@@ -319,7 +323,7 @@ class BackgroundTest : public PersistentTest {};
 TEST_F(PersistentTest, ALaterProcessCollectsTheResultThenTheBackgroundProcessEndsAndItsSocketGoes) {
   const std::string where = address("task.socket");
   // The starter: a process that starts the background task, says which process it is, and exits.
-  Channel starter = pprocess::start([where](Channel& channel) {
+  Child starter = pprocess::start([where](Channel& channel) {
     channel.send(start_persistent(where, MakeParallel(square), 12).pid());
   });
   const pid_t background = remember(starter.receive<pid_t>());
@@ -328,7 +332,7 @@ TEST_F(PersistentTest, ALaterProcessCollectsTheResultThenTheBackgroundProcessEnd
 
   // A new process, unrelated to the starter, collects: exactly the result, then end-of-file,
   // by which time the socket file is gone.
-  Channel collector = pprocess::start([where](Channel& channel) {
+  Child collector = pprocess::start([where](Channel& channel) {
     Channel connection = connect_persistent(where);
     channel.send(connection.receive<int>());
     try {
@@ -358,7 +362,10 @@ TEST_F(PersistentTest, ConnectingRightAfterStartingFindsTheListenerEveryTime) {
 TEST_F(PersistentTest, TheStartersOwnChannelIsAConnectionThatReceivesTheResult) {
   Channel channel = start(address("task.socket"), MakeParallel(square), 9);
   EXPECT_GT(channel.pid(), 0);
-  EXPECT_EQ(channel.process(), nullptr) << "the background process is nobody's child";
+  // A Channel, not a Child: no Process here waits for it, and it is indeed nobody's child.
+  errno = 0;
+  EXPECT_EQ(::waitpid(channel.pid(), nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD) << "the background process is nobody's child";
   EXPECT_EQ(channel.receive<int>(), 81);
   EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
 }
@@ -479,7 +486,7 @@ TEST_F(PersistentTest, AConnectionFromAnotherUserIsRefusedAndTheServerGoesOn) {
   ASSERT_EQ(::chmod(directory_.c_str(), 0755), 0);
 
   // The file's mode keeps the other user out...
-  Channel kept_out = pprocess::start([where](Channel& channel) {
+  Child kept_out = pprocess::start([where](Channel& channel) {
     become_nobody();
     try {
       static_cast<void>(connect_persistent(where));
@@ -493,7 +500,7 @@ TEST_F(PersistentTest, AConnectionFromAnotherUserIsRefusedAndTheServerGoesOn) {
   // ...and where the file lets it in, the server's own check does: it closes the connection
   // without a word, not even its hello.
   ASSERT_EQ(::chmod(where.c_str(), 0666), 0);
-  Channel refused = pprocess::start([where](Channel& channel) {
+  Child refused = pprocess::start([where](Channel& channel) {
     become_nobody();
     RawConnection raw(where);
     static_cast<void>(raw.try_write(bytes_of(RawHello{})));  // the server may have closed it
@@ -511,7 +518,7 @@ TEST_F(PersistentTest, ConnectRefusesAProcessOfAnotherUser) {
   ASSERT_EQ(::chmod(theirs.c_str(), 0777), 0);
   const std::string where = theirs + "/task.socket";
   // Another user's process listens there, where anyone may connect.
-  Channel other = pprocess::start([where](Channel& channel) {
+  Child other = pprocess::start([where](Channel& channel) {
     become_nobody();
     const detail::Fd listener = listen_by_hand(where);
     ::chmod(where.c_str(), 0666);
@@ -570,7 +577,7 @@ TEST_F(PersistentTest, ConnectToAServerOfAnotherProtocolVersionIsAProtocolErrorS
   RawHello hello;
   hello.version = kPersistentProtocolVersion + 1;
   hello.pid = 1234;
-  Channel server = fake_server(where, bytes_of(hello));
+  Child server = fake_server(where, bytes_of(hello));
   try {
     static_cast<void>(connect_persistent(where));
     ADD_FAILURE() << "a server of another version was accepted";
@@ -581,9 +588,22 @@ TEST_F(PersistentTest, ConnectToAServerOfAnotherProtocolVersionIsAProtocolErrorS
   EXPECT_TRUE(server.receive<bool>());
 }
 
+TEST_F(PersistentTest, ConnectToAListenerThatNeverAnswersGivesUpNamingTheAddress) {
+  // Listening, so connecting succeeds, but nobody ever accepts or says hello.
+  const std::string where = address("silent.socket");
+  const detail::Fd listener = listen_by_hand(where);
+  try {
+    static_cast<void>(connect_persistent(where, 200ms));
+    FAIL() << "expected no answer to be an error";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code().value(), ETIMEDOUT);
+    EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(PersistentTest, ConnectToSomethingElseThanABackgroundProcessIsAProtocolError) {
   const std::string where = address("task.socket");
-  Channel server = fake_server(where, "HTTP/1.0 400 Bad Request\r\n\r\n");
+  Child server = fake_server(where, "HTTP/1.0 400 Bad Request\r\n\r\n");
   try {
     static_cast<void>(connect_persistent(where));
     ADD_FAILURE() << "a stranger was taken for a background process";
@@ -629,6 +649,40 @@ TEST_F(PersistentTest, AClientThatSendsInsteadOfAcknowledgingIsDroppedAndNothing
 }
 
 // --- Exchanges of background processes -----------------------------------------------------
+
+/// The most memory process `pid` has held so far, in bytes (VmHWM); -1 when unknown.
+long long peak_memory_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+  }
+  return -1;
+}
+
+TEST_F(PersistentTest, AClientThatFloodsInsteadOfAcknowledgingCostsTheServerNoMemory) {
+  const std::string where = address("task.socket");
+  Channel starter = start(where, [](Channel& channel) { channel.send(1); });
+  const pid_t server = starter.pid();
+  starter.close();
+  const long long before = peak_memory_of(server);
+  ASSERT_GT(before, 0);
+  {
+    RawConnection raw(where);
+    raw.write(bytes_of(RawHello{}));
+    ASSERT_EQ(raw.read(sizeof(RawHello)).size(), sizeof(RawHello));
+    ASSERT_EQ(raw.read(sizeof(RawHeader)).size(), sizeof(RawHeader));  // the value comes
+    // In place of its receipt, 256 MiB of values, for as long as the server takes them.
+    const std::string payload(1 << 20, 'x');
+    RawHeader header;
+    header.length = payload.size();
+    const std::string frame = bytes_of(header) + payload;
+    for (int i = 0; i < 256 && raw.try_write(frame); ++i) {
+    }
+  }
+  EXPECT_LT(peak_memory_of(server) - before, 32LL << 20)
+      << "the server kept what it was flooded with";
+  EXPECT_EQ(connect_persistent(where).receive<int>(), 1) << "the value waits for the next client";
+}
 
 TEST_F(PersistentTest, AnExchangeWatchesAConnectionUntilItsEndOfFileNotUntilItIsIdle) {
   const std::string where = address("task.socket");
@@ -702,6 +756,39 @@ TEST_F(PersistentTest, APersistentExchangeGoneBeforeItsTaskDeliveredLeavesTheRes
   EXPECT_FALSE(exists(where));
 }
 
+/// CPU seconds this process has used so far.
+double cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+TEST_F(PersistentTest, ATaskPastItsDeadlineIsTimedOutWithoutSpinningAndItsResultWaitsForALaterOne) {
+  const std::string where = address("slow.socket");
+  PersistentQueue<int> queue({.limit = 1, .task_timeout = 300ms});
+  queue.start(where, MakeParallel([servers = servers_file_] {
+                note_server(servers);
+                std::this_thread::sleep_for(2s);
+                return 7;
+              }));
+  const double cpu_before = cpu_seconds();
+  const auto began = std::chrono::steady_clock::now();
+  try {
+    static_cast<void>(queue.next());
+    FAIL() << "expected TimedOut";
+  } catch (const TimedOut& e) {
+    EXPECT_EQ(e.task(), 0U);
+    EXPECT_GE(e.elapsed(), 300ms);
+  }
+  const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - began;
+  // Waiting in poll costs next to nothing; polling with a deadline already past costs it all.
+  EXPECT_LT(cpu_seconds() - cpu_before, 0.5 * waited.count() + 0.05) << "it spun while waiting";
+  EXPECT_FALSE(queue.next().has_value());
+  // Nobody here owns the background process: it goes on, and keeps its result for a later client.
+  EXPECT_EQ(connect_persistent(where).receive<int>(), 7);
+}
+
 TEST_F(PersistentTest, AStartThatCannotBeMadeIsReportedAtItsTaskAndTheRestGoOn) {
   const std::string taken = address("taken.socket");
   const std::string file = address("file");
@@ -772,7 +859,7 @@ TEST_F(BackgroundTest, ABackgroundQueueHandsOutWhatABackgroundCallableSendsAsItA
 
 TEST_F(BackgroundTest, HasASessionOfItsOwnDevNullForItsStreamsAndNoneOfItsStartersChannels) {
   // A channel of the starter's: the background process must not hold it.
-  Channel sibling =
+  Child sibling =
       pprocess::start([](Channel& channel) { static_cast<void>(channel.receive<int>()); });
   const std::string siblings_socket = link_of("/proc/self/fd/" + std::to_string(sibling.fileno()));
   ASSERT_EQ(siblings_socket.rfind("socket:", 0), 0U) << siblings_socket;
@@ -803,7 +890,7 @@ TEST_F(BackgroundTest, HasASessionOfItsOwnDevNullForItsStreamsAndNoneOfItsStarte
 TEST_F(BackgroundTest, SurvivesSighupToItsStartersProcessGroupAndItsStartersDeath) {
   const std::string where = address("task.socket");
   // The starter leads a process group of its own, which is hung up on while it waits.
-  Channel starter = pprocess::start([where](Channel& channel) {
+  Child starter = pprocess::start([where](Channel& channel) {
     if (::setpgid(0, 0) != 0) throw std::system_error(errno, std::generic_category(), "setpgid");
     channel.send(start_persistent(where, MakeParallel(square), 11).pid());
     ::pause();

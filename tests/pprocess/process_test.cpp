@@ -14,6 +14,8 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <system_error>
+#include <type_traits>
 
 #include <gtest/gtest.h>
 
@@ -31,7 +33,7 @@ std::size_t count(const std::string& text, const std::string& word) {
 }
 
 TEST_F(ProcessTest, CreateGivesEachSideAChannelToTheOther) {
-  Channel channel = create();
+  Child channel = create();
   if (channel.pid() == 0) {
     channel.send(static_cast<int>(::getpid()));
     pprocess::exit(channel);
@@ -42,14 +44,14 @@ TEST_F(ProcessTest, CreateGivesEachSideAChannelToTheOther) {
 }
 
 TEST_F(ProcessTest, StartPassesItsArguments) {
-  Channel channel =
+  Child channel =
       start([](Channel& c, int a, const std::string& b) { c.send(b + std::to_string(a)); }, 7,
             std::string("seven="));
   EXPECT_EQ(channel.receive<std::string>(), "seven=7");
 }
 
 TEST_F(ProcessTest, ExitWithACodeEndsTheCreatedProcessWithIt) {
-  Channel channel = create();
+  Child channel = create();
   if (channel.pid() == 0) pprocess::exit(channel, 9);
   channel.close();
   EXPECT_EQ(channel.exit_status()->exit_code, 9);
@@ -58,14 +60,14 @@ TEST_F(ProcessTest, ExitWithACodeEndsTheCreatedProcessWithIt) {
 TEST_F(ProcessTest, BufferedOutputIsPrintedOnceAfterForking) {
   const std::string path = ::testing::TempDir() + "/pprocess_output_once.txt";
   // A created process plays the program under test, so this test's own stdout stays untouched.
-  Channel harness = start(
+  Child harness = start(
       [](Channel& c, const std::string& file) {
         const int out = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         ::dup2(out, STDOUT_FILENO);
         ::close(out);
         std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
         std::printf("before fork\n");  // still in the buffer when start forks
-        Channel child = start([](Channel& cc) {
+        Child child = start([](Channel& cc) {
           std::printf("in child\n");
           cc.send(1);
         });
@@ -87,10 +89,10 @@ TEST_F(ProcessTest, BufferedOutputIsPrintedOnceAfterForking) {
 }
 
 TEST_F(ProcessTest, WaitallReapsEveryChild) {
-  Channel a = start([](Channel&) {});
-  Channel b = start([](Channel&) {});
+  Child a = start([](Channel&) {});
+  Child b = start([](Channel&) {});
   waitall();
-  for (const Channel* channel : {&a, &b}) {
+  for (const Child* channel : {&a, &b}) {
     errno = 0;
     EXPECT_EQ(::waitpid(channel->pid(), nullptr, WNOHANG), -1) << "not reaped by waitall";
     EXPECT_EQ(errno, ECHILD);
@@ -103,8 +105,8 @@ TEST_F(ProcessTest, WaitallReapsEveryChild) {
 TEST_F(ProcessTest, TheCreatedProcessDiesWithItsCreator) {
   // A middle process creates a grandchild that would sleep for a minute, reports its pid, and is
   // killed; the grandchild must follow it.
-  Channel middle = start([](Channel& c) {
-    Channel grandchild = start([](Channel&) { ::sleep(60); });
+  Child middle = start([](Channel& c) {
+    Child grandchild = start([](Channel&) { ::sleep(60); });
     c.send(static_cast<int>(grandchild.pid()));
     ::pause();
   });
@@ -123,6 +125,127 @@ TEST_F(ProcessTest, TheCreatedProcessDiesWithItsCreator) {
     if (!gone) ::usleep(10'000);
   }
   EXPECT_TRUE(gone) << "grandchild " << grandchild << " outlived its creator";
+}
+
+/// What a created process finds of its creator's signal setup: the disposition of SIGUSR1,
+/// SIGHUP and SIGCHLD (0 default, 1 ignored, 2 a handler) and whether SIGUSR2 is blocked.
+struct SignalSetup {
+  int usr1 = -1;
+  int hup = -1;
+  int chld = -1;
+  bool usr2_blocked = true;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(usr1, hup, chld, usr2_blocked);
+  }
+};
+
+int disposition(int signal) {
+  struct sigaction action {};
+  ::sigaction(signal, nullptr, &action);
+  if (action.sa_handler == SIG_DFL) return 0;
+  return action.sa_handler == SIG_IGN ? 1 : 2;
+}
+
+void record_signal(int) {}
+
+TEST_F(ProcessTest, ACreatedProcessStartsWithDefaultHandlersAndNoSignalBlocked) {
+  // The creator's handlers are for the creator's state (a temporary file to remove, say): a
+  // created process runs none of them, and no signal it is sent stays blocked. An ignored
+  // signal stays ignored, as after exec (nohup), but for SIGCHLD: ignored, the kernel would reap
+  // the created process's own children before it could learn how they ended.
+  struct sigaction handler {};
+  handler.sa_handler = record_signal;
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  struct sigaction old_usr1 {};
+  struct sigaction old_hup {};
+  struct sigaction old_chld {};
+  ASSERT_EQ(::sigaction(SIGUSR1, &handler, &old_usr1), 0);
+  ASSERT_EQ(::sigaction(SIGHUP, &ignore, &old_hup), 0);
+  ASSERT_EQ(::sigaction(SIGCHLD, &ignore, &old_chld), 0);
+  sigset_t usr2;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  sigset_t old_mask;
+  ASSERT_EQ(::sigprocmask(SIG_BLOCK, &usr2, &old_mask), 0);
+  Child channel = start([](Channel& c) {
+    sigset_t now;
+    ::sigprocmask(SIG_SETMASK, nullptr, &now);
+    c.send(SignalSetup{disposition(SIGUSR1), disposition(SIGHUP), disposition(SIGCHLD),
+                       sigismember(&now, SIGUSR2) == 1});
+  });
+  // Restored before the receive: the created process cannot end (and be reaped by the kernel
+  // while SIGCHLD is ignored) before its send is acknowledged.
+  ::sigaction(SIGCHLD, &old_chld, nullptr);
+  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  ::sigaction(SIGUSR1, &old_usr1, nullptr);
+  ::sigaction(SIGHUP, &old_hup, nullptr);
+  const auto setup = channel.receive<SignalSetup>();
+  EXPECT_EQ(setup.usr1, 0) << "the creator's SIGUSR1 handler was kept";
+  EXPECT_EQ(setup.hup, 1) << "an ignored signal should stay ignored";
+  EXPECT_EQ(setup.chld, 0) << "an ignored SIGCHLD would hide how its children end";
+  EXPECT_FALSE(setup.usr2_blocked) << "the creator's signal mask was kept";
+}
+
+TEST_F(ProcessTest, ADescriptorShortageNamesTheCallThatFailed) {
+  // In a process of its own, whose descriptors are used up: socketpair is what fails, not fork.
+  const pid_t harness = ::fork();
+  if (harness == 0) {
+    if (!testing::use_up_descriptors()) ::_exit(10);
+    try {
+      Child child = create();
+      if (child.pid() == 0) pprocess::exit(child);
+      ::_exit(11);
+    } catch (const std::system_error& e) {
+      const std::string what = e.what();
+      const bool named =
+          what.find("socketpair") != std::string::npos && what.find("fork") == std::string::npos;
+      ::_exit(e.code().value() == EMFILE && named ? 0 : 12);
+    } catch (...) {
+      ::_exit(13);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(harness, &status, 0), harness);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no limit, 11: created, 12: the wrong call named";
+}
+
+// Child: a created process's channel and its Process.
+
+TEST_F(ProcessTest, AChildCannotBeTurnedIntoABareChannelByAccident) {
+  // A bare Channel would leave the process with nobody to wait for it.
+  static_assert(!std::is_convertible_v<Child, Channel>);
+  static_assert(!std::is_convertible_v<Child&, Channel&>);
+  static_assert(!std::is_constructible_v<Channel, Child&&>);
+  Child child = start([](Channel& c) { c.send(1); });
+  EXPECT_EQ(child.receive<int>(), 1);
+}
+
+TEST_F(ProcessTest, MovingOrClosingAChannelNeverWaitsForItsProcess) {
+  // The process ignores end-of-file: only its Process can end it, and only the Child does.
+  Child child = start([](Channel&) {
+    for (;;) ::pause();
+  });
+  Channel moved = std::move(child.channel());
+  moved = Channel();  // closes the socket, and nothing more
+  EXPECT_FALSE(child.try_wait().has_value()) << "its process was ended with its channel";
+  child.process()->signal(SIGKILL);
+  EXPECT_EQ(child.wait().signal, SIGKILL);
+}
+
+TEST_F(ProcessTest, DestroyingAChildClosesItsChannelBeforeWaitingForItsProcess) {
+  // A created process that ends when its channel does is never stopped by the Process's policy.
+  pid_t pid = 0;
+  {
+    Child child = start([](Channel& c) { static_cast<void>(c.receive_or_stop<int>()); });
+    child.process()->set_stop(Process::Stop::wait);
+    pid = child.pid();
+  }
+  errno = 0;
+  EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1) << "reaped by the Child";
+  EXPECT_EQ(errno, ECHILD);
 }
 
 // Process: one child, owned and reaped.
@@ -187,7 +310,7 @@ TEST_F(ProcessTest, TheWaitPolicyWaitsForTheChildToEndByItself) {
 }
 
 TEST_F(ProcessTest, AChannelsPidIsItsProcesssPid) {
-  Channel channel = start([](Channel& c) { c.send(::getpid()); });
+  Child channel = start([](Channel& c) { c.send(::getpid()); });
   ASSERT_NE(channel.process(), nullptr);
   EXPECT_EQ(channel.process()->pid(), channel.pid());
   EXPECT_EQ(channel.receive<pid_t>(), channel.pid());

@@ -10,20 +10,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "channel_access.hpp"
+#include "frame.hpp"
 #include "pprocess/channel.hpp"
-#include "pprocess/detail/channel_access.hpp"
 #include "pprocess/detail/fd.hpp"
 
 namespace pprocess::testing {
 
-/// A frame header as the wire carries it: magic, kind, flags, reserved, payload length.
-struct RawHeader {
-  std::uint32_t magic = 0x70707263;
-  std::uint8_t kind = 1;
-  std::array<std::uint8_t, 3> reserved{};
-  std::uint64_t length = 0;
-};
-static_assert(sizeof(RawHeader) == 16);
+/// A frame header as the wire carries it (the library's own definition): magic, kind, flags,
+/// reserved, payload length.
+using RawHeader = detail::FrameHeader;
 
 /// Writes raw bytes on a channel's socket. It runs in a created process, where an assertion
 /// would never reach the test: a failure is thrown, and arrives as a RemoteError instead of the
@@ -57,8 +53,7 @@ inline ScriptedPeer scripted_peer(const std::string& bytes) {
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends.data()) != 0) {
     throw std::runtime_error("scripted_peer: socketpair failed");
   }
-  ScriptedPeer scripted{detail::Fd(ends[1]),
-                        detail::ChannelAccess::make(detail::Fd(ends[0]), nullptr, false)};
+  ScriptedPeer scripted{detail::Fd(ends[1]), detail::ChannelAccess::make(detail::Fd(ends[0]))};
   if (::send(ends[1], bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
           static_cast<ssize_t>(bytes.size()) ||
       ::shutdown(ends[1], SHUT_WR) != 0) {

@@ -221,7 +221,7 @@ TEST(BandRowsTest, ABandNeverHoldsMorePixelsThanOneFrameWhateverIsAsked) {
   plan.band_rows = 6000;  // one band: 1 GB of pixels, more than a frame holds
   const int rows = layout(wide, plan).band_rows;
   EXPECT_LT(rows, 6000);
-  EXPECT_LE(static_cast<std::uint64_t>(rows) * 60000 * 3, pprocess::detail::kMaxFrameBytes);
+  EXPECT_LE(static_cast<std::uint64_t>(rows) * 60000 * 3, pprocess::kMaxMessageBytes);
   EXPECT_GE(most_band_rows(1), 1);
 }
 

@@ -1,5 +1,4 @@
-// Channel: a framed, typed message stream over one stream socket, and the process at its other
-// end when this side created it.
+// Channel: a framed, typed message stream over one stream socket.
 #pragma once
 
 #include <sys/types.h>
@@ -22,26 +21,23 @@
 
 namespace pprocess {
 
-class Process;
+/// The largest value a channel carries, in bytes of its encoding (a vector of numbers: its
+/// elements' bytes). Sending a larger one is a ProtocolError, and so is a peer announcing one.
+///   static_assert(rows * row_bytes <= pprocess::kMaxMessageBytes);
+inline constexpr std::uint64_t kMaxMessageBytes = std::uint64_t{1} << 30;
 
 namespace detail {
-
-/// What a frame carries; the kind travels in every frame header.
-enum class FrameKind : std::uint8_t { data = 1, error = 2, ack = 3, control = 4 };
-
-/// The largest payload a frame may announce; a larger length is a ProtocolError.
-inline constexpr std::uint64_t kMaxFrameBytes = std::uint64_t{1} << 30;
-
+/// What a frame carries (defined with the wire format, in the library's sources).
+enum class FrameKind : std::uint8_t;
 struct ChannelAccess;
-
 }  // namespace detail
 
 /// One end of a channel: a created process and its creator each hold one. Values travel as
-/// length-prefixed frames; `send` returns once the peer has received the value. In the creator
-/// the channel also owns the created process (see Process): destroying the channel closes the
-/// socket, then waits for the process a moment, then ends it.
-///   pprocess::Channel ch = pprocess::start([](pprocess::Channel& c) { c.send(42); });
-///   int answer = ch.receive<int>();
+/// length-prefixed frames; `send` returns once the peer has received the value. A channel owns
+/// its socket and nothing else: moving or destroying one never waits. The created process is
+/// owned by a Process, which create and start return beside the channel (see Child).
+///   pprocess::Child child = pprocess::start([](pprocess::Channel& c) { c.send(42); });
+///   int answer = child.receive<int>();
 class Channel {
  public:
   using milliseconds = std::chrono::milliseconds;
@@ -52,12 +48,11 @@ class Channel {
   Channel& operator=(const Channel&) = delete;
   Channel(Channel&& other) noexcept;
   Channel& operator=(Channel&& other) noexcept;
-  /// Closes the socket, then stops the created process as its Process says.
+  /// Closes the socket.
   ~Channel();
 
   /// The created process, seen from its creator; for a persistent connection, the background
-  /// process at its other end (see persistent.hpp); 0 inside a created process, and for a
-  /// channel over a socket made elsewhere.
+  /// process at its other end (see persistent.hpp); 0 inside a created process.
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   /// The descriptor to watch with poll; -1 once closed.
   [[nodiscard]] int fileno() const noexcept { return socket_.get(); }
@@ -66,11 +61,6 @@ class Channel {
   [[nodiscard]] bool offers_reuse() const noexcept { return offers_reuse_; }
   /// Whether the peer has reported an exception (an error frame) on this channel.
   [[nodiscard]] bool received_error() const noexcept { return received_error_; }
-  /// The created process (creator side), or nullptr.
-  ///   if (Process* p = ch.process()) p->signal(SIGTERM);
-  [[nodiscard]] Process* process() noexcept { return process_.get(); }
-  /// How the created process ended, once `close`, `wait` or `try_wait` has seen it end.
-  [[nodiscard]] const std::optional<ExitStatus>& exit_status() const noexcept;
 
   /// Sends one value and waits until the peer has received it. While the peer is not reading,
   /// whatever it sends meanwhile is read and kept, so two peers sending to each other at once
@@ -88,7 +78,7 @@ class Channel {
   template <class T, std::size_t Extent>
   requires detail::RawNumber<T>
   void send(std::span<T, Extent> block) {
-    send_frame(detail::FrameKind::data, as_bytes(block), true);
+    send_data(as_bytes(block), true);
     await_acknowledgement();
   }
 
@@ -105,9 +95,7 @@ class Channel {
   ///   ch.post(std::span(rows.data(), rows.size()));
   template <class T, std::size_t Extent>
   requires detail::RawNumber<T>
-  void post(std::span<T, Extent> block) {
-    send_frame(detail::FrameKind::data, as_bytes(block), false);
-  }
+  void post(std::span<T, Extent> block) { send_data(as_bytes(block), false); }
 
   /// Receives one value of type T and acknowledges it (when it was sent, not posted).
   /// Throws RemoteError if the peer reported an exception, ChannelClosed if it closed, and
@@ -173,15 +161,8 @@ class Channel {
   /// Reports an exception to the peer (an error frame), without waiting.
   void send_error(const std::string& type_name, const std::string& message) noexcept;
 
-  /// Closes the socket, then (in the creator) waits for the created process to end.
-  void close();
-
-  /// Waits for the created process to end and returns how it ended (creator side only).
-  ExitStatus wait();
-
-  /// How the created process ended, if it has; never waits (creator side only).
-  ///   if (auto status = ch.try_wait()) report(*status);
-  std::optional<ExitStatus> try_wait();
+  /// Closes the socket: the peer reads end-of-file. Never waits.
+  void close() noexcept;
 
  private:
   friend struct detail::ChannelAccess;
@@ -226,8 +207,8 @@ class Channel {
     std::chrono::steady_clock::time_point deadline;
   };
 
-  /// A connected socket; `process` is the created process when this side forked it.
-  Channel(detail::Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept;
+  /// A connected socket to process `peer` (0: the creator, or unknown).
+  Channel(detail::Fd socket, pid_t peer, bool offers_reuse) noexcept;
 
   template <class T>
   static std::span<const char> as_bytes(const T& block) {
@@ -242,11 +223,11 @@ class Channel {
                   std::is_same_v<std::remove_cv_t<std::remove_extent_t<T>>, char>) {
       write_value(std::string(value), wants_ack);  // a literal: its text, without the NUL
     } else if constexpr (detail::is_block<T>::value) {
-      send_frame(detail::FrameKind::data, as_bytes(value), wants_ack);
+      send_data(as_bytes(value), wants_ack);
     } else {
       std::string& payload = scratch();
       detail::encode(value, payload);
-      send_frame(detail::FrameKind::data, payload, wants_ack);
+      send_data(payload, wants_ack);
     }
   }
 
@@ -305,6 +286,8 @@ class Channel {
 
   static constexpr std::size_t kDirectBytes = 64 * 1024;
 
+  /// Sends a data frame holding `payload`.
+  void send_data(std::span<const char> payload, bool wants_ack);
   void send_frame(detail::FrameKind kind, std::span<const char> payload, bool wants_ack = false);
   void write_all(std::span<const char> header, std::span<const char> payload);
   void drain_incoming();
@@ -318,7 +301,8 @@ class Channel {
   void read_payload(void* destination, std::uint64_t length);
   void read_payload_part(void* destination, std::uint64_t length);
   void payload_done() noexcept { ++frames_received_; }
-  void read_growing(std::string& payload, std::uint64_t length);
+  /// Reads a payload of `length` bytes into `payload` from offset `at`, growing it as they arrive.
+  void read_growing(std::string& payload, std::uint64_t length, std::size_t at = 0);
   bool read_exact(void* destination, std::size_t length, bool at_boundary);
   void wait_readable(bool mid_frame);
   [[noreturn]] void reject_block(std::uint64_t length, std::size_t element_size);
@@ -330,19 +314,18 @@ class Channel {
   [[noreturn]] void undecodable(const std::string& why);
   [[noreturn]] void throw_remote_error(std::uint64_t length);
   [[nodiscard]] std::string peer_name() const;
-  void release() noexcept;
   /// Exchanges every member with `other`: the moves are built on it, so none is forgotten.
   void swap(Channel& other) noexcept;
 
   detail::Fd socket_;
-  std::unique_ptr<Process> process_;
   pid_t pid_ = 0;
   pid_t owner_ = 0;  // the process that made this object; copies inherited by fork are inert
   bool offers_reuse_ = false;
   bool received_error_ = false;
-  bool ack_owed_ = false;     // the frame being received was sent, not posted
-  bool broken_ = false;       // a framing error left the stream out of step
-  bool peer_closed_ = false;  // end-of-file was read while draining during a send
+  bool ack_owed_ = false;       // the frame being received was sent, not posted
+  bool broken_ = false;         // a framing error left the stream out of step
+  bool peer_closed_ = false;    // end-of-file was read while draining during a send
+  bool receipts_only_ = false;  // the peer may only acknowledge: anything else breaks the stream
   std::size_t frames_received_ = 0;
   std::optional<Timing> deadline_;  // of the receive under way: it does not move with the channel
   std::string scratch_;             // encoded values and payloads to decode

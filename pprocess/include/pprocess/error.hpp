@@ -97,10 +97,4 @@ class ProtocolError : public Error {
   using Error::Error;
 };
 
-/// The peer answered a sent value with something other than an acknowledgement.
-class AcknowledgementError : public Error {
- public:
-  using Error::Error;
-};
-
 }  // namespace pprocess

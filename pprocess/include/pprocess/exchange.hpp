@@ -34,8 +34,9 @@ struct Options {
   /// Close (and reap) a channel as soon as its process ends.
   bool autoclose = true;
   /// A task still running this long after it started is ended (SIGTERM, then SIGKILL after a
-  /// grace period) and reported as TimedOut at its position. Unset: no deadline. In continuous
-  /// mode the deadline is the whole process's.
+  /// grace period) and reported as TimedOut at its position. Unset, or too long to add to the
+  /// clock (milliseconds::max()): no deadline. In continuous mode the deadline is the whole
+  /// process's. A background process (Persistent) is reported but not ended.
   std::optional<std::chrono::milliseconds> task_timeout{};
 };
 
@@ -123,11 +124,16 @@ class Exchange {
   [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
   [[nodiscard]] const Options& options() const noexcept { return options_; }
 
-  /// Watches a channel made elsewhere (for example by pprocess::start).
-  ///   ex.add(pprocess::start(work));
+  /// Watches a channel made elsewhere (a persistent connection, say).
+  ///   ex.add(pprocess::connect_persistent("task.socket"));
   void add(Channel channel);
+  /// Watches a created process's channel, and owns the process from now on.
+  ///   ex.add(pprocess::start(work));
+  void add(Child child);
   /// Waits until the exchange is not busy, then adds the channel.
   void add_wait(Channel channel);
+  /// Waits until the exchange is not busy, then adds the created process.
+  void add_wait(Child child);
   /// Number of channels being watched.
   [[nodiscard]] std::size_t active() const noexcept { return workers_.size(); }
   /// Channels with data to read, waiting at most `timeout` (forever when unset). Channels whose
@@ -136,9 +142,14 @@ class Exchange {
   [[nodiscard]] std::vector<Channel*> ready(std::optional<milliseconds> timeout = std::nullopt);
   /// Stops watching a channel; with autoclose it is closed and its process reaped.
   void remove(Channel& channel);
-  /// Channels removed by the last `ready`. With autoclose=false they stay open, owned by the
-  /// exchange until it is destroyed.
-  [[nodiscard]] const std::vector<Channel*>& removed() const noexcept { return removed_; }
+  /// Channels removed by the last `ready`, each with its process (see Child). With
+  /// autoclose=false they stay open, owned by the exchange until it is destroyed.
+  ///   for (pprocess::Child* c : ex.removed()) log(c->exit_status()->describe());
+  [[nodiscard]] const std::vector<Child*>& removed() const noexcept { return removed_; }
+  /// The process behind a watched channel; nullptr for a channel to a process this exchange
+  /// did not create (see add).
+  ///   if (pprocess::Process* p = ex.process_of(channel)) p->signal(SIGTERM);
+  [[nodiscard]] Process* process_of(const Channel& channel) noexcept;
   /// Whether work is running or queued.
   [[nodiscard]] bool unfinished() const noexcept { return !workers_.empty() || !queue_.empty(); }
   /// Whether as many processes are alive as the limit allows.
@@ -187,6 +198,9 @@ class Exchange {
   virtual void task_failed(std::size_t task, std::exception_ptr reason);
   /// The task `channel` is working on, if it was started by this exchange.
   [[nodiscard]] std::optional<std::size_t> task_of(const Channel& channel) const;
+  /// Whether task `task` is in a process now: running, or delivered while its process has not
+  /// yet ended (a reusable worker moves on from a task as soon as it delivers).
+  [[nodiscard]] bool task_running(std::size_t task) const noexcept;
   /// How long the task `channel` is working on has been running.
   [[nodiscard]] std::optional<milliseconds> task_elapsed(const Channel& channel) const;
   /// How many tasks have been submitted (started, queued or created); task ids are 0..n-1.
@@ -231,7 +245,7 @@ class Exchange {
   }
 
   // The limit and the FIFO queue (exchange_launch.cpp).
-  void watch(Channel channel, std::optional<detail::Task> task);
+  void watch(Child child, std::optional<detail::Task> task);
   void start_queued();
   bool launch(detail::Task& task, std::exception_ptr& failure);
   bool short_of_processes(int error);
@@ -250,7 +264,7 @@ class Exchange {
   // Bookkeeping (exchange.cpp).
   void deliver(Channel& channel);
   Worker* worker_of(const Channel& channel) noexcept;
-  void keep_removed(Channel channel);
+  void keep_removed(Child child);
   std::size_t index_of(const Channel& channel) const;
 
   Options options_;
@@ -258,9 +272,9 @@ class Exchange {
   Handler handler_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::deque<detail::Task> queue_;
-  std::vector<Channel*> removed_;
+  std::vector<Child*> removed_;
   // Removed channels: until the next ready() with autoclose, for good without it.
-  std::vector<std::unique_ptr<Channel>> closed_;
+  std::vector<std::unique_ptr<Child>> closed_;
   std::size_t next_task_ = 0;
   std::size_t forks_ = 0;
   std::uintptr_t next_key_ = 0;

@@ -47,17 +47,18 @@ class Map : public Exchange {
     }
   }
 
-  /// The result of task `index`, waiting for it if needed. Throws what the task raised
-  /// (RemoteError), ProcessDied if its process ended without delivering, TimedOut if it ran past
-  /// Options::task_timeout, ProtocolError if it sent something that is not an R. Once every task
-  /// has a result, every process has been reaped.
+  /// The result of task `index`, waiting for it if needed: for its value, then for its process
+  /// to end (so that a value is final). Throws what the task raised (RemoteError), ProcessDied
+  /// if its process ended without delivering, TimedOut if it ran past Options::task_timeout,
+  /// ProtocolError if it sent something that is not an R, or more than one value. Once every
+  /// task has a result, every process has been reaped.
   ///   int r = m[57];
   const R& operator[](std::size_t index) {
     if (index >= size()) {
       throw std::out_of_range("pprocess::Map: no task " + std::to_string(index) + " (size " +
                               std::to_string(size()) + ")");
     }
-    while (!slot(index).ready()) {
+    while (!slot(index).ready() || (!slot(index).error && task_running(index))) {
       if (!unfinished()) {
         throw std::logic_error("pprocess::Map: task " + std::to_string(index) +
                                " finished without a result");
@@ -106,14 +107,27 @@ class Map : public Exchange {
     const std::optional<std::size_t> task = task_of(channel);
     if (!task) throw ProtocolError("pprocess::Map: data from a channel it did not start");
     Slot& s = slot(*task);
+    // A task delivers one value: a second is read (it may be an error report, which says more),
+    // then refused.
+    const bool second = s.value.has_value();
     try {
-      channel.receive_into(s.value.emplace());
+      if (second) {
+        R extra{};
+        channel.receive_into(extra);
+      } else {
+        channel.receive_into(s.value.emplace());
+      }
     } catch (const RemoteError&) {
       s.value.reset();
       s.error = std::current_exception();  // the task's own failure belongs in its slot
+      return;
     } catch (...) {
       s.value.reset();
       throw;  // the Exchange's to settle: ProtocolError, or a process that left
+    }
+    if (second) {
+      throw ProtocolError("pprocess::Map: task " + std::to_string(*task) +
+                          " sent a second value (a Map task delivers one result)");
     }
   }
 

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -72,17 +73,23 @@ template <class F, class... Args>
       channel, [&] { std::invoke(std::forward<F>(f), channel, std::forward<Args>(args)...); });
 }
 
+/// How long connect_persistent waits for the background process to answer, unless told.
+inline constexpr std::chrono::milliseconds kConnectTimeout = std::chrono::seconds(30);
+
 /// Connects to the background process serving at `address`. Its messages arrive as on any
 /// channel: receive<T> each, RemoteError where its work threw, ChannelClosed once it has
 /// delivered everything (it then ends). A process serves one client at a time: this waits while
-/// another client is connected, even one in this process. Nobody listening at `address` (no
-/// file, or a file left by a process that was killed) is a std::system_error with code
-/// ECONNREFUSED or ENOENT whose message names the address; a process of another user, EPERM; a
-/// process that closes the connection without a handshake, ChannelClosed; something that is
-/// not a pprocess background process, or one of another protocol version, ProtocolError.
+/// another client is connected, even one in this process, for `timeout` at most (and so for a
+/// listener that never answers); then it is a std::system_error with code ETIMEDOUT naming the
+/// address (milliseconds::max(): as long as it takes). Nobody listening at `address` (no file,
+/// or a file left by a process that was killed) is a std::system_error with code ECONNREFUSED
+/// or ENOENT whose message names the address; a process of another user, EPERM; a process that
+/// closes the connection without a handshake, ChannelClosed; something that is not a pprocess
+/// background process, or one of another protocol version, ProtocolError.
 ///   pprocess::Channel ch = pprocess::connect_persistent("task.socket");
 ///   auto results = ch.receive<std::vector<int>>();
-[[nodiscard]] Channel connect_persistent(const std::string& address);
+[[nodiscard]] Channel connect_persistent(const std::string& address,
+                                         std::chrono::milliseconds timeout = kConnectTimeout);
 
 /// A callable that runs `f` in a background process serving at `address` each time it is called,
 /// and leaves it there, watched by nobody (collect with BackgroundQueue or connect_persistent).

@@ -1,32 +1,26 @@
-// ChannelAccess: the state of a Channel that only pprocess itself (and its tests) may touch.
+// ChannelAccess: the state of a Channel that only pprocess itself (and its tests and fuzz targets)
+// may touch. Private: not installed.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstddef>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "frame.hpp"
 #include "pprocess/channel.hpp"
 #include "pprocess/detail/fd.hpp"
-#include "pprocess/process.hpp"  // make() destroys a std::unique_ptr<Process>
 
 namespace pprocess::detail {
 
 struct ChannelAccess {
-  /// A channel over a connected socket; `process` is the peer when this side created it.
-  static Channel make(Fd socket, std::unique_ptr<Process> process, bool offers_reuse) noexcept {
-    return Channel(std::move(socket), std::move(process), offers_reuse);
-  }
-  /// A channel over a connection to a process this side did not fork (a persistent
-  /// connection); `peer` is that process, for pid() and error messages.
-  static Channel connection(Fd socket, pid_t peer) noexcept {
-    Channel channel(std::move(socket), nullptr, false);
-    channel.pid_ = peer;
-    return channel;
+  /// A channel over a connected socket to process `peer` (0: the creator, or none known):
+  /// the creator's end of a created process's channel, or a persistent connection.
+  static Channel make(Fd socket, pid_t peer = 0, bool offers_reuse = false) noexcept {
+    return Channel(std::move(socket), peer, offers_reuse);
   }
   /// Reports an exception to the peer and waits for its receipt, which a plain `send_error`
   /// does not ask for: a persistent process's server keeps the report until a client has it.
@@ -37,6 +31,10 @@ struct ChannelAccess {
     channel.send_frame(FrameKind::error, payload, true);
     channel.await_acknowledgement();
   }
+  /// From now on the peer may only acknowledge what is sent: a value or stop request from it
+  /// while a send waits for its receipt is a ProtocolError, never kept (a persistent server's
+  /// clients, which only collect).
+  static void expect_only_receipts(Channel& channel) noexcept { channel.receipts_only_ = true; }
   /// Whether bytes already read from the socket wait in the channel, where poll cannot see them.
   static bool has_buffered(const Channel& channel) noexcept { return channel.inbox_.size() > 0; }
   /// Values and error reports received whole so far.

@@ -1,0 +1,101 @@
+// Persistent connections, the socket side: addresses, the listening socket and its file,
+// connecting, and the handshake that opens every connection. The server is persistent_server.cpp.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "pprocess/channel.hpp"
+#include "pprocess/detail/fd.hpp"
+#include "pprocess/persistent.hpp"
+#include "system.hpp"
+
+namespace pprocess::detail {
+
+/// The first bytes each end of a persistent connection writes: what it is, which protocol it
+/// speaks, and (from the server) its process id. Both ends are on one machine: native order.
+struct Hello {
+  std::array<char, 8> magic{'p', 'p', 'r', 'o', 'c', 'e', 's', 's'};
+  std::uint32_t version = kPersistentProtocolVersion;
+  std::int32_t pid = 0;  // 0 from a client
+};
+static_assert(sizeof(Hello) == 16);
+
+/// Connections that may wait for the server while it serves another.
+constexpr int kBacklog = 16;
+/// How long either end waits for the other's hello: the server drops a silent connection, a
+/// client gives up on a server that accepted it and never answers.
+constexpr std::chrono::seconds kHelloTimeout{5};
+
+/// `'address'`, for messages.
+inline std::string quoted(const std::string& address) { return "'" + address + "'"; }
+
+/// `address` as a socket address; one sun_path cannot hold is an error naming it, never cut.
+sockaddr_un socket_address(const std::string& address, const std::string& caller);
+
+/// The user and process at the other end of a UNIX socket (for a listening peer: those of the
+/// process that made it listen).
+std::optional<ucred> peer_of(int socket);
+
+/// Sends this end's hello; false when the peer has gone.
+bool write_hello(int socket, const Hello& hello);
+
+/// Reads the peer's hello; false at end-of-file, on an error, or once `deadline` has passed.
+bool read_hello(int socket, Hello& hello, std::optional<Clock::time_point> deadline);
+
+/// A descriptor registered with the channel registry (so that processes forked meanwhile close
+/// it), closed and unregistered unless it is taken out into a Channel.
+struct RegisteredFd {
+  Fd fd;
+
+  RegisteredFd() = default;
+  /// Registers `adopted`; the caller holds the registry's lock.
+  explicit RegisteredFd(Fd adopted) : fd(std::move(adopted)) {
+    if (fd) ChannelRegistry::add(fd.get());
+  }
+  RegisteredFd(RegisteredFd&&) noexcept = default;
+  RegisteredFd& operator=(RegisteredFd&& other) noexcept {
+    close_registered(fd);
+    fd = std::move(other.fd);
+    return *this;
+  }
+  ~RegisteredFd() { close_registered(fd); }
+};
+
+/// A new stream socket, registered; the caller holds the registry's lock.
+RegisteredFd registered_socket();
+
+/// Connects `socket` to the server at `where` and says hello; `finish_handshake` reads the
+/// answer.
+void open_connection(int socket, const sockaddr_un& where, const std::string& address,
+                     const std::string& caller);
+
+/// Reads the server's hello, waiting until `deadline` at most (then ETIMEDOUT naming the
+/// address): the connection is then a channel to it.
+Channel finish_handshake(RegisteredFd socket, const std::string& address, const std::string& caller,
+                         Clock::time_point deadline);
+
+/// The socket file a server made. It removes the file at its address only while that is still
+/// the same file, never one made there since by someone else.
+struct SocketFile {
+  std::string address;
+  dev_t device = 0;
+  ino_t inode = 0;
+
+  void remove() const noexcept;
+};
+
+/// A listening socket bound at `address` with mode 0600, on a descriptor above the standard
+/// streams (the background process puts /dev/null there). A socket file nobody listens on is
+/// replaced.
+std::pair<Fd, SocketFile> listen_at(const std::string& address);
+
+}  // namespace pprocess::detail
