@@ -78,7 +78,7 @@ struct BandWork {
   const Scene& scene;
   const std::vector<Band>& bands;
   // Processes of this rank (-j): with 1, this process renders a band a row at a time and looks
-  // at its messages between rows; with more, it forks them once (LocalWorkers) and shares each
+  // at its messages between rows; with more, it forks them once (RankWorkers) and shares each
   // band out among them.
   unsigned jobs = 1;
   // A fault for the tests: this rank kills itself (SIGKILL) as it starts its band number
