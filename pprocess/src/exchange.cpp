@@ -218,6 +218,16 @@ Process* Exchange::process_of(const Channel& channel) noexcept {
   return worker != nullptr ? worker->process() : nullptr;
 }
 
+Process* Exchange::process_of(pid_t pid) noexcept {
+  if (pid <= 0) return nullptr;
+  for (const auto& worker : workers_) {
+    if (Process* process = worker->process(); process != nullptr && process->pid() == pid) {
+      return process;
+    }
+  }
+  return nullptr;
+}
+
 Exchange::Worker* Exchange::worker_of(const Channel& channel) noexcept {
   for (const auto& worker : workers_) {
     if (&worker->channel() == &channel) return worker.get();

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "pass.hpp"
+#include "pprocess/process.hpp"
 #include "pprocess/shared.hpp"
 
 namespace pygmy::schedulers {
@@ -80,7 +81,6 @@ class Pool {
       try {
         std::rethrow_exception(reason);
       } catch (const pprocess::ProcessDied& died) {
-        pool_.dead_.insert(died.pid());
         pool_.failures_.reason = died.what();
       } catch (const pprocess::Error& error) {
         pool_.failures_.reason = error.what();
@@ -163,13 +163,16 @@ class Pool {
     for (std::size_t entry = 0; entry < todo_.size(); ++entry) {
       const pid_t owner = claims_[entry].owner;
       if (owner == 0 || owner == ::getpid() || rows_[entry] == rows_of(entry) ||
-          dead_.count(owner) != 0 || ended_.count(owner) != 0) {
+          ended_.count(owner) != 0) {
         continue;
       }
       const Clock::time_point taken{Clock::duration(claims_[entry].taken.load())};
       if (now - taken < *deadline) continue;
-      // Not reaped yet (dead_ lists those that are), so the pid is still the worker's.
-      ::kill(owner, SIGKILL);
+      // Through the exchange's own Process: a worker already reaped (whose pid may be another
+      // process's by now) is not found, and nothing is signalled.
+      pprocess::Process* worker = workers_.process_of(owner);
+      if (worker == nullptr) continue;
+      worker->signal(SIGKILL);
       ended_.insert(owner);
       failures_.reason = "a band ran past its deadline of " + std::to_string(deadline->count()) +
                          " ms; its worker was ended";
@@ -182,7 +185,6 @@ class Pool {
   pprocess::Shared<Claim> claims_;
   std::vector<int> rows_;  // of each entry, received or rendered here
   BandTimer timer_;
-  std::set<pid_t> dead_;   // workers reaped: their pids may be someone else's by now
   std::set<pid_t> ended_;  // workers this pool has killed
   Failures failures_;
   Workers workers_;  // last: destroyed (its workers ended and reaped) before what they use

@@ -150,6 +150,10 @@ class Exchange {
   /// did not create (see add).
   ///   if (pprocess::Process* p = ex.process_of(channel)) p->signal(SIGTERM);
   [[nodiscard]] Process* process_of(const Channel& channel) noexcept;
+  /// The process `pid` of a watched channel; nullptr once it has been reaped (its pid may then
+  /// be another process's), or for a pid this exchange never created.
+  ///   if (pprocess::Process* p = ex.process_of(late_pid)) p->signal(SIGKILL);
+  [[nodiscard]] Process* process_of(pid_t pid) noexcept;
   /// Whether work is running or queued.
   [[nodiscard]] bool unfinished() const noexcept { return !workers_.empty() || !queue_.empty(); }
   /// Whether as many processes are alive as the limit allows.
