@@ -181,5 +181,7 @@ Failures run_queue(Pass& pass, const std::vector<int>& todo);
 Failures run_reuse(Pass& pass, const std::vector<int>& todo);
 Failures run_shared(Pass& pass, const std::vector<int>& todo);
 Failures run_threads(Pass& pass, const std::vector<int>& todo);
+Failures run_openmp(Pass& pass, const std::vector<int>& todo);  // when built with OpenMP
+Failures run_tbb(Pass& pass, const std::vector<int>& todo);     // when built with oneTBB
 
 }  // namespace pygmy::schedulers

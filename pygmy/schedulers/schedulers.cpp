@@ -38,10 +38,33 @@ constexpr std::array kSchedulers{
               Workers::threads, run_threads},
     Scheduler{"sequential", "every band in this process, one after another", Workers::none,
               run_sequential},
+#ifdef PYGMY_HAVE_OPENMP
+    Scheduler{"openmp", "an OpenMP loop over the bands in image order, schedule(dynamic, 1)",
+              Workers::threads, run_openmp},
+#endif
+#ifdef PYGMY_HAVE_TBB
+    Scheduler{"tbb", "oneTBB's parallel_for over the bands in image order, auto partitioner",
+              Workers::threads, run_tbb},
+#endif
 #ifdef PYGMY_HAVE_MPI
     Scheduler{mpi::kName, mpi::kSummary, Workers::ranks, nullptr},
 #endif
 };
+
+// What asking for a scheduler that some builds lack says, where this build lacks it (it is then
+// no row of the table); empty for any other name.
+std::string_view not_built(std::string_view name) {
+  if (name == mpi::kName) return mpi::kNotBuilt;
+  if (name == "openmp") {
+    return "--scheduler openmp: this build of pygmy has no OpenMP (GCC's libgomp: build with a "
+           "compiler that has it)";
+  }
+  if (name == "tbb") {
+    return "--scheduler tbb: this build of pygmy has no TBB (install libtbb-dev, then build "
+           "again)";
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -51,7 +74,9 @@ const Scheduler& scheduler_named(std::string_view name) {
   for (const Scheduler& scheduler : kSchedulers) {
     if (scheduler.name == name) return scheduler;
   }
-  if (name == mpi::kName) throw std::invalid_argument(std::string(mpi::kNotBuilt));
+  if (const std::string_view missing = not_built(name); !missing.empty()) {
+    throw std::invalid_argument(std::string(missing));
+  }
   std::string known;
   for (const Scheduler& scheduler : kSchedulers) {
     known += (known.empty() ? "" : ", ") + std::string(scheduler.name);

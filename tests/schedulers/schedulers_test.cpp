@@ -278,5 +278,81 @@ TEST(SchedulerTableTest, MpiIsARowExactlyWhenThisBuildHasMpiAndNeverRendersHere)
   }
 }
 
+struct OptionalScheduler {
+  std::string_view name;
+  bool built;
+  std::string_view missing;  // what asking for it says in a build without it
+};
+
+TEST(SchedulerTableTest, OpenMpAndTbbAreRowsExactlyWhenThisBuildHasThem) {
+  for (const OptionalScheduler& peer :
+       {OptionalScheduler{"openmp", PYGMY_BUILT_OPENMP, "this build of pygmy has no OpenMP"},
+        OptionalScheduler{"tbb", PYGMY_BUILT_TBB, "this build of pygmy has no TBB"}}) {
+    int rows = 0;
+    for (const Scheduler& scheduler : all_schedulers()) {
+      if (scheduler.name != peer.name) continue;
+      ++rows;
+      EXPECT_TRUE(scheduler.renders_here()) << peer.name;
+      EXPECT_EQ(scheduler.workers, Workers::threads) << peer.name;
+    }
+    EXPECT_EQ(rows, peer.built ? 1 : 0) << peer.name;
+    if (peer.built) continue;
+    try {
+      static_cast<void>(scheduler_named(peer.name));
+      ADD_FAILURE() << peer.name << ": no error";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(peer.missing), std::string::npos) << e.what();
+    }
+  }
+}
+
+/// The peers of this build: openmp and tbb, where built.
+std::vector<std::string_view> peers() {
+  std::vector<std::string_view> names;
+  for (const Scheduler& scheduler : all_schedulers()) {
+    if (scheduler.name == "openmp" || scheduler.name == "tbb") names.push_back(scheduler.name);
+  }
+  return names;
+}
+
+class PeerTest : public ::testing::TestWithParam<std::string_view> {};
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PeerTest);
+
+TEST_P(PeerTest, ABandThatThrowsEndsTheRenderWithItsErrorAndThisProcessGoesOn) {
+  RenderPlan plan;
+  plan.scheduler = GetParam();
+  plan.processes = 3;
+  plan.band_rows = 4;
+  plan.before_band = [](const Band& band, int) {
+    if (band.y0 == 24) throw std::runtime_error("no rows 24-27 today");
+  };
+  try {
+    static_cast<void>(render(small_scene(), plan));
+    FAIL() << "expected the band's error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "no rows 24-27 today");
+  }
+  // The same scheduler renders again at once: nothing was left behind in a bad state.
+  plan.before_band = nullptr;
+  EXPECT_TRUE(render(small_scene(), plan).image == reference());
+}
+
+TEST_P(PeerTest, RendersWithAtMostTheThreadsOfThePlanAndNumbersThem) {
+  RenderPlan plan;
+  plan.scheduler = GetParam();
+  plan.processes = 3;
+  plan.band_rows = 1;
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_EQ(rendered.stats.processes, 3U);
+  EXPECT_EQ(rendered.stats.forks, 0U);
+  EXPECT_GE(rendered.stats.workers, 1U);
+  EXPECT_LE(rendered.stats.workers, 3U);
+  ASSERT_EQ(rendered.stats.band_worker.size(), 80U);
+  for (const int worker : rendered.stats.band_worker) EXPECT_LT(worker, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(BuiltPeers, PeerTest, ::testing::ValuesIn(peers()),
+                         [](const auto& info) { return std::string(info.param); });
+
 }  // namespace
 }  // namespace pygmy::schedulers
