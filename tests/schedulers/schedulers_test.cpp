@@ -183,6 +183,53 @@ TEST(RenderStatsTest, ExchangeForksAProcessForEveryBand) {
   EXPECT_EQ(rendered.stats.workers, 10U);
 }
 
+TEST(RenderStatsTest, EveryProcessForkedForABandIsAWorkerOfItsOwn) {
+  for (const std::string_view scheduler : {"exchange", "map", "queue", "shared"}) {
+    RenderPlan plan;
+    plan.scheduler = scheduler;
+    plan.processes = 3;
+    plan.band_rows = 2;
+    const Rendered rendered = render(small_scene(), plan);
+    EXPECT_EQ(rendered.stats.forks, 40U) << scheduler;
+    EXPECT_EQ(rendered.stats.workers, 40U) << scheduler;
+    std::set<int> numbers(rendered.stats.band_worker.begin(), rendered.stats.band_worker.end());
+    EXPECT_EQ(numbers.size(), 40U) << scheduler;
+    EXPECT_EQ(*numbers.rbegin(), 39) << scheduler;
+  }
+  expect_no_child_left();
+}
+
+TEST(RenderStatsTest, AProcessForkedOnceIsOneWorkerHoweverManyBandsItRenders) {
+  for (const std::string_view scheduler : {"pool", "reuse"}) {
+    RenderPlan plan;
+    plan.scheduler = scheduler;
+    plan.processes = 2;
+    plan.band_rows = 2;
+    const Rendered rendered = render(small_scene(), plan);
+    EXPECT_GE(rendered.stats.workers, 1U) << scheduler;
+    EXPECT_LE(rendered.stats.workers, 2U) << scheduler;
+    for (const int worker : rendered.stats.band_worker) EXPECT_LT(worker, 2) << scheduler;
+  }
+  expect_no_child_left();
+}
+
+TEST(RenderStatsTest, ARetriedBandsNewProcessIsAnotherWorker) {
+  RenderPlan plan;
+  plan.scheduler = "reuse";
+  plan.processes = 1;
+  plan.band_rows = 8;
+  plan.before_band = [](const Band& band, int attempt) {
+    if (band.y0 == 72 && attempt == 1) ::raise(SIGKILL);
+  };
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_EQ(rendered.stats.passes, 2U);
+  // One process rendered the first nine bands; the last, in the second pass, another.
+  EXPECT_EQ(rendered.stats.workers, 2U);
+  EXPECT_EQ(rendered.stats.band_worker.front(), 0);
+  EXPECT_EQ(rendered.stats.band_worker.back(), 1);
+  expect_no_child_left();
+}
+
 TEST(RenderStatsTest, ARetriedBandCountsItsForksAndPasses) {
   RenderPlan plan;
   plan.scheduler = "exchange";
