@@ -145,9 +145,17 @@ class Pass {
   [[nodiscard]] std::span<std::uint8_t> image_rows(int y0, int y1) { return image_.rows(y0, y1); }
   // Counts what an exchange did: processes forked, and how many it could run at once.
   void ran(const pprocess::Exchange& exchange) {
-    tally_.forks += exchange.forks();
-    if (exchange.limit() < processes())
-      tally_.processes_allowed = static_cast<unsigned>(exchange.limit());
+    forked(exchange.forks());
+    allowed(exchange.limit());
+  }
+  // Counts processes forked.
+  void forked(std::size_t processes) { tally_.forks += processes; }
+  // Records that no more than `workers` processes (or threads) could run at once, this one
+  // included: the system refused the others, and the render went on with those.
+  void allowed(std::size_t workers) {
+    if (workers >= processes()) return;
+    const auto fewer = static_cast<unsigned>(workers);
+    tally_.processes_allowed = std::min(tally_.processes_allowed.value_or(fewer), fewer);
   }
 
   [[nodiscard]] const RenderPlan& plan() const { return plan_; }

@@ -9,9 +9,11 @@
 #include <chrono>
 #include <optional>
 #include <set>
+#include <system_error>
 #include <utility>
 
 #include "pass.hpp"
+#include "pprocess/process.hpp"
 #include "pprocess/shared.hpp"
 
 namespace pygmy::schedulers {
@@ -54,6 +56,8 @@ class Pool {
       workers_.start([this](pprocess::Channel& channel, int worker) { work(channel, worker); },
                      static_cast<int>(i) + 1);
     }
+    // Short of processes, the pool goes on with those it has: this process renders too.
+    pass_.allowed(workers_.forks() + (renders_too ? 1 : 0));
     if (renders_too) {
       while (const std::optional<std::size_t> entry = take(0)) render_here(*entry);
     }
@@ -61,7 +65,7 @@ class Pool {
       workers_.store(std::chrono::duration_cast<std::chrono::milliseconds>(kLongestWait));
       end_late_workers();
     }
-    pass_.ran(workers_);
+    pass_.forked(workers_.forks());
     for (std::size_t entry = 0; entry < todo_.size(); ++entry) {
       if (rows_[entry] < rows_of(entry)) failures_.bands.push_back(todo_[entry]);
     }
@@ -85,6 +89,11 @@ class Pool {
         pool_.dead_.insert(died.pid());
         pool_.failures_.reason = died.what();
       } catch (const pprocess::Error& error) {
+        pool_.failures_.reason = error.what();
+      } catch (const std::system_error& error) {
+        // No process to be had, and none of the pool's running to wait for: run() goes on
+        // without it (and its bands fail, with this reason, when no band is rendered here).
+        if (!pprocess::detail::is_shortage(error.code().value())) throw;
         pool_.failures_.reason = error.what();
       }
     }

@@ -2,8 +2,11 @@
 // band lost when a worker dies.
 #include "pygmy/schedulers.hpp"
 
+#include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -241,6 +244,70 @@ TEST(RenderStatsTest, ARetriedBandCountsItsForksAndPasses) {
   const Rendered rendered = render(small_scene(), plan);
   EXPECT_EQ(rendered.stats.passes, 2U);
   EXPECT_EQ(rendered.stats.forks, 11U);
+}
+
+// How a render in a process that may create no other process or thread ended.
+enum Alone : int {
+  kRenderedAlone = 0,     // the sequential image, with processes_allowed 1
+  kWrongImage = 1,        // rendered, but not the sequential image
+  kNotReported = 2,       // rendered, but processes_allowed is not 1
+  kThrew = 3,             // the render failed
+  kNoOtherUser = 4,       // root, and could not become `nobody`
+  kLimitNotEnforced = 5,  // a fork still succeeded: the test cannot run here
+};
+
+// Renders with `scheduler` at -j 3 in a forked process under RLIMIT_NPROC 1 (as `nobody` when
+// this is root, which the limit does not bind), where neither fork nor a new thread succeeds;
+// returns how it ended (its exit code).
+int render_where_nothing_can_be_created(std::string_view scheduler) {
+  static_cast<void>(reference());  // computed here, inherited by the child
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (::geteuid() == 0) {
+      constexpr uid_t kNobody = 65534;
+      if (::setgroups(0, nullptr) != 0 || ::setresgid(kNobody, kNobody, kNobody) != 0 ||
+          ::setresuid(kNobody, kNobody, kNobody) != 0) {
+        ::_exit(kNoOtherUser);
+      }
+    }
+    const rlimit one{1, 1};
+    if (::setrlimit(RLIMIT_NPROC, &one) != 0) ::_exit(kLimitNotEnforced);
+    if (const pid_t probe = ::fork(); probe >= 0) {
+      if (probe == 0) ::_exit(0);
+      ::waitpid(probe, nullptr, 0);
+      ::_exit(kLimitNotEnforced);
+    }
+    try {
+      const Rendered rendered =
+          render(small_scene(), {.scheduler = scheduler, .processes = 3, .band_rows = 8});
+      if (!(rendered.image == reference())) ::_exit(kWrongImage);
+      ::_exit(rendered.stats.processes_allowed == 1U ? kRenderedAlone : kNotReported);
+    } catch (...) {
+      ::_exit(kThrew);
+    }
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+TEST(ShortageTest, ThreadsGoOnInThisThreadWhenNoThreadCanBeCreatedAndSaySo) {
+  const int outcome = render_where_nothing_can_be_created("threads");
+  if (outcome == kLimitNotEnforced || outcome == kNoOtherUser) {
+    GTEST_SKIP() << "RLIMIT_NPROC does not bind here";
+  }
+  EXPECT_EQ(outcome, kRenderedAlone);
+  expect_no_child_left();
+}
+
+TEST(ShortageTest, ThePoolGoesOnInThisProcessWhenNoProcessCanBeForkedAndSaysSo) {
+  const int outcome = render_where_nothing_can_be_created("pool");
+  if (outcome == kLimitNotEnforced || outcome == kNoOtherUser) {
+    GTEST_SKIP() << "RLIMIT_NPROC does not bind here";
+  }
+  EXPECT_EQ(outcome, kRenderedAlone);
+  expect_no_child_left();
 }
 
 TEST(BandDeadlineTest, NoneUntilABandFinishesThenTwentyMediansAndNeverUnderThirtySeconds) {
