@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "band_timer.hpp"
 #include "pprocess/exchange.hpp"
 #include "pprocess/shared.hpp"
 #include "pygmy/schedulers.hpp"
@@ -86,25 +87,6 @@ struct Tally {
   WorkerNumbers workers;                      // who rendered each band
   std::vector<int> rows_received;             // of each band streamed in pieces, in this pass
   std::optional<unsigned> processes_allowed;  // when the system refused some processes
-};
-
-// The deadline of bands: the plan's, or band_deadline() of the bands timed so far.
-class BandTimer {
- public:
-  explicit BandTimer(std::optional<std::chrono::milliseconds> fixed) : fixed_(fixed) {}
-  // The deadline of bands now.
-  [[nodiscard]] std::optional<std::chrono::milliseconds> deadline() const {
-    return fixed_ ? fixed_ : band_deadline(finished_);
-  }
-  // Records a band that took `elapsed`; returns the deadline from now on.
-  std::optional<std::chrono::milliseconds> finished(std::chrono::milliseconds elapsed) {
-    finished_.push_back(elapsed);
-    return deadline();
-  }
-
- private:
-  std::optional<std::chrono::milliseconds> fixed_;
-  std::vector<std::chrono::milliseconds> finished_;
 };
 
 // One pass over some bands: the image being filled and what the pass reports.
