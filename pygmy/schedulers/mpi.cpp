@@ -62,9 +62,11 @@ class Session {
   // The ranks in the job.
   [[nodiscard]] int ranks() const { return ranks_; }
 
-  // Ends every rank of the job with exit status `status` (MPI_Abort): the way out of a failure
-  // the other ranks would otherwise wait on for ever. Destructors do not run: anything to clean
-  // up must be gone before.
+  // Ends every rank of the job with exit status `status`: the way out of a failure the other
+  // ranks would otherwise wait on for ever. This rank ends at once with that status, without
+  // finalising MPI; mpirun then ends every other rank and exits with it (its default,
+  // orte_abort_on_non_zero_status). Destructors do not run: anything to clean up must be gone
+  // before.
   [[noreturn]] void abort(int status) const;
 
   // Sends `text` from rank 0 to every rank, each of which returns it. Rank 0 passes nullopt
@@ -233,8 +235,12 @@ Session::Session() {
 Session::~Session() { MPI_Finalize(); }
 
 void Session::abort(int status) const {
-  MPI_Abort(MPI_COMM_WORLD, status);
-  std::_Exit(status);  // MPI_Abort does not return; this says so to the compiler
+  // Not MPI_Abort: with another rank stopped or busy outside MPI (the very rank a deadline ends),
+  // Open MPI 4.1's mpirun crashed in PMIx_server_finalize or hung after it in 2 of 5 jobs. A rank
+  // that exits non-zero without finalising is ended the way a rank that dies is, which mpirun
+  // does reliably: it ends every other rank and reports this rank's status as the job's.
+  std::fflush(nullptr);
+  std::_Exit(status);
 }
 
 std::optional<std::string> Session::broadcast(std::optional<std::string> text) const {
