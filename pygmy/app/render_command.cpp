@@ -269,11 +269,6 @@ int run_mpi(const RenderOptions& options) {
   schedulers::mpi::RankZero rank_zero;
   rank_zero.prepare = [&](const Scene& scene, const schedulers::Layout& layout) {
     check_before_rendering(options);
-    if (options.band_timeout) {
-      throw UsageError(
-          "--band-timeout: not used by --scheduler mpi, where a rank that dies "
-          "ends the job (see docs/cluster.md)");
-    }
     check_memory(scene, copies_held(options));
     request = outputs_of(options, scene, layout);
     Outputs::check(request);

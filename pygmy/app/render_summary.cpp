@@ -52,10 +52,14 @@ RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stat
 }
 
 void print_summary(const std::string& output, const RenderSummary& summary, bool quiet) {
+  const bool threads =
+      schedulers::scheduler_named(summary.scheduler).workers == schedulers::Workers::threads;
   if (summary.processes_allowed) {
     std::fprintf(stderr,
-                 "pygmy: warning: the system allowed %u of the %u processes asked for (out of "
-                 "processes or descriptors); the render went on with those\n",
+                 threads ? "pygmy: warning: the system allowed %u of the %u threads asked for; "
+                           "the render went on with those\n"
+                         : "pygmy: warning: the system allowed %u of the %u processes asked for "
+                           "(out of processes or descriptors); the render went on with those\n",
                  *summary.processes_allowed, summary.processes);
   }
   if (quiet) {
@@ -74,8 +78,6 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
                 summary.band_rows, summary.seconds, summary.cpu_seconds, per_rank.c_str());
     return;
   }
-  const bool threads =
-      schedulers::scheduler_named(summary.scheduler).workers == schedulers::Workers::threads;
   const std::string workers = threads ? count_of(summary.processes, "thread", "threads")
                                       : count_of(summary.processes, "process", "processes");
   // "16 bands of 13 rows", or for bands planned by cost "12 bands planned by cost, up to 250 rows".

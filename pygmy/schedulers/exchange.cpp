@@ -37,7 +37,7 @@ Failures run_shared(Pass& pass, const std::vector<int>& todo) {
   };
   BandExchange exchange(pass, todo, /*reuse=*/false, [&](int band, pprocess::Channel& channel) {
     static_cast<void>(channel.receive<bool>());
-    pass.deliver(band, rows_of(band), channel.pid());
+    pass.deliver(band, rows_of(band), band);  // its process was forked for it alone
     return true;
   });
   auto render_band_task = exchange.manage([&pass, &rows_of](pprocess::Channel& channel, int index) {

@@ -1,7 +1,5 @@
 // map and reuse: pmap's way — results taken in band order, each labelled with the process that
 // rendered it; `reuse` has a few reusable workers render every band.
-#include <unistd.h>
-
 #include <utility>
 
 #include "pass.hpp"
@@ -12,9 +10,11 @@ namespace pygmy::schedulers {
 namespace {
 
 Failures run_map_of(Pass& pass, const std::vector<int>& todo, bool reuse) {
-  using Result = std::pair<long, Pixels>;  // the worker, its band's pixels
+  using Result = std::pair<long, Pixels>;  // the worker's number, its band's pixels
+  ForkNumbers numbers;
   TimedBands<pprocess::Map<Result>> results(pass, reuse);
-  results([&pass](int index) { return Result(::getpid(), pass.render(index)); }, todo);
+  results([&pass, &numbers](int index) { return Result(numbers.mine(), pass.render(index)); },
+          todo);
   Failures failures;
   for (std::size_t k = 0; k < todo.size(); ++k) {
     try {

@@ -8,6 +8,13 @@
 // worker stops when its last message is answered. A pair of ranks never reorders its
 // messages, so rank 0 knows which band each arriving pixels message holds: the oldest it
 // handed to that rank and has not received back.
+//
+// Deadlines, as for a render on one machine (band_timeout, or the rule of band_deadline()): a
+// forked worker of a rank whose part of a band is still out past the deadline is ended, and the
+// rank renders the part itself (RankWorkers). A rank is given twice that when ranks fork workers
+// (it may first wait out a stalled worker of its own): rank 0 ends the job when another rank has
+// held a band longer, and another rank ends it when rank 0 has kept it waiting that long. Either
+// way the message names the rank that stalled, and the job ends with exit status 1.
 #include "pygmy/mpi.hpp"
 
 #include <signal.h>
@@ -29,6 +36,7 @@
 #include <mpi.h>
 #include <nlohmann/json.hpp>
 
+#include "band_timer.hpp"
 #include "pygmy/measure/resource_usage.hpp"
 #include "pygmy/scene_file.hpp"
 #include "rank_workers.hpp"
@@ -54,9 +62,11 @@ class Session {
   // The ranks in the job.
   [[nodiscard]] int ranks() const { return ranks_; }
 
-  // Ends every rank of the job with exit status `status` (MPI_Abort): the way out of a failure
-  // the other ranks would otherwise wait on for ever. Destructors do not run: anything to clean
-  // up must be gone before.
+  // Ends every rank of the job with exit status `status`: the way out of a failure the other
+  // ranks would otherwise wait on for ever. This rank ends at once with that status, without
+  // finalising MPI; mpirun then ends every other rank and exits with it (its default,
+  // orte_abort_on_non_zero_status). Destructors do not run: anything to clean up must be gone
+  // before.
   [[noreturn]] void abort(int status) const;
 
   // Sends `text` from rank 0 to every rank, each of which returns it. Rank 0 passes nullopt
@@ -73,6 +83,17 @@ class Session {
   int ranks_ = 1;
 };
 
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Faults for the tests, from the environment (see faults_of): what no test could do to a rank
+// from outside.
+struct Faults {
+  std::optional<int> kill_at{};         // this rank kills itself (SIGKILL) as it starts band N
+  std::optional<int> stop_at{};         // this rank stops (SIGSTOP) as it starts band N
+  std::optional<int> stop_worker_at{};  // its first forked worker stops as it starts band N
+};
+
 // What every rank renders, and how.
 struct BandWork {
   const Scene& scene;
@@ -81,10 +102,28 @@ struct BandWork {
   // at its messages between rows; with more, it forks them once (RankWorkers) and shares each
   // band out among them.
   unsigned jobs = 1;
-  // A fault for the tests: this rank kills itself (SIGKILL) as it starts its band number
-  // `kill_at` (1, 2, ...).
-  std::optional<int> kill_at{};
+  // The deadline of bands; unset: the rule of band_deadline().
+  std::optional<milliseconds> band_timeout{};
+  Faults faults{};
 };
+
+// How long a rank may hold a band, or keep another waiting for its answer: the deadline of
+// bands, twice over when ranks fork workers (a rank may first wait out a stalled worker of its
+// own, then render that worker's part itself).
+std::optional<milliseconds> rank_deadline(const BandTimer& timer, unsigned jobs) {
+  std::optional<milliseconds> deadline = timer.deadline();
+  if (deadline && jobs > 1) {
+    *deadline = *deadline > milliseconds::max() / 2 ? milliseconds::max() : 2 * *deadline;
+  }
+  return deadline;
+}
+
+// `duration` in seconds, for a message: "30.0 s".
+std::string seconds_of(Clock::duration duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", std::chrono::duration<double>(duration).count());
+  return text;
+}
 
 // Rank 0's part: hands the bands out to the other ranks, one at a time as each asks for one,
 // renders bands itself between their messages, and receives each band straight into its rows of
@@ -123,6 +162,24 @@ void wait_for(MPI_Request& request) {
   }
 }
 
+// Waits for `request` on rank 0's part (an answer of rank 0, pixels it receives) for at most
+// `limit` (no limit when unset); std::runtime_error naming rank 0 past it.
+void wait_for_rank_zero(MPI_Request& request, std::optional<milliseconds> limit) {
+  const Clock::time_point began = Clock::now();
+  int done = 0;
+  MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  while (done == 0) {
+    if (limit && Clock::now() - began > *limit) {
+      throw std::runtime_error("rank 0 has kept this rank waiting for " +
+                               seconds_of(Clock::now() - began) + ", past the deadline of " +
+                               seconds_of(*limit) +
+                               ": it has stalled (stopped, or hung); the job ends");
+    }
+    pause();
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  }
+}
+
 int as_count(std::size_t bytes) {
   if (bytes > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
     throw std::length_error("a message of " + std::to_string(bytes) + " bytes is too long for MPI");
@@ -135,12 +192,21 @@ int as_count(std::size_t bytes) {
 class RankRenderer {
  public:
   explicit RankRenderer(const BandWork& work) : work_(work) {
-    if (work.jobs > 1) local_.emplace(work.scene, work.jobs);
+    if (work.jobs <= 1) return;
+    RankWorkers::BeforePart stop_worker;
+    if (const std::optional<int> at = work.faults.stop_worker_at) {
+      stop_worker = [band = *at](unsigned worker, int part) {
+        if (worker == 0 && part == band) ::raise(SIGSTOP);
+      };
+    }
+    local_.emplace(work.scene, work.jobs, work.band_timeout, std::move(stop_worker));
   }
 
   // Renders band `index` into `rows`, calling `between` after each row (or each worker's part).
   void render(int index, std::span<std::uint8_t> rows, const std::function<void()>& between) {
-    if (work_.kill_at && ++started_ == *work_.kill_at) ::raise(SIGKILL);
+    ++started_;
+    if (work_.faults.kill_at == started_) ::raise(SIGKILL);
+    if (work_.faults.stop_at == started_) ::raise(SIGSTOP);
     const Band& band = work_.bands[static_cast<std::size_t>(index)];
     if (local_) {
       local_->render(band, rows, between);
@@ -169,8 +235,12 @@ Session::Session() {
 Session::~Session() { MPI_Finalize(); }
 
 void Session::abort(int status) const {
-  MPI_Abort(MPI_COMM_WORLD, status);
-  std::_Exit(status);  // MPI_Abort does not return; this says so to the compiler
+  // Not MPI_Abort: with another rank stopped or busy outside MPI (the very rank a deadline ends),
+  // Open MPI 4.1's mpirun crashed in PMIx_server_finalize or hung after it in 2 of 5 jobs. A rank
+  // that exits non-zero without finalising is ended the way a rank that dies is, which mpirun
+  // does reliably: it ends every other rank and reports this rank's status as the job's.
+  std::fflush(nullptr);
+  std::_Exit(status);
 }
 
 std::optional<std::string> Session::broadcast(std::optional<std::string> text) const {
@@ -203,6 +273,10 @@ std::vector<int> gather_bands(const Session& session, const BandWork& work, Imag
   int rows_done = 0;  // of bands received or rendered here
   // Of each rank, the bands handed to it whose pixels have not come back, oldest first.
   std::vector<std::deque<int>> handed(static_cast<std::size_t>(session.ranks()));
+  // Of each rank, when it began the oldest of those: as it was handed over, or as the band before
+  // it came back.
+  std::vector<Clock::time_point> since(static_cast<std::size_t>(session.ranks()));
+  BandTimer timer(work.band_timeout);  // of the bands of every rank, this one's too
   int no_bands_to_send = (session.ranks() - 1) * kAhead;  // each worker's last answers
 
   const auto done = [&](int index, int rank) {
@@ -225,6 +299,7 @@ std::vector<int> gather_bands(const Session& session, const BandWork& work, Imag
       if (next < count) {
         if (!bands.empty() && count - next < session.ranks()) return;
         band = next++;
+        if (bands.empty()) since[static_cast<std::size_t>(rank)] = Clock::now();
         bands.push_back(band);
       } else {
         --no_bands_to_send;
@@ -258,6 +333,10 @@ std::vector<int> gather_bands(const Session& session, const BandWork& work, Imag
                                  std::to_string(rows.size()));
         }
         MPI_Recv(rows.data(), bytes, MPI_BYTE, rank, kPixels, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        const Clock::time_point now = Clock::now();
+        timer.finished(
+            std::chrono::duration_cast<milliseconds>(now - since[static_cast<std::size_t>(rank)]));
+        since[static_cast<std::size_t>(rank)] = now;
         done(index, rank);
       } else {
         MPI_Recv(nullptr, 0, MPI_BYTE, rank, kAsk, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -266,26 +345,50 @@ std::vector<int> gather_bands(const Session& session, const BandWork& work, Imag
       answer(rank);
     }
   };
+  // Ends the job (by throwing) when a rank has held a band past its deadline: it has stalled.
+  const auto check_ranks = [&] {
+    const std::optional<milliseconds> deadline = rank_deadline(timer, work.jobs);
+    if (!deadline) return;
+    const Clock::time_point now = Clock::now();
+    for (int rank = 1; rank < session.ranks(); ++rank) {
+      const std::deque<int>& bands = handed[static_cast<std::size_t>(rank)];
+      const Clock::duration held = now - since[static_cast<std::size_t>(rank)];
+      if (bands.empty() || held <= *deadline) continue;
+      const Band& band = work.bands[static_cast<std::size_t>(bands.front())];
+      throw std::runtime_error(
+          "rank " + std::to_string(rank) + " has held rows " + std::to_string(band.y0) + "-" +
+          std::to_string(band.y1 - 1) + " for " + seconds_of(held) + ", past the deadline of " +
+          seconds_of(*deadline) + ": it has stalled (stopped, or hung); the job ends");
+    }
+  };
+  const auto serve_and_check = [&] {
+    const bool served = serve();
+    check_ranks();
+    return served;
+  };
 
   // Rank 0 renders too, looking at the workers' messages between its rows.
   RankRenderer renderer(work);
   while (next < count) {
     const int index = next++;
     const Band& band = work.bands[static_cast<std::size_t>(index)];
-    renderer.render(index, image.rows(band.y0, band.y1), [&] { serve(); });
+    const Clock::time_point began = Clock::now();
+    renderer.render(index, image.rows(band.y0, band.y1), [&] { serve_and_check(); });
+    timer.finished(std::chrono::duration_cast<milliseconds>(Clock::now() - began));
     done(index, 0);
-    serve();
+    serve_and_check();
   }
   // Every band is handed out: the messages kept waiting are answered with none.
   for (int rank = 1; rank < session.ranks(); ++rank) answer(rank);
   while (rows_done < image.height() || no_bands_to_send > 0) {
-    if (!serve()) pause();
+    if (!serve_and_check()) pause();
   }
   return band_rank;
 }
 
 void render_bands(const BandWork& work) {
   RankRenderer renderer(work);
+  BandTimer timer(work.band_timeout);  // of this rank's bands
   for (int i = 0; i < kAhead; ++i) MPI_Send(nullptr, 0, MPI_BYTE, 0, kAsk, MPI_COMM_WORLD);
   int unanswered = kAhead;
   // Two buffers: a band's pixels are on their way from one while the next band is rendered
@@ -304,21 +407,23 @@ void render_bands(const BandWork& work) {
     int index = kNoBand;
     MPI_Request receiving = MPI_REQUEST_NULL;
     MPI_Irecv(&index, 1, MPI_INT, 0, kBand, MPI_COMM_WORLD, &receiving);
-    wait_for(receiving);
+    wait_for_rank_zero(receiving, rank_deadline(timer, work.jobs));
     --unanswered;
     if (index == kNoBand) continue;
     const Band& band = work.bands.at(static_cast<std::size_t>(index));
-    wait_for(sending[turn]);
+    wait_for_rank_zero(sending[turn], rank_deadline(timer, work.jobs));
     std::vector<std::uint8_t>& pixels = buffers[turn];
     pixels.resize(static_cast<std::size_t>(band.y1 - band.y0) *
                   static_cast<std::size_t>(work.scene.width) * 3);
+    const Clock::time_point began = Clock::now();
     renderer.render(index, pixels, move_sends_on);
+    timer.finished(std::chrono::duration_cast<milliseconds>(Clock::now() - began));
     MPI_Isend(pixels.data(), as_count(pixels.size()), MPI_BYTE, 0, kPixels, MPI_COMM_WORLD,
               &sending[turn]);
     ++unanswered;
     turn = 1 - turn;
   }
-  for (MPI_Request& request : sending) wait_for(request);
+  for (MPI_Request& request : sending) wait_for_rank_zero(request, rank_deadline(timer, work.jobs));
 }
 
 // What rank 0 sends every rank before the bands: the scene as its file's text (nothing for the
@@ -366,16 +471,26 @@ Scene scene_of(const Message& message) {
   return scene;
 }
 
-// A fault for the tests, PYGMY_MPI_KILL_AT=RANK:BAND: rank RANK kills itself as it starts its
-// BAND-th band (1, 2, ...). A rank that dies can be made no other way from outside.
-std::optional<int> kill_at(int rank) {
-  const char* text = std::getenv("PYGMY_MPI_KILL_AT");
+// The band number (1, 2, ...) that the fault variable `name`, RANK:BAND, gives rank `rank`.
+std::optional<int> fault_at(const char* name, int rank) {
+  const char* text = std::getenv(name);
   int at_rank = -1;
   int band = 0;
   if (text == nullptr || std::sscanf(text, "%d:%d", &at_rank, &band) != 2 || at_rank != rank) {
     return std::nullopt;
   }
   return band;
+}
+
+// Faults for the tests, none unless asked for: PYGMY_MPI_KILL_AT=RANK:BAND, rank RANK kills
+// itself (SIGKILL) as it starts its BAND-th band (1, 2, ...); PYGMY_MPI_STOP_AT=RANK:BAND, it
+// stops there (SIGSTOP); PYGMY_MPI_STOP_WORKER_AT=RANK:BAND, its first forked worker (-j 2 or
+// more) stops as it starts its part of that band. A rank or a rank's worker that dies or stalls
+// mid-render can be made no other way from outside.
+Faults faults_of(int rank) {
+  return {.kill_at = fault_at("PYGMY_MPI_KILL_AT", rank),
+          .stop_at = fault_at("PYGMY_MPI_STOP_AT", rank),
+          .stop_worker_at = fault_at("PYGMY_MPI_STOP_WORKER_AT", rank)};
 }
 
 double cpu_seconds() { return measure::resource_usage().cpu_seconds; }
@@ -409,10 +524,13 @@ int run_rank_zero(const Session& session, const Job& job, RenderPlan plan,
     const measure::ResourceUsage before = measure::resource_usage();
     const auto started = std::chrono::steady_clock::now();
     Rendered rendered{Image(scene.width, scene.height), {}};
-    const std::vector<int> band_rank = gather_bands(
-        session,
-        {.scene = scene, .bands = planned.bands, .jobs = planned.processes, .kill_at = kill_at(0)},
-        rendered.image, rank_zero.progress);
+    const std::vector<int> band_rank = gather_bands(session,
+                                                    {.scene = scene,
+                                                     .bands = planned.bands,
+                                                     .jobs = planned.processes,
+                                                     .band_timeout = plan.band_timeout,
+                                                     .faults = faults_of(0)},
+                                                    rendered.image, rank_zero.progress);
     const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - started;
     const measure::ResourceUsage cost = measure::resource_usage() - before;
     RenderStats& stats = rendered.stats;
@@ -448,7 +566,8 @@ int run_other_rank(const Session& session, const RenderPlan& plan) {
     render_bands({.scene = scene,
                   .bands = bands,
                   .jobs = std::max(plan.processes, 1U),
-                  .kill_at = kill_at(session.rank())});
+                  .band_timeout = plan.band_timeout,
+                  .faults = faults_of(session.rank())});
     static_cast<void>(session.sum_on_rank_zero(cpu_seconds() - cpu_before));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pygmy: rank %d: error: %s\n", session.rank(), e.what());

@@ -4,18 +4,22 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "band_timer.hpp"
 #include "pprocess/exchange.hpp"
+#include "pprocess/shared.hpp"
 #include "pygmy/schedulers.hpp"
 
 namespace pygmy::schedulers {
@@ -33,32 +37,56 @@ struct Failures {
   }
 };
 
-// What the passes of one render add up to.
-struct Tally {
-  int rows_done = 0;
-  std::size_t forks = 0;
-  std::vector<long> band_worker;   // the worker (a pid, or a thread's number) of each band
-  std::vector<int> rows_received;  // of each band streamed in pieces, in this pass
-  std::optional<unsigned> processes_allowed;  // when the system refused some processes
+// Which worker rendered each band, the workers numbered 0, 1, ... in the order they first
+// delivered. A worker is named by its pass and a key that tells it from the other workers of
+// that pass: a thread's index, the number a forked process drew (ForkNumbers), the band a process
+// was forked for. Never by a pid: the system hands a pid out again once its process is gone
+// (within a long pass as across passes), so two workers could share one.
+//   WorkerNumbers workers(3);
+//   workers.delivered(0, 1, 7);
+//   workers.delivered(1, 2, 7);  // pass 2's worker 7 is another worker
+//   std::size_t count = 0;
+//   std::vector<int> numbers = workers.of_bands(count);  // {0, 1, -1}, count 2
+class WorkerNumbers {
+ public:
+  explicit WorkerNumbers(std::size_t bands) : band_worker_(bands, -1) {}
+  // Band `band` was delivered by worker `key` of pass `pass`.
+  void delivered(std::size_t band, int pass, long key);
+  // The worker of each band (-1 for a band never delivered), numbered from 0 in the order they
+  // first delivered a band still in the image; `count`: how many there are.
+  [[nodiscard]] std::vector<int> of_bands(std::size_t& count) const;
+
+ private:
+  std::map<std::pair<int, long>, int> first_delivered_;  // of each worker, its place in time
+  std::vector<int> band_worker_;                         // a place in time, of each band
 };
 
-// The deadline of bands: the plan's, or band_deadline() of the bands timed so far.
-class BandTimer {
+// Numbers the processes of a pass, each once, from a counter they share: mine(), in a forked
+// process, draws the next number at its first call and keeps it for its bands after. Made before
+// the forks; the process that makes it must not call mine().
+//   ForkNumbers numbers;
+//   map([&](int index) { return Result(numbers.mine(), pass.render(index)); }, todo);
+class ForkNumbers {
  public:
-  explicit BandTimer(std::optional<std::chrono::milliseconds> fixed) : fixed_(fixed) {}
-  // The deadline of bands now.
-  [[nodiscard]] std::optional<std::chrono::milliseconds> deadline() const {
-    return fixed_ ? fixed_ : band_deadline(finished_);
-  }
-  // Records a band that took `elapsed`; returns the deadline from now on.
-  std::optional<std::chrono::milliseconds> finished(std::chrono::milliseconds elapsed) {
-    finished_.push_back(elapsed);
-    return deadline();
+  [[nodiscard]] long mine() {
+    if (!mine_) mine_ = (*next_)++;
+    return *mine_;
   }
 
  private:
-  std::optional<std::chrono::milliseconds> fixed_;
-  std::vector<std::chrono::milliseconds> finished_;
+  pprocess::Shared<std::atomic<long>> next_{1, 0};
+  std::optional<long> mine_;  // this process's own copy: set in the forked process only
+};
+
+// What the passes of one render add up to.
+struct Tally {
+  explicit Tally(std::size_t bands) : workers(bands), rows_received(bands, 0) {}
+
+  int rows_done = 0;
+  std::size_t forks = 0;
+  WorkerNumbers workers;                      // who rendered each band
+  std::vector<int> rows_received;             // of each band streamed in pieces, in this pass
+  std::optional<unsigned> processes_allowed;  // when the system refused some processes
 };
 
 // One pass over some bands: the image being filled and what the pass reports.
@@ -78,9 +106,6 @@ class Pass {
   // Renders band `index` straight into `rows` (the image's, or a shared framebuffer's).
   void render_into(int index, std::span<std::uint8_t> rows) const;
 
-  // Receives band `index` from `channel` straight into its rows of the image. True: it is done.
-  bool receive(int index, pprocess::Channel& channel);
-
   // Renders band `index` a piece of about 32 KiB of rows at a time, each passed to `send` with
   // its first row: a fresh process writes to a few pages of its own, not to as many as the band
   // has.
@@ -88,21 +113,31 @@ class Pass {
       int index, const std::function<void(int y0, std::span<const std::uint8_t>)>& send) const;
   // The rows of a piece: about 32 KiB of pixels, at least one row.
   [[nodiscard]] int piece_rows() const;
-  // Receives the next piece of band `index` straight into its rows. True: that was the last.
+  // Receives the next piece of band `index` straight into its rows, from the process forked for
+  // that band alone. True: that was the last.
   bool receive_piece(int index, pprocess::Channel& channel);
   // The bands of `todo` not received whole (their process ended part way), as failures.
   void add_incomplete(const std::vector<int>& todo, Failures& failures) const;
-  // Copies a rendered band into the image.
+  // Copies a rendered band into the image. `worker`: a key that tells the worker that rendered it
+  // from the other workers of this pass (see WorkerNumbers), never a pid.
   void deliver(int index, std::span<const std::uint8_t> pixels, long worker);
-  // Counts a band as done (its pixels are already in place).
+  // Counts a band as done (its pixels are already in place); `worker` as for deliver().
   void mark_done(int index, long worker);
   // Rows [y0, y1) of the image, to render into.
   [[nodiscard]] std::span<std::uint8_t> image_rows(int y0, int y1) { return image_.rows(y0, y1); }
   // Counts what an exchange did: processes forked, and how many it could run at once.
   void ran(const pprocess::Exchange& exchange) {
-    tally_.forks += exchange.forks();
-    if (exchange.limit() < processes())
-      tally_.processes_allowed = static_cast<unsigned>(exchange.limit());
+    forked(exchange.forks());
+    allowed(exchange.limit());
+  }
+  // Counts processes forked.
+  void forked(std::size_t processes) { tally_.forks += processes; }
+  // Records that no more than `workers` processes (or threads) could run at once, this one
+  // included: the system refused the others, and the render went on with those.
+  void allowed(std::size_t workers) {
+    if (workers >= processes()) return;
+    const auto fewer = static_cast<unsigned>(workers);
+    tally_.processes_allowed = std::min(tally_.processes_allowed.value_or(fewer), fewer);
   }
 
   [[nodiscard]] const RenderPlan& plan() const { return plan_; }
@@ -181,5 +216,7 @@ Failures run_queue(Pass& pass, const std::vector<int>& todo);
 Failures run_reuse(Pass& pass, const std::vector<int>& todo);
 Failures run_shared(Pass& pass, const std::vector<int>& todo);
 Failures run_threads(Pass& pass, const std::vector<int>& todo);
+Failures run_openmp(Pass& pass, const std::vector<int>& todo);  // when built with OpenMP
+Failures run_tbb(Pass& pass, const std::vector<int>& todo);     // when built with oneTBB
 
 }  // namespace pygmy::schedulers

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <optional>
 #include <set>
+#include <system_error>
 #include <utility>
 
 #include "pass.hpp"
@@ -24,10 +25,11 @@ using Clock = std::chrono::steady_clock;
 // Who took a band of `todo`, and when: written by the taker, read by this process, which ends a
 // worker whose band runs past its deadline. The clock is the machine's, the same in every process.
 struct Claim {
-  std::atomic<pid_t> owner{0};
+  std::atomic<pid_t> owner{0};  // to end it by
+  std::atomic<int> worker{0};   // to count it by: 0 for this process, then 1, 2, ... as forked
   std::atomic<Clock::rep> taken{0};
 };
-static_assert(std::atomic<pid_t>::is_always_lock_free &&
+static_assert(std::atomic<pid_t>::is_always_lock_free && std::atomic<int>::is_always_lock_free &&
               std::atomic<Clock::rep>::is_always_lock_free);
 
 // How often this process looks for the workers' pieces while it renders a band of its own.
@@ -51,16 +53,19 @@ class Pool {
     const bool renders_too = !pass_.plan().before_band;
     const unsigned forked = pass_.processes() - (renders_too ? 1 : 0);
     for (unsigned i = 0; i < forked; ++i) {
-      workers_.start([this](pprocess::Channel& channel) { work(channel); });
+      workers_.start([this](pprocess::Channel& channel, int worker) { work(channel, worker); },
+                     static_cast<int>(i) + 1);
     }
+    // Short of processes, the pool goes on with those it has: this process renders too.
+    pass_.allowed(workers_.forks() + (renders_too ? 1 : 0));
     if (renders_too) {
-      while (const std::optional<std::size_t> entry = take()) render_here(*entry);
+      while (const std::optional<std::size_t> entry = take(0)) render_here(*entry);
     }
     while (workers_.unfinished()) {
       workers_.store(std::chrono::duration_cast<std::chrono::milliseconds>(kLongestWait));
       end_late_workers();
     }
-    pass_.ran(workers_);
+    pass_.forked(workers_.forks());
     for (std::size_t entry = 0; entry < todo_.size(); ++entry) {
       if (rows_[entry] < rows_of(entry)) failures_.bands.push_back(todo_[entry]);
     }
@@ -84,6 +89,11 @@ class Pool {
         pool_.failures_.reason = died.what();
       } catch (const pprocess::Error& error) {
         pool_.failures_.reason = error.what();
+      } catch (const std::system_error& error) {
+        // No process to be had, and none of the pool's running to wait for: run() goes on
+        // without it (and its bands fail, with this reason, when no band is rendered here).
+        if (!pprocess::detail::is_shortage(error.code().value())) throw;
+        pool_.failures_.reason = error.what();
       }
     }
 
@@ -91,11 +101,12 @@ class Pool {
     Pool& pool_;
   };
 
-  // Takes the next band for this process; none once every band is taken.
-  std::optional<std::size_t> take() {
+  // Takes the next band for this process, worker number `worker`; none once every band is taken.
+  std::optional<std::size_t> take(int worker) {
     const std::size_t entry = (*next_)++;
     if (entry >= todo_.size()) return std::nullopt;
     claims_[entry].owner = ::getpid();
+    claims_[entry].worker = worker;
     claims_[entry].taken = Clock::now().time_since_epoch().count();
     return entry;
   }
@@ -105,9 +116,10 @@ class Pool {
     return band.y1 - band.y0;
   }
 
-  // A forked worker: renders bands until none is left, sending each a piece at a time.
-  void work(pprocess::Channel& channel) {
-    while (const std::optional<std::size_t> entry = take()) {
+  // Forked worker number `worker`: renders bands until none is left, sending each a piece at a
+  // time.
+  void work(pprocess::Channel& channel, int worker) {
+    while (const std::optional<std::size_t> entry = take(worker)) {
       pass_.render_in_pieces(todo_[*entry], [&](int y0, std::span<const std::uint8_t> piece) {
         channel.post(std::pair<int, int>(static_cast<int>(*entry), y0));
         channel.post(piece);
@@ -128,7 +140,7 @@ class Pool {
         looked = Clock::now();
       }
     }
-    finished(entry, ::getpid());
+    finished(entry);
   }
 
   // A piece from a worker, into its place.
@@ -145,14 +157,14 @@ class Pool {
     }
     channel.receive_into(pass_.image_rows(y0, y1));
     rows_[at] += y1 - y0;
-    if (rows_[at] == rows_of(at)) finished(at, channel.pid());
+    if (rows_[at] == rows_of(at)) finished(at);
   }
 
-  void finished(std::size_t entry, pid_t worker) {
+  void finished(std::size_t entry) {
     rows_[entry] = rows_of(entry);
     const Clock::time_point taken{Clock::duration(claims_[entry].taken.load())};
     timer_.finished(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - taken));
-    pass_.mark_done(todo_[entry], worker);
+    pass_.mark_done(todo_[entry], claims_[entry].worker);
   }
 
   // Ends each forked worker whose band has run past the deadline: its band is rendered again.

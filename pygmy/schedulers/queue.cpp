@@ -1,6 +1,4 @@
 // queue: bands in arrival order, each labelled with its index and the process that rendered it.
-#include <unistd.h>
-
 #include <optional>
 #include <tuple>
 
@@ -11,10 +9,11 @@
 namespace pygmy::schedulers {
 
 Failures run_queue(Pass& pass, const std::vector<int>& todo) {
-  using Result = std::tuple<int, long, Pixels>;  // the band, the worker, its pixels
+  using Result = std::tuple<int, long, Pixels>;  // the band, the worker's number, its pixels
+  ForkNumbers numbers;
   TimedBands<pprocess::Queue<Result>> queue(pass, false);
   auto render_band_task = queue.manage(pprocess::MakeParallel(
-      [&pass](int index) { return Result(index, ::getpid(), pass.render(index)); }));
+      [&pass, &numbers](int index) { return Result(index, numbers.mine(), pass.render(index)); }));
   for (int index : todo) render_band_task(index);
   Failures failures;
   // A task's id is its place in `todo`, the order the tasks were started in.

@@ -39,10 +39,33 @@ constexpr std::array kSchedulers{
               Workers::threads, run_threads, /*plans=*/true},
     Scheduler{"sequential", "every band in this process, one after another", Workers::none,
               run_sequential},
+#ifdef PYGMY_HAVE_OPENMP
+    Scheduler{"openmp", "an OpenMP loop over the bands in image order, schedule(dynamic, 1)",
+              Workers::threads, run_openmp},
+#endif
+#ifdef PYGMY_HAVE_TBB
+    Scheduler{"tbb", "oneTBB's parallel_for over the bands in image order, auto partitioner",
+              Workers::threads, run_tbb},
+#endif
 #ifdef PYGMY_HAVE_MPI
     Scheduler{mpi::kName, mpi::kSummary, Workers::ranks, nullptr},
 #endif
 };
+
+// What asking for a scheduler that some builds lack says, where this build lacks it (it is then
+// no row of the table); empty for any other name.
+std::string_view not_built(std::string_view name) {
+  if (name == mpi::kName) return mpi::kNotBuilt;
+  if (name == "openmp") {
+    return "--scheduler openmp: this build of pygmy has no OpenMP (GCC's libgomp: build with a "
+           "compiler that has it)";
+  }
+  if (name == "tbb") {
+    return "--scheduler tbb: this build of pygmy has no TBB (install libtbb-dev, then build "
+           "again)";
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -52,7 +75,9 @@ const Scheduler& scheduler_named(std::string_view name) {
   for (const Scheduler& scheduler : kSchedulers) {
     if (scheduler.name == name) return scheduler;
   }
-  if (name == mpi::kName) throw std::invalid_argument(std::string(mpi::kNotBuilt));
+  if (const std::string_view missing = not_built(name); !missing.empty()) {
+    throw std::invalid_argument(std::string(missing));
+  }
   std::string known;
   for (const Scheduler& scheduler : kSchedulers) {
     known += (known.empty() ? "" : ", ") + std::string(scheduler.name);
@@ -90,12 +115,6 @@ void Pass::render_into(int index, std::span<std::uint8_t> rows) const {
   render_band_into(scene_, b.y0, b.y1, rows);
 }
 
-bool Pass::receive(int index, pprocess::Channel& channel) {
-  channel.receive_into(rows_of(index));
-  mark_done(index, channel.pid());
-  return true;
-}
-
 int Pass::piece_rows() const {
   return std::max(1, static_cast<int>(32 * 1024 / image_.row_bytes()));
 }
@@ -123,7 +142,7 @@ bool Pass::receive_piece(int index, pprocess::Channel& channel) {
   channel.receive_into(image_.rows(y, y1));
   received += y1 - y;
   if (y1 < b.y1) return false;
-  mark_done(index, channel.pid());
+  mark_done(index, index);
   return true;
 }
 
@@ -149,7 +168,7 @@ void Pass::deliver(int index, std::span<const std::uint8_t> pixels, long worker)
 void Pass::mark_done(int index, long worker) {
   const Band& b = band(index);
   tally_.rows_done += b.y1 - b.y0;
-  tally_.band_worker[static_cast<std::size_t>(index)] = worker;
+  tally_.workers.delivered(static_cast<std::size_t>(index), attempt_, worker);
   if (plan_.progress) plan_.progress(tally_.rows_done, image_.height());
 }
 
@@ -180,24 +199,37 @@ void BandExchange::task_failed(std::size_t task, std::exception_ptr reason) {
   }
 }
 
-// --- render ---------------------------------------------------------------------------------
+// --- WorkerNumbers --------------------------------------------------------------------------
 
-namespace {
-
-// Numbers the workers 0, 1, ... in the order they first appear.
-std::vector<int> number_workers(const std::vector<long>& keys, std::size_t& count) {
-  std::map<long, int> numbers;
-  std::vector<int> numbered;
-  numbered.reserve(keys.size());
-  for (long key : keys) {
-    const auto [at, fresh] = numbers.try_emplace(key, static_cast<int>(numbers.size()));
-    numbered.push_back(at->second);
-  }
-  count = numbers.size();
-  return numbered;
+void WorkerNumbers::delivered(std::size_t band, int pass, long key) {
+  const auto [at, fresh] =
+      first_delivered_.try_emplace({pass, key}, static_cast<int>(first_delivered_.size()));
+  band_worker_.at(band) = at->second;
 }
 
-}  // namespace
+std::vector<int> WorkerNumbers::of_bands(std::size_t& count) const {
+  // A worker whose every band was delivered again later has none left: the others close up.
+  std::vector<int> kept;
+  for (const int worker : band_worker_) {
+    if (worker >= 0) kept.push_back(worker);
+  }
+  std::sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+  count = kept.size();
+  std::vector<int> numbers;
+  numbers.reserve(band_worker_.size());
+  for (const int worker : band_worker_) {
+    numbers.push_back(
+        worker < 0
+            ? -1
+            : static_cast<int>(std::lower_bound(kept.begin(), kept.end(), worker) - kept.begin()));
+  }
+  return numbers;
+}
+
+// --- render ---------------------------------------------------------------------------------
+
+namespace {}  // namespace
 
 Layout layout(const Scene& scene, const RenderPlan& plan) {
   Layout result;
@@ -239,9 +271,7 @@ Rendered render(const Scene& scene, const RenderPlan& plan, const Layout& planne
   // Results are received straight into the image; forks leave it out, so they neither copy its
   // page table nor turn this process's writes to it into copy-on-write faults.
   Rendered result{Image(scene.width, scene.height, pprocess::not_inherited_memory()), {}};
-  Tally tally;
-  tally.band_worker.assign(bands.size(), 0);
-  tally.rows_received.assign(bands.size(), 0);
+  Tally tally(bands.size());
   std::vector<int> todo(bands.size());
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = static_cast<int>(i);
   std::string reason;
@@ -267,7 +297,7 @@ Rendered render(const Scene& scene, const RenderPlan& plan, const Layout& planne
       stats.processes = processes;
       stats.forks = tally.forks;
       stats.processes_allowed = tally.processes_allowed;
-      stats.band_worker = number_workers(tally.band_worker, stats.workers);
+      stats.band_worker = tally.workers.of_bands(stats.workers);
       return result;
     }
     std::sort(failures.bands.begin(), failures.bands.end());

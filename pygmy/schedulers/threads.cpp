@@ -3,6 +3,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -29,7 +30,13 @@ Failures run_threads(Pass& pass, const std::vector<int>& todo) {
     }
   };
   std::vector<std::jthread> pool;
-  for (unsigned i = 1; i < pass.processes(); ++i) pool.emplace_back(work, static_cast<long>(i));
+  try {
+    for (unsigned i = 1; i < pass.processes(); ++i) pool.emplace_back(work, static_cast<long>(i));
+  } catch (const std::system_error& error) {
+    // Out of threads (a process limit, memory): those there are, this one too, render the bands.
+    if (error.code() != std::errc::resource_unavailable_try_again) throw;
+    pass.allowed(pool.size() + 1);
+  }
   work(0);
   pool.clear();
   if (error) std::rethrow_exception(error);

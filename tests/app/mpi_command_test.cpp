@@ -1,6 +1,7 @@
 // `pygmy render --scheduler mpi` under mpirun, end to end: the sequential image from any number of
-// ranks, band size and transport, one summary from rank 0 only, and a killed rank that ends the
-// job leaving no file behind.
+// ranks, band size and transport, one summary from rank 0 only, a killed or stalled rank that
+// ends the job leaving no file behind, and a stalled worker of a rank whose part that rank
+// renders.
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -151,6 +152,42 @@ TEST_F(MpiRenderTest, AKilledRankWithLocalWorkersEndsTheJobToo) {
   EXPECT_TRUE(left_behind().empty()) << outcome.err;
 }
 
+// The deadline of bands under mpirun is --band-timeout, as for the local schedulers: 3 s here.
+
+TEST_F(MpiRenderTest, AStalledWorkerOfARankHasItsPartRenderedByThatRank) {
+  // Rank 1's first forked worker stops (SIGSTOP) as it starts its part of the rank's third band.
+  const Outcome outcome =
+      mpirun(2, kSharedMemory, "--size 120x80 -j 2 --band-rows 4 --band-timeout 3 -o w.tif",
+             "PYGMY_MPI_STOP_WORKER_AT=1:3");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_TRUE(pygmy::read_tiff(dir_ / "w.tif") == pygmy::render_sequential(small_scene()));
+  EXPECT_EQ(left_behind(), std::vector<std::string>{"w.tif"});
+}
+
+TEST_F(MpiRenderTest, AStalledRankEndsTheJobNamingItWithNoFileAndNoTemporary) {
+  const Outcome outcome =
+      mpirun(3, kSharedMemory, "--size 120x80 -j 1 --band-rows 1 --band-timeout 3",
+             "PYGMY_MPI_STOP_AT=2:2");
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.err;
+  EXPECT_NE(outcome.err.find("pygmy: error: rank 2 has held rows "), std::string::npos)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("past the deadline of 3.0 s"), std::string::npos) << outcome.err;
+  EXPECT_NE(outcome.err.find("it has stalled"), std::string::npos) << outcome.err;
+  EXPECT_TRUE(left_behind().empty()) << outcome.err;
+}
+
+TEST_F(MpiRenderTest, AStalledRankZeroIsNamedByTheRankItKeepsWaitingAndTheJobEnds) {
+  // Rank 0 stops as it starts its twentieth band of 80.
+  const Outcome outcome =
+      mpirun(2, kSharedMemory, "--size 960x640 -j 1 --band-rows 8 --band-timeout 3",
+             "PYGMY_MPI_STOP_AT=0:20");
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.err;
+  EXPECT_NE(outcome.err.find("pygmy: rank 1: error: rank 0 has kept this rank waiting"),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_TRUE(left_behind().empty()) << outcome.err;
+}
+
 TEST_F(MpiRenderTest, CtrlCOnMpirunEndsTheRenderWithNoFileAndNoTemporary) {
   // A render of some seconds, interrupted a second in (mpirun passes it on to every rank as
   // SIGTERM).
@@ -176,11 +213,10 @@ TEST_F(MpiRenderTest, AnEmptySceneFileIsAnErrorNotTheBuiltInScene) {
   EXPECT_EQ(left_behind(), std::vector<std::string>{"empty.json"});
 }
 
-TEST_F(MpiRenderTest, ABandTimeoutIsAUsageErrorForMpi) {
-  const Outcome outcome = mpirun(2, kSharedMemory, "--band-timeout 5");
-  EXPECT_EQ(outcome.exit_code, 2);
-  EXPECT_NE(outcome.err.find("--band-timeout: not used by --scheduler mpi"), std::string::npos)
-      << outcome.err;
+TEST_F(MpiRenderTest, ABandTimeoutIsTakenByMpiAsByTheLocalSchedulers) {
+  const Outcome outcome = mpirun(2, kSharedMemory, "--size 120x80 --band-timeout 5 -o t.tif");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_TRUE(pygmy::read_tiff(dir_ / "t.tif") == pygmy::render_sequential(small_scene()));
 }
 
 }  // namespace

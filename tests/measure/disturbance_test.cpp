@@ -46,6 +46,10 @@ TEST(DisturbanceTest, SharesAreCpusWorthOfOtherWorkAndAddUp) {
   d += Disturbance{.wall_seconds = 2, .other_cpu_seconds = 0, .steal_seconds = 0};
   EXPECT_DOUBLE_EQ(d.other_share(), 0.25);
   EXPECT_FALSE(Disturbance{}.disturbed());
+  // A stretch shorter than /proc/stat's tick, with a tick of other work: the counter's
+  // resolution, not a busy machine.
+  EXPECT_DOUBLE_EQ((Disturbance{.wall_seconds = 1e-12, .other_cpu_seconds = 0.01}.other_share()),
+                   1.0);
 }
 
 TEST(DisturbanceTest, AProcessSpinningBesideAMeasurementMakesItDisturbed) {

@@ -2,8 +2,11 @@
 // band lost when a worker dies.
 #include "pygmy/schedulers.hpp"
 
+#include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -183,6 +186,53 @@ TEST(RenderStatsTest, ExchangeForksAProcessForEveryBand) {
   EXPECT_EQ(rendered.stats.workers, 10U);
 }
 
+TEST(RenderStatsTest, EveryProcessForkedForABandIsAWorkerOfItsOwn) {
+  for (const std::string_view scheduler : {"exchange", "map", "queue", "shared"}) {
+    RenderPlan plan;
+    plan.scheduler = scheduler;
+    plan.processes = 3;
+    plan.band_rows = 2;
+    const Rendered rendered = render(small_scene(), plan);
+    EXPECT_EQ(rendered.stats.forks, 40U) << scheduler;
+    EXPECT_EQ(rendered.stats.workers, 40U) << scheduler;
+    std::set<int> numbers(rendered.stats.band_worker.begin(), rendered.stats.band_worker.end());
+    EXPECT_EQ(numbers.size(), 40U) << scheduler;
+    EXPECT_EQ(*numbers.rbegin(), 39) << scheduler;
+  }
+  expect_no_child_left();
+}
+
+TEST(RenderStatsTest, AProcessForkedOnceIsOneWorkerHoweverManyBandsItRenders) {
+  for (const std::string_view scheduler : {"pool", "reuse"}) {
+    RenderPlan plan;
+    plan.scheduler = scheduler;
+    plan.processes = 2;
+    plan.band_rows = 2;
+    const Rendered rendered = render(small_scene(), plan);
+    EXPECT_GE(rendered.stats.workers, 1U) << scheduler;
+    EXPECT_LE(rendered.stats.workers, 2U) << scheduler;
+    for (const int worker : rendered.stats.band_worker) EXPECT_LT(worker, 2) << scheduler;
+  }
+  expect_no_child_left();
+}
+
+TEST(RenderStatsTest, ARetriedBandsNewProcessIsAnotherWorker) {
+  RenderPlan plan;
+  plan.scheduler = "reuse";
+  plan.processes = 1;
+  plan.band_rows = 8;
+  plan.before_band = [](const Band& band, int attempt) {
+    if (band.y0 == 72 && attempt == 1) ::raise(SIGKILL);
+  };
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_EQ(rendered.stats.passes, 2U);
+  // One process rendered the first nine bands; the last, in the second pass, another.
+  EXPECT_EQ(rendered.stats.workers, 2U);
+  EXPECT_EQ(rendered.stats.band_worker.front(), 0);
+  EXPECT_EQ(rendered.stats.band_worker.back(), 1);
+  expect_no_child_left();
+}
+
 TEST(RenderStatsTest, ARetriedBandCountsItsForksAndPasses) {
   RenderPlan plan;
   plan.scheduler = "exchange";
@@ -194,6 +244,70 @@ TEST(RenderStatsTest, ARetriedBandCountsItsForksAndPasses) {
   const Rendered rendered = render(small_scene(), plan);
   EXPECT_EQ(rendered.stats.passes, 2U);
   EXPECT_EQ(rendered.stats.forks, 11U);
+}
+
+// How a render in a process that may create no other process or thread ended.
+enum Alone : int {
+  kRenderedAlone = 0,     // the sequential image, with processes_allowed 1
+  kWrongImage = 1,        // rendered, but not the sequential image
+  kNotReported = 2,       // rendered, but processes_allowed is not 1
+  kThrew = 3,             // the render failed
+  kNoOtherUser = 4,       // root, and could not become `nobody`
+  kLimitNotEnforced = 5,  // a fork still succeeded: the test cannot run here
+};
+
+// Renders with `scheduler` at -j 3 in a forked process under RLIMIT_NPROC 1 (as `nobody` when
+// this is root, which the limit does not bind), where neither fork nor a new thread succeeds;
+// returns how it ended (its exit code).
+int render_where_nothing_can_be_created(std::string_view scheduler) {
+  static_cast<void>(reference());  // computed here, inherited by the child
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (::geteuid() == 0) {
+      constexpr uid_t kNobody = 65534;
+      if (::setgroups(0, nullptr) != 0 || ::setresgid(kNobody, kNobody, kNobody) != 0 ||
+          ::setresuid(kNobody, kNobody, kNobody) != 0) {
+        ::_exit(kNoOtherUser);
+      }
+    }
+    const rlimit one{1, 1};
+    if (::setrlimit(RLIMIT_NPROC, &one) != 0) ::_exit(kLimitNotEnforced);
+    if (const pid_t probe = ::fork(); probe >= 0) {
+      if (probe == 0) ::_exit(0);
+      ::waitpid(probe, nullptr, 0);
+      ::_exit(kLimitNotEnforced);
+    }
+    try {
+      const Rendered rendered =
+          render(small_scene(), {.scheduler = scheduler, .processes = 3, .band_rows = 8});
+      if (!(rendered.image == reference())) ::_exit(kWrongImage);
+      ::_exit(rendered.stats.processes_allowed == 1U ? kRenderedAlone : kNotReported);
+    } catch (...) {
+      ::_exit(kThrew);
+    }
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+TEST(ShortageTest, ThreadsGoOnInThisThreadWhenNoThreadCanBeCreatedAndSaySo) {
+  const int outcome = render_where_nothing_can_be_created("threads");
+  if (outcome == kLimitNotEnforced || outcome == kNoOtherUser) {
+    GTEST_SKIP() << "RLIMIT_NPROC does not bind here";
+  }
+  EXPECT_EQ(outcome, kRenderedAlone);
+  expect_no_child_left();
+}
+
+TEST(ShortageTest, ThePoolGoesOnInThisProcessWhenNoProcessCanBeForkedAndSaysSo) {
+  const int outcome = render_where_nothing_can_be_created("pool");
+  if (outcome == kLimitNotEnforced || outcome == kNoOtherUser) {
+    GTEST_SKIP() << "RLIMIT_NPROC does not bind here";
+  }
+  EXPECT_EQ(outcome, kRenderedAlone);
+  expect_no_child_left();
 }
 
 TEST(BandDeadlineTest, NoneUntilABandFinishesThenTwentyMediansAndNeverUnderThirtySeconds) {
@@ -282,6 +396,82 @@ TEST(SchedulerTableTest, MpiIsARowExactlyWhenThisBuildHasMpiAndNeverRendersHere)
     }
   }
 }
+
+struct OptionalScheduler {
+  std::string_view name;
+  bool built;
+  std::string_view missing;  // what asking for it says in a build without it
+};
+
+TEST(SchedulerTableTest, OpenMpAndTbbAreRowsExactlyWhenThisBuildHasThem) {
+  for (const OptionalScheduler& peer :
+       {OptionalScheduler{"openmp", PYGMY_BUILT_OPENMP, "this build of pygmy has no OpenMP"},
+        OptionalScheduler{"tbb", PYGMY_BUILT_TBB, "this build of pygmy has no TBB"}}) {
+    int rows = 0;
+    for (const Scheduler& scheduler : all_schedulers()) {
+      if (scheduler.name != peer.name) continue;
+      ++rows;
+      EXPECT_TRUE(scheduler.renders_here()) << peer.name;
+      EXPECT_EQ(scheduler.workers, Workers::threads) << peer.name;
+    }
+    EXPECT_EQ(rows, peer.built ? 1 : 0) << peer.name;
+    if (peer.built) continue;
+    try {
+      static_cast<void>(scheduler_named(peer.name));
+      ADD_FAILURE() << peer.name << ": no error";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(peer.missing), std::string::npos) << e.what();
+    }
+  }
+}
+
+/// The peers of this build: openmp and tbb, where built.
+std::vector<std::string_view> peers() {
+  std::vector<std::string_view> names;
+  for (const Scheduler& scheduler : all_schedulers()) {
+    if (scheduler.name == "openmp" || scheduler.name == "tbb") names.push_back(scheduler.name);
+  }
+  return names;
+}
+
+class PeerTest : public ::testing::TestWithParam<std::string_view> {};
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(PeerTest);
+
+TEST_P(PeerTest, ABandThatThrowsEndsTheRenderWithItsErrorAndThisProcessGoesOn) {
+  RenderPlan plan;
+  plan.scheduler = GetParam();
+  plan.processes = 3;
+  plan.band_rows = 4;
+  plan.before_band = [](const Band& band, int) {
+    if (band.y0 == 24) throw std::runtime_error("no rows 24-27 today");
+  };
+  try {
+    static_cast<void>(render(small_scene(), plan));
+    FAIL() << "expected the band's error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "no rows 24-27 today");
+  }
+  // The same scheduler renders again at once: nothing was left behind in a bad state.
+  plan.before_band = nullptr;
+  EXPECT_TRUE(render(small_scene(), plan).image == reference());
+}
+
+TEST_P(PeerTest, RendersWithAtMostTheThreadsOfThePlanAndNumbersThem) {
+  RenderPlan plan;
+  plan.scheduler = GetParam();
+  plan.processes = 3;
+  plan.band_rows = 1;
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_EQ(rendered.stats.processes, 3U);
+  EXPECT_EQ(rendered.stats.forks, 0U);
+  EXPECT_GE(rendered.stats.workers, 1U);
+  EXPECT_LE(rendered.stats.workers, 3U);
+  ASSERT_EQ(rendered.stats.band_worker.size(), 80U);
+  for (const int worker : rendered.stats.band_worker) EXPECT_LT(worker, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(BuiltPeers, PeerTest, ::testing::ValuesIn(peers()),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace pygmy::schedulers

@@ -48,11 +48,15 @@ struct RankZero {
 
 // Runs this process's rank of an MPI render of `job` by `plan` (its scheduler `mpi`; processes:
 // the -j of each rank, which forks them once; band_rows: unset for the default rule over the
-// ranks). Rank 0 reads the scene, calls `rank_zero.prepare`, sends the job to the other ranks,
-// hands out bands, renders some itself, then calls `rank_zero.finish` with the image and what it
-// cost (CPU of every rank). A failure after the job was sent ends the whole job (MPI_Abort, exit
-// status 1), leaving no output. In a build without MPI, throws std::invalid_argument(kNotBuilt).
-// Returns the exit status of this rank.
+// ranks; band_timeout: the deadline of bands, unset for the rule of band_deadline()). Rank 0
+// reads the scene, calls `rank_zero.prepare`, sends the job to the other ranks, hands out bands,
+// renders some itself, then calls `rank_zero.finish` with the image and what it cost (CPU of
+// every rank). A forked worker of a rank whose part of a band is out past the deadline is ended
+// and the rank renders the part itself; a rank that holds a band past its own deadline (twice
+// the band's when ranks fork workers), or rank 0 keeping another waiting that long, ends the job
+// with a message naming the rank. A failure after the job was sent ends the whole job (the rank
+// exits with status 1 and mpirun ends the others), leaving no output. In a build without MPI,
+// throws std::invalid_argument(kNotBuilt). Returns the exit status of this rank.
 //   return mpi::run_job({.scene_file = "scenes/showcase.json"}, plan, {.finish = write_files});
 int run_job(const Job& job, const RenderPlan& plan, const RankZero& rank_zero);
 

@@ -50,12 +50,12 @@ struct Scheduler {
   [[nodiscard]] bool renders_here() const { return run != nullptr; }
 };
 
-// Every scheduler of this build, the default first (`mpi` only when built with MPI): the one list
-// that --help, option checks and the tests read.
+// Every scheduler of this build, the default first (`openmp`, `tbb` and `mpi` only when built
+// with OpenMP, oneTBB and MPI): the one list that --help, option checks and the tests read.
 //   for (const Scheduler& s : all_schedulers()) std::cout << s.name << '\n';
 [[nodiscard]] std::span<const Scheduler> all_schedulers();
 // The scheduler called `name`; std::invalid_argument naming the known ones if there is none (or
-// saying that this build has no MPI, for `mpi`).
+// saying that this build has no MPI, OpenMP or TBB, for `mpi`, `openmp` or `tbb`).
 //   const Scheduler& s = scheduler_named("exchange");
 [[nodiscard]] const Scheduler& scheduler_named(std::string_view name);
 // The one used unless told otherwise: forked once per CPU, bands handed out as workers free up.

@@ -2,6 +2,7 @@
 // this process's and its children's own (getrusage), and the time the hypervisor stole.
 #pragma once
 
+#include <algorithm>
 #include <string_view>
 #include <vector>
 
@@ -30,18 +31,23 @@ struct CpuTimes {
 // cannot be read.
 [[nodiscard]] CpuTimes cpu_times();
 
+// The resolution of /proc/stat: a tick of USER_HZ, 100 a second on Linux.
+inline constexpr double kProcStatTick = 0.01;
+
 // What else ran on this process's CPUs over a stretch of `wall_seconds`.
 struct Disturbance {
   double wall_seconds = 0;
   double other_cpu_seconds = 0;  // busy time that was neither this process's nor its children's
   double steal_seconds = 0;
 
-  // Other work, in CPUs' worth: 1 is a whole CPU busy with something else throughout.
+  // Other work, in CPUs' worth: 1 is a whole CPU busy with something else throughout. A stretch
+  // shorter than a tick of /proc/stat counts as a tick: one tick of other work in a few
+  // microseconds is the counter's resolution, not a machine a million times over busy.
   [[nodiscard]] double other_share() const {
-    return wall_seconds > 0 ? other_cpu_seconds / wall_seconds : 0;
+    return other_cpu_seconds / std::max(wall_seconds, kProcStatTick);
   }
   [[nodiscard]] double steal_share() const {
-    return wall_seconds > 0 ? steal_seconds / wall_seconds : 0;
+    return steal_seconds / std::max(wall_seconds, kProcStatTick);
   }
   // Whether other work or steal took more than `share` of a CPU.
   [[nodiscard]] bool disturbed(double share = kDisturbedShare) const {
