@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "pygmy/output_file.hpp"
 #include "worker_map.hpp"
 
 namespace pygmy::app {
@@ -41,16 +42,6 @@ void commit_holding_signals(TiffOutput& output, const Image& image) {
   output.commit(image);
 }
 
-void check_writable(const std::string& file, const TiffOptions& options) {
-  std::error_code ignored;
-  const std::filesystem::file_status status = std::filesystem::status(file, ignored);
-  if (std::filesystem::is_fifo(status) || std::filesystem::is_character_file(status) ||
-      std::filesystem::is_block_file(status)) {
-    return;
-  }
-  const TiffOutput probe(file, options);
-}
-
 }  // namespace
 
 std::string description_of(const Scene& scene, const schedulers::Layout& layout) {
@@ -65,9 +56,9 @@ std::string description_of(const Scene& scene, const schedulers::Layout& layout)
 }
 
 void Outputs::check(const OutputRequest& request) {
-  check_writable(request.image, request.image_options);
+  OutputFile::check(request.image);
   if (!request.worker_map.empty()) {
-    check_writable(request.worker_map, map_options(request.image_options));
+    OutputFile::check(request.worker_map);
   }
 }
 

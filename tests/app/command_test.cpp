@@ -545,6 +545,25 @@ TEST_F(CommandTest, ASymbolicLinkIsWrittenThroughToItsTargetInAnotherDirectory) 
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "images"), fs::directory_iterator()), 2);
 }
 
+TEST_F(CommandTest, AnotherUsersLinkInASharedStickyDirectoryIsRefusedAndItsTargetKept) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root, to give a link to another user";
+  }
+  // A directory like /tmp, and in it a link of user 65534 (nobody) to a file of root's.
+  fs::create_directory(dir_ / "shared");
+  fs::permissions(dir_ / "shared", fs::perms(01777));
+  std::ofstream(dir_ / "important") << "precious";
+  fs::create_symlink(dir_ / "important", dir_ / "shared" / "out.tif");
+  ASSERT_EQ(::lchown((dir_ / "shared" / "out.tif").c_str(), 65534, 65534), 0);
+  const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", "shared/out.tif"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err.rfind("pygmy: error: shared/out.tif: not following ", 0), 0U)
+      << outcome.err;
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  EXPECT_EQ(slurp(dir_ / "important"), "precious");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "shared"), fs::directory_iterator()), 1);
+}
+
 TEST_F(CommandTest, ACharacterDeviceIsWrittenInPlace) {
   // As root the command could replace /dev/null, and the whole machine would lose it if it did:
   // root tests a device node of its own, the same device as /dev/null.

@@ -11,7 +11,7 @@
 
 namespace pygmy {
 
-class OutputFile;  // private: the temporary and its atomic rename
+class OutputFile;  // the temporary and its atomic rename (output_file.hpp)
 
 // How write_tiff() encodes an image.
 //   TiffOptions options{.compression = TiffOptions::Compression::deflate};
