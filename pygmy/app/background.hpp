@@ -67,12 +67,15 @@ inline constexpr std::uint64_t kMostBackgroundImageBytes =
 //   std::filesystem::path marker = collected_marker("render.socket");  // render.socket.collected
 [[nodiscard]] std::filesystem::path collected_marker(const std::string& address);
 
-// Records that the render at `address` was collected into `output`. Best effort: a marker that
-// cannot be written only makes a later collect's message less precise.
+// Records that the render at `address` was collected into `output`, atomically, as an image is
+// written (see OutputFile), except that a symbolic link at the record's name is replaced, never
+// followed. Throws std::system_error naming the record when it cannot be written; that only makes
+// a later collect's message less precise.
 //   record_collected("render.socket", "test.tif");
 void record_collected(const std::string& address, const std::filesystem::path& output);
 
-// The TIFF the render at `address` was collected into, when it was; nullopt otherwise.
+// The TIFF the render at `address` was collected into, when it was; nullopt otherwise (a
+// symbolic link or anything but a regular file at the record's name is no record).
 //   if (auto into = collected_into("render.socket")) std::cerr << "already collected\n";
 [[nodiscard]] std::optional<std::string> collected_into(const std::string& address);
 

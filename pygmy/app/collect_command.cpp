@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -188,7 +189,11 @@ int run_collect(const CollectOptions& options) {
     bar.clear();
     output.describe(std::move(image->description));
     output.write(Image(image->width, image->height, std::move(image->pixels)));
-    record_collected(options.address, options.output);
+    try {
+      record_collected(options.address, options.output);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "pygmy: warning: the collect is not recorded: %s\n", e.what());
+    }
     static_cast<void>(render.receive<BackgroundMessage>());  // the end: the render may go
     held.reset();
     wait_until_gone(render);

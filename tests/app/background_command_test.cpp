@@ -210,6 +210,21 @@ TEST_F(BackgroundRenderTest, ASecondCollectSaysTheRenderWasAlreadyCollected) {
   EXPECT_EQ(files(), (std::vector<std::string>{"r.socket.collected", "test.tif"}));
 }
 
+TEST_F(BackgroundRenderTest, TheRecordOfACollectReplacesALinkAtItsNameWithoutFollowingIt) {
+  // Another user's link where the record goes, made while the render runs.
+  std::ofstream(dir_ / "important") << "precious";
+  start({"--size", "40x30", "-j", "2"});
+  fs::create_symlink(dir_ / "important", dir_ / "r.socket.collected");
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::lchown((dir_ / "r.socket.collected").c_str(), 65534, 65534), 0);
+  }
+  const Outcome collected = run({"collect", "r.socket", "-q"});
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(slurp(dir_ / "important"), "precious");
+  EXPECT_FALSE(fs::is_symlink(dir_ / "r.socket.collected"));
+  EXPECT_EQ(slurp(dir_ / "r.socket.collected"), (dir_ / "test.tif").string() + "\n");
+}
+
 TEST_F(BackgroundRenderTest, ANewRenderAtACollectedAddressIsCollectedInTurn) {
   start({"--size", "40x30", "-j", "2"});
   ASSERT_EQ(run({"collect", "r.socket", "-q", "-o", "first.tif"}).exit_code, 0);
