@@ -27,7 +27,8 @@ struct BackgroundProgress {
 };
 
 // The finished image, with the summary and the TIFF description of its render. One message,
-// so that a collect interrupted before it leaves all of it to the next.
+// which a collect acknowledges only once it has written the image's file: a collect that fails
+// or is interrupted before then leaves all of it to the next.
 struct BackgroundImage {
   RenderSummary summary;
   std::string description;  // the TIFF's ImageDescription, as a render here writes it
@@ -41,8 +42,7 @@ struct BackgroundImage {
   }
 };
 
-// The last message, after the image: the collect acknowledges it once the TIFF is written and
-// the render recorded as collected, and only then does the background process end.
+// The last message, after the image: once a collect has it, the background process ends.
 struct BackgroundEnd {
   template <class Archive>
   void serialize(Archive& /*archive*/) {}

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -93,15 +95,57 @@ void wait_for_message(const pprocess::Channel& render) {
   }
 }
 
-// The render's next message; std::runtime_error saying why there is none.
-BackgroundMessage receive_from(pprocess::Channel& render, const std::string& address) {
+// A message of the render, received so that its image is written before the render learns that
+// it arrived. A channel acknowledges a value only once it has decoded it, so the image is written
+// (and the collect recorded) while it is decoded: a collect that cannot write it (a full disk,
+// -o /dev/full) or that is killed meanwhile never acknowledges it, and the render keeps it for
+// the next collect. Its bytes are those of a BackgroundMessage, which the render sends.
+//   WrittenBeforeReceipt received([&](BackgroundImage& image) { write(image); });
+//   render.receive_into(received);
+class WrittenBeforeReceipt {
+ public:
+  using Writer = std::function<void(BackgroundImage&)>;
+
+  explicit WrittenBeforeReceipt(Writer write) : write_(std::move(write)) {}
+
+  template <class Archive>
+  void load(Archive& archive) {
+    archive(message_);
+    if (auto* image = std::get_if<BackgroundImage>(&message_)) {
+      try {
+        write_(*image);
+      } catch (...) {
+        // The channel reports a failed decode as its own error: the writer's is the one to show.
+        failure_ = std::current_exception();
+        throw;
+      }
+    }
+  }
+
+  [[nodiscard]] BackgroundMessage& message() { return message_; }
+  // What the writer threw, when it failed; null otherwise.
+  [[nodiscard]] std::exception_ptr failure() const { return failure_; }
+
+ private:
+  Writer write_;
+  BackgroundMessage message_;
+  std::exception_ptr failure_;
+};
+
+// Receives the render's next message into `received` (an image is written there, see
+// WrittenBeforeReceipt); std::runtime_error saying why there is none, or the writer's error.
+void receive_from(pprocess::Channel& render, const std::string& address,
+                  WrittenBeforeReceipt& received) {
   try {
-    return render.receive<BackgroundMessage>();
+    render.receive_into(received);
   } catch (const pprocess::RemoteError& e) {
     throw std::runtime_error("the render at " + quoted(address) + " failed: " + e.type_name() +
                              ": " + e.message());
   } catch (const pprocess::ChannelClosed&) {
     throw std::runtime_error(ended_problem(address));
+  } catch (const pprocess::ProtocolError&) {
+    if (received.failure()) std::rethrow_exception(received.failure());
+    throw;
   }
 }
 
@@ -142,6 +186,8 @@ CLI::App* add_collect_command(CLI::App& app, CollectOptions& options) {
       "  pygmy collect r.socket -o big.tif --compression deflate\n"
       "Progress: a bar on stderr when it is a terminal, from the rows the render has done.\n"
       "Ctrl-C (or another signal) ends this command, not the render: a later collect resumes.\n"
+      "The render keeps its image until a collect has written it: one that cannot (a full disk)\n"
+      "leaves it to the next.\n"
       "Output: as 'pygmy render' writes it (a temporary beside it, renamed), with the render's\n"
       "summary line. Then ADDRESS.collected records where the image went, and the render ends,\n"
       "removing its socket; a new render at ADDRESS removes the record.\n"
@@ -164,35 +210,39 @@ int run_collect(const CollectOptions& options) {
                                     .bits_per_sample = options.bits,
                                     .software = "pygmy " PYGMY_VERSION}});
   ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
-  for (;;) {
-    wait_for_message(render);
-    // A message is acknowledged as it is received: from then until the TIFF is written and the
-    // render recorded as collected, a signal waits (a device or FIFO, written in place, may
-    // wait for a reader: Ctrl-C must still end the command there).
-    std::optional<SignalsHeld> held;
-    if (!output.image_in_place()) {
-      held.emplace();
-    }
-    BackgroundMessage message = receive_from(render, options.address);
-    if (const auto* progress = std::get_if<BackgroundProgress>(&message)) {
-      bar.update(progress->done, progress->total);
-      continue;
-    }
-    auto* image = std::get_if<BackgroundImage>(&message);
-    if (image == nullptr) {
-      // The end without the image: an earlier collect received it.
-      throw std::runtime_error(collected_problem(options.address)
-                                   .value_or("the render at " + quoted(options.address) +
-                                             " delivered its image to a collect that ended "
-                                             "before writing it"));
-    }
+  const auto write_image = [&](BackgroundImage& image) {
     bar.clear();
-    output.describe(std::move(image->description));
-    output.write(Image(image->width, image->height, std::move(image->pixels)));
+    output.describe(std::move(image.description));
+    output.write(Image(image.width, image.height, std::move(image.pixels)));
     try {
       record_collected(options.address, options.output);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "pygmy: warning: the collect is not recorded: %s\n", e.what());
+    }
+  };
+  for (;;) {
+    wait_for_message(render);
+    // From here until the image is written, the render recorded as collected and the end
+    // received, a signal waits (a device or FIFO, written in place, may wait for a reader:
+    // Ctrl-C must still end the command there).
+    std::optional<SignalsHeld> held;
+    if (!output.image_in_place()) {
+      held.emplace();
+    }
+    WrittenBeforeReceipt received(write_image);
+    receive_from(render, options.address, received);
+    BackgroundMessage& message = received.message();
+    if (const auto* progress = std::get_if<BackgroundProgress>(&message)) {
+      bar.update(progress->done, progress->total);
+      continue;
+    }
+    const auto* image = std::get_if<BackgroundImage>(&message);
+    if (image == nullptr) {
+      // The end without the image: an earlier collect wrote it.
+      throw std::runtime_error(collected_problem(options.address)
+                                   .value_or("the render at " + quoted(options.address) +
+                                             " was already collected, by a collect that could "
+                                             "not record where it wrote the image"));
     }
     static_cast<void>(render.receive<BackgroundMessage>());  // the end: the render may go
     held.reset();

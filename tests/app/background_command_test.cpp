@@ -1,10 +1,14 @@
 // `pygmy render --background` and `pygmy collect` end to end: a render that goes on after its
 // command returns, collected later, interrupted, collected twice, killed, or never started.
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -194,6 +198,28 @@ TEST_F(BackgroundRenderTest, InterruptedCollectLeavesTheRenderToALaterCollect) {
   EXPECT_EQ(pygmy::read_tiff(dir_ / "test.tif"), expected_image(600, 450));
   EXPECT_TRUE(ends(pid));
   EXPECT_EQ(files(), (std::vector<std::string>{"r.socket.collected", "test.tif"}));
+}
+
+TEST_F(BackgroundRenderTest, ACollectThatCannotWriteTheImageLeavesItToTheNext) {
+  // A device that is always full, as /dev/full; root uses a node of its own, so that nothing the
+  // collect does could touch the machine's.
+  fs::path full = "/dev/full";
+  if (::geteuid() == 0) {
+    full = dir_ / "full";
+    ASSERT_EQ(::mknod(full.c_str(), S_IFCHR | 0666, ::makedev(1, 7)), 0) << std::strerror(errno);
+  }
+  const pid_t pid = start({"--size", "40x30", "-j", "2"});
+  const Outcome failed = run({"collect", "r.socket", "-o", full.string()});
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  EXPECT_EQ(failed.err.rfind("pygmy: error: " + full.string() + ": cannot write", 0), 0U)
+      << failed.err;
+  EXPECT_NE(failed.err.find("No space left on device"), std::string::npos) << failed.err;
+  EXPECT_TRUE(alive(pid));
+
+  const Outcome collected = run({"collect", "r.socket", "-q", "-o", "good.tif"});
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "good.tif"), expected_image(40, 30));
+  EXPECT_TRUE(ends(pid));
 }
 
 TEST_F(BackgroundRenderTest, ASecondCollectSaysTheRenderWasAlreadyCollected) {
