@@ -3,6 +3,8 @@
 #include "command_line.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -58,6 +60,17 @@ std::string seed_problem(const std::string& text) {
 std::string without_leading_zeros(const std::string& text) {
   const std::size_t first = text.find_first_not_of('0');
   return first == std::string::npos ? "0" : text.substr(first);
+}
+
+std::string seconds_problem(const std::string& text) {
+  // from_chars reads decimal numbers only: no hexadecimal, no sign, no spaces.
+  double seconds = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size() ||
+      !std::isfinite(seconds) || seconds <= 0) {
+    return "expected a number of seconds above 0, such as 30 or 2.5, got '" + text + "'";
+  }
+  return "";
 }
 
 std::string output_problem(const std::string& text) {

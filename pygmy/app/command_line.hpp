@@ -41,6 +41,11 @@ class UsageError : public std::runtime_error {
 //   std::string ten = without_leading_zeros("010");  // "10"
 [[nodiscard]] std::string without_leading_zeros(const std::string& text);
 
+// Why `text` cannot be a number of seconds to wait (empty when it can): a decimal number above
+// zero, finite ("nan" and "inf" are refused; "1e308" is a wait too long to end, and allowed).
+//   render->add_option("--band-timeout", seconds)->check(seconds_problem);
+[[nodiscard]] std::string seconds_problem(const std::string& text);
+
 // Why `text` cannot be a file to write (empty when it can). Checked before rendering: a
 // directory would otherwise be found only when the finished file is renamed over it.
 //   app.add_option("-o,--output", output)->check(output_problem);

@@ -50,6 +50,19 @@ Scene scene_of(const RenderOptions& options) {
   return scene;
 }
 
+// The longest band timeout: a longer one (up to 1e308 seconds) is this, which no render reaches.
+// A deadline is a time point of the steady clock, counted in nanoseconds in 64 bits: about 292
+// years from the machine's start. A century keeps far from that.
+constexpr std::chrono::milliseconds kLongestBandTimeout = std::chrono::hours(24 * 365 * 100);
+
+// `seconds` (finite, above 0) as a band timeout: whole milliseconds, at least 1, at most
+// kLongestBandTimeout.
+std::chrono::milliseconds band_timeout_of(double seconds) {
+  const double longest = static_cast<double>(kLongestBandTimeout.count());
+  const double milliseconds = std::min(seconds * 1000, longest);
+  return std::chrono::milliseconds(std::max<long long>(1, std::llround(milliseconds)));
+}
+
 // The plan a render by `options` follows, without progress. Its scheduler names
 // options.scheduler: `options` must outlive it.
 schedulers::RenderPlan plan_for(const RenderOptions& options) {
@@ -58,8 +71,7 @@ schedulers::RenderPlan plan_for(const RenderOptions& options) {
   plan.processes = options.jobs;
   plan.band_rows = options.band_rows;
   if (options.band_timeout) {
-    plan.band_timeout = std::chrono::milliseconds(
-        std::max<long long>(1, std::llround(*options.band_timeout * 1000)));
+    plan.band_timeout = band_timeout_of(*options.band_timeout);
   }
   return plan;
 }
@@ -206,8 +218,9 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
   render
       ->add_option("--band-timeout", options.band_timeout,
                    "Seconds after which a band still running is ended and rendered again "
-                   "(default: 20 times the median band so far, at least 30)")
-      ->check(CLI::PositiveNumber);
+                   "(default: 20 times the median band so far, at least 30; longer than a "
+                   "century is a century)")
+      ->check(seconds_problem);
   render->add_flag("-q,--quiet", options.quiet, "No progress bar and no summary line");
   CLI::Option* worker_map =
       render

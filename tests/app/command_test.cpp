@@ -715,6 +715,33 @@ TEST_F(CommandTest, WhenDescriptorsRunOutTheRenderGoesOnWithTheProcessesItCouldS
               pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 64, 40)));
 }
 
+TEST_F(CommandTest, AHugeBandTimeoutIsNoDeadlineAndRendersTheImage) {
+  for (const char* huge : {"1e10", "1e16", "1e308"}) {
+    const Outcome outcome =
+        run({"render", "-q", "--size", "16x8", "--band-timeout", huge, "-o", "out.tif"});
+    ASSERT_EQ(outcome.exit_code, 0) << huge << ": " << outcome.err;
+    EXPECT_EQ(outcome.err, "") << huge;
+    EXPECT_TRUE(pygmy::read_tiff(dir_ / "out.tif") ==
+                pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 16, 8)))
+        << huge;
+  }
+}
+
+TEST_F(CommandTest, ABandTimeoutThatIsNotFiniteIsAUsageErrorSaidPlainly) {
+  for (const std::string bad : {"nan", "inf", "-inf", "infinity", "1e309", "0x10"}) {
+    const Outcome outcome =
+        run({"render", "--size", "8x8", "--band-timeout", bad, "-o", "out.tif"});
+    EXPECT_EQ(outcome.exit_code, 2) << bad << ": " << outcome.err;
+    EXPECT_NE(outcome.err.find("--band-timeout: expected a number of seconds above 0"),
+              std::string::npos)
+        << outcome.err;
+    EXPECT_NE(outcome.err.find("got '" + bad + "'"), std::string::npos) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+    EXPECT_LT(outcome.err.size(), 200U) << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{}) << bad;
+  }
+}
+
 TEST_F(CommandTest, ABandTimeoutThatIsNotAPositiveNumberIsAUsageError) {
   for (const char* bad : {"0", "-1", "soon"}) {
     const Outcome outcome =
