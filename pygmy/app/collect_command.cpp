@@ -177,7 +177,8 @@ CLI::App* add_collect_command(CLI::App& app, CollectOptions& options) {
       ->check(CLI::IsMember({"none", "deflate", "lzw"}));
   collect->add_option("--bits", options.bits, "Bits per sample")
       ->capture_default_str()
-      ->check(CLI::IsMember({8, 16}));
+      ->check(CLI::IsMember({8, 16}))
+      ->transform(decimal());
   collect->add_flag("-q,--quiet", options.quiet, "No progress bar and no summary line");
   collect->footer(
       "Examples:\n"

@@ -62,6 +62,18 @@ std::string without_leading_zeros(const std::string& text) {
   return first == std::string::npos ? "0" : text.substr(first);
 }
 
+CLI::Validator decimal() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+          return "expected a whole number in decimal digits, got '" + text + "'";
+        }
+        text = without_leading_zeros(text);
+        return "";
+      },
+      "", "DECIMAL");
+}
+
 std::string seconds_problem(const std::string& text) {
   // from_chars reads decimal numbers only: no hexadecimal, no sign, no spaces.
   double seconds = 0;

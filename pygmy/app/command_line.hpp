@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include <CLI/CLI.hpp>
+
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
 
@@ -34,12 +36,19 @@ class UsageError : public std::runtime_error {
 
 // Why `text` cannot be a seed (empty when it can). Checked here, for CLI11 would wrap "-1" round
 // to 2^64 - 1 and saturate there past 64 bits.
-//   app.add_option("--seed", seed)->check(seed_problem)->transform(without_leading_zeros);
+//   app.add_option("--seed", seed)->check(seed_problem)->transform(decimal());
 [[nodiscard]] std::string seed_problem(const std::string& text);
 
 // A seed's digits without leading zeros, which CLI11 would take as octal ("010" is ten).
 //   std::string ten = without_leading_zeros("010");  // "10"
 [[nodiscard]] std::string without_leading_zeros(const std::string& text);
+
+// A CLI11 transform that makes every integer on the command line decimal: it refuses anything
+// but digits (CLI11 itself reads "0x10" as sixteen and "-1" as a number), and drops leading
+// zeros, which CLI11 would take as octal ("010" is ten, "08" eight). The option's own checks
+// then see the digits.
+//   render->add_option("-j,--jobs", jobs)->check(CLI::Range(1U, 4096U))->transform(decimal());
+[[nodiscard]] CLI::Validator decimal();
 
 // Why `text` cannot be a number of seconds to wait (empty when it can): a decimal number above
 // zero, finite ("nan" and "inf" are refused; "1e308" is a wait too long to end, and allowed).

@@ -195,17 +195,19 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
                             ->check(output_problem);
   render->add_option("-j,--jobs", options.jobs, "Processes (or threads) at once")
       ->capture_default_str()
-      ->check(CLI::Range(1U, 4096U));
+      ->check(CLI::Range(1U, 4096U))
+      ->transform(decimal());
   render
       ->add_option("--band-rows", options.band_rows,
                    "Rows in each band of work (default: chosen from the image and -j)")
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(CLI::Range(1, 1 << 20))
+      ->transform(decimal());
   render->add_option("--scheduler", options.scheduler, "Who renders which band:" + schedulers)
       ->capture_default_str()
       ->check(scheduler_problem);
   render->add_option("--seed", options.seed, "Seed of the ambient occlusion noise")
       ->check(seed_problem)
-      ->transform(without_leading_zeros);
+      ->transform(decimal());
   render->add_option("--size", options.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
       ->check(size_problem);
   CLI::Option* compression =
@@ -214,7 +216,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
           ->check(CLI::IsMember({"none", "deflate", "lzw"}));
   CLI::Option* bits = render->add_option("--bits", options.bits, "Bits per sample")
                           ->capture_default_str()
-                          ->check(CLI::IsMember({8, 16}));
+                          ->check(CLI::IsMember({8, 16}))
+                          ->transform(decimal());
   render
       ->add_option("--band-timeout", options.band_timeout,
                    "Seconds after which a band still running is ended and rendered again "

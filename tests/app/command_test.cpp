@@ -345,6 +345,40 @@ TEST_F(CommandTest, ASeedWithLeadingZerosIsDecimal) {
             std::string::npos);
 }
 
+TEST_F(CommandTest, IntegersOnTheCommandLineAreDecimal) {
+  // CLI11 alone reads a leading 0 as octal (010 is eight, 08 an error) and 0x as hexadecimal.
+  const Outcome ten =
+      run({"render", "--size", "64x40", "-j", "010", "--band-rows", "010", "--bits", "016"});
+  ASSERT_EQ(ten.exit_code, 0) << ten.err;
+  EXPECT_NE(ten.out.find(", 10 processes (pool), 4 bands of 10 rows, "), std::string::npos)
+      << ten.out;
+  TIFF* tiff = TIFFOpen((dir_ / "test.tif").c_str(), "r");
+  ASSERT_NE(tiff, nullptr);
+  std::uint16_t bits = 0;
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFClose(tiff);
+  EXPECT_EQ(bits, 16);
+  const Outcome eight = run({"render", "--size", "64x40", "-j", "08", "-o", "eight.tif"});
+  ASSERT_EQ(eight.exit_code, 0) << eight.err;
+  EXPECT_NE(eight.out.find(", 8 processes (pool), "), std::string::npos) << eight.out;
+
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"render", "-j", "0x10"},
+                                               {"render", "--band-rows", "0x10"},
+                                               {"render", "--bits", "0x10"},
+                                               {"render", "--seed", "0x10"},
+                                               {"render", "-j", "+4"},
+                                               {"render", "-j", "1e1"},
+                                               {"collect", "r.socket", "--bits", "0x10"}}) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_NE(
+        outcome.err.find("expected a whole number in decimal digits, got '" + args.back() + "'"),
+        std::string::npos)
+        << shown(args) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << shown(args) << outcome.err;
+  }
+}
+
 TEST_F(CommandTest, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
   const Outcome outcome = run({"bogus"});
   EXPECT_EQ(outcome.exit_code, 2);
