@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "pygmy/output_file.hpp"
 
@@ -27,6 +29,26 @@ std::string address_problem(const std::string& text) {
     return "expected a UNIX socket path, not a directory, got '" + text + "'";
   }
   return "";
+}
+
+std::string user_named(uid_t uid) {
+  std::string text = "user " + std::to_string(uid);
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
+    text += " (" + std::string(found->pw_name) + ")";
+  }
+  return text;
+}
+
+std::string kind_of(mode_t mode) {
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "a regular file";
 }
 
 std::filesystem::path collected_marker(const std::string& address) {

@@ -3,6 +3,8 @@
 // render leaves beside its address.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -61,6 +63,14 @@ inline constexpr std::uint64_t kMostBackgroundImageBytes =
 //   collect->add_option("address", address)->check(address_problem);
 [[nodiscard]] std::string address_problem(const std::string& text);
 
+// "user 65534 (nobody)": a user as messages name one, by number and, when it has one, name.
+//   std::string owner = user_named(status.st_uid);
+[[nodiscard]] std::string user_named(uid_t uid);
+
+// What a file of mode `mode` (st_mode) is, for messages: "a socket", "a regular file".
+//   std::string what = kind_of(status.st_mode);
+[[nodiscard]] std::string kind_of(mode_t mode);
+
 // Where `pygmy collect` records that the render at `address` was collected: the file
 // "ADDRESS.collected" beside the socket, holding the path of the TIFF it wrote. A new render at
 // the address removes it.
@@ -74,8 +84,9 @@ inline constexpr std::uint64_t kMostBackgroundImageBytes =
 //   record_collected("render.socket", "test.tif");
 void record_collected(const std::string& address, const std::filesystem::path& output);
 
-// The TIFF the render at `address` was collected into, when it was; nullopt otherwise (a
-// symbolic link or anything but a regular file at the record's name is no record).
+// The file the render at `address` was collected into, when it was; nullopt otherwise (a
+// symbolic link or anything but a regular file at the record's name is no record). An empty
+// string when a record is there but names no file (a disk that filled up while it was written).
 //   if (auto into = collected_into("render.socket")) std::cerr << "already collected\n";
 [[nodiscard]] std::optional<std::string> collected_into(const std::string& address);
 

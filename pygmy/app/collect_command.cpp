@@ -36,12 +36,18 @@ constexpr std::chrono::seconds kEndWait{10};
 
 std::string quoted(const std::string& address) { return "'" + address + "'"; }
 
-// "the render at 'ADDRESS' was already collected, into FILE", when its marker says so.
+// "the render at 'ADDRESS' was already collected, into FILE", when its record says so.
 std::optional<std::string> collected_problem(const std::string& address) {
-  if (const std::optional<std::string> into = collected_into(address)) {
-    return "the render at " + quoted(address) + " was already collected, into " + *into;
+  const std::optional<std::string> into = collected_into(address);
+  if (!into) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  const std::string collected = "the render at " + quoted(address) + " was already collected";
+  if (into->empty()) {
+    return collected + " (its record " + quoted(collected_marker(address)) +
+           " is empty: the file it went into is not known)";
+  }
+  return collected + ", into " + *into;
 }
 
 // Why there is no render to collect at `address` any more: collected, or ended some other way
@@ -59,8 +65,17 @@ std::string connect_problem(const std::string& address, const std::system_error&
         ": no background render was started there ('pygmy render --background " + address + "')");
   }
   struct stat there {};
-  if (error.code() == std::errc::connection_refused && ::lstat(address.c_str(), &there) == 0 &&
-      S_ISSOCK(there.st_mode)) {
+  if (::lstat(address.c_str(), &there) != 0) {
+    return error.what();
+  }
+  if (!S_ISSOCK(there.st_mode)) {
+    return quoted(address) + " is not a render's socket but " + kind_of(there.st_mode);
+  }
+  if (there.st_uid != ::geteuid()) {
+    return quoted(address) + " is the socket of " + user_named(there.st_uid) +
+           ", not a render of yours";
+  }
+  if (error.code() == std::errc::connection_refused) {
     return "the render at " + quoted(address) +
            " was killed before it delivered its image: its socket is there, but no process "
            "listens on it (render it again)";

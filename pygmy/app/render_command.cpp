@@ -122,6 +122,35 @@ void render_in_background(pprocess::Channel& channel, const Scene& scene,
   channel.send(BackgroundMessage{BackgroundEnd{}});
 }
 
+// What is at `address`, when start_persistent failed with `error` because something is there:
+// another user's socket, a render of this user's, or another kind of file; nullopt otherwise.
+std::optional<std::string> taken_problem(const std::string& address,
+                                         const std::system_error& error) {
+  struct stat there {};
+  const bool in_use = error.code() == std::errc::address_in_use;
+  // Another user's socket may not even be looked at (EACCES): it is theirs all the same.
+  if ((!in_use && error.code() != std::errc::permission_denied) ||
+      ::lstat(address.c_str(), &there) != 0) {
+    return std::nullopt;
+  }
+  const std::string quoted = "'" + address + "'";
+  if (!S_ISSOCK(there.st_mode)) {
+    return in_use ? std::optional(quoted + " exists and is " + kind_of(there.st_mode) +
+                                  ", not a socket")
+                  : std::nullopt;
+  }
+  if (there.st_uid != ::geteuid()) {
+    return quoted + " is the socket of " + user_named(there.st_uid) +
+           (in_use ? ", whose process serves there: not a render of yours" : "") +
+           " (choose another address)";
+  }
+  if (in_use) {
+    return "a process already serves at " + quoted +
+           " (a render not yet collected? 'pygmy collect " + address + "')";
+  }
+  return std::nullopt;
+}
+
 // `pygmy render --background`: checks as a render here does, starts the background process and
 // prints where it serves and its id.
 int start_background_render(const RenderOptions& options) {
@@ -145,13 +174,8 @@ int start_background_render(const RenderOptions& options) {
     pid = connection.pid();
     connection.close();  // the render is collected later, by `pygmy collect`
   } catch (const std::system_error& e) {
-    struct stat there {};
-    if (e.code() == std::errc::address_in_use && ::lstat(options.background.c_str(), &there) == 0) {
-      throw std::runtime_error(S_ISSOCK(there.st_mode)
-                                   ? "a process already serves at '" + options.background +
-                                         "' (a render not yet collected? 'pygmy collect " +
-                                         options.background + "')"
-                                   : "'" + options.background + "' exists and is not a socket");
+    if (const std::optional<std::string> taken = taken_problem(options.background, e)) {
+      throw std::runtime_error(*taken);
     }
     throw;
   }

@@ -1,8 +1,14 @@
 // `pygmy render --background` and `pygmy collect` end to end: a render that goes on after its
 // command returns, collected later, interrupted, collected twice, killed, or never started.
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -298,6 +304,77 @@ TEST_F(BackgroundRenderTest, CollectOfARenderWhoseProcessDiedSaysItFailed) {
   // Its failure delivered, the background process has ended and removed its socket.
   EXPECT_TRUE(ends(pid));
   EXPECT_TRUE(files().empty());
+}
+
+TEST_F(BackgroundRenderTest, AnEmptyRecordStillSaysTheRenderWasCollected) {
+  // What a collect on a disk that filled up as it wrote the record may leave.
+  std::ofstream(dir_ / "r.socket.collected").flush();
+  const Outcome collected = run({"collect", "r.socket"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_EQ(collected.err,
+            "pygmy: error: the render at 'r.socket' was already collected (its record "
+            "'r.socket.collected' is empty: the file it went into is not known)\n");
+}
+
+TEST_F(BackgroundRenderTest, AnotherUsersListenerAtTheAddressIsNamedAsTheirs) {
+  const passwd* nobody = ::getpwnam("nobody");
+  if (::geteuid() != 0 || nobody == nullptr) {
+    GTEST_SKIP() << "needs root, and a user nobody";
+  }
+  fs::permissions(dir_, fs::perms(01777));
+  const fs::path address = dir_ / "r.socket";
+  int ready[2];
+  ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+  const pid_t listener = ::fork();
+  if (listener == 0) {
+    sockaddr_un where{};
+    where.sun_family = AF_UNIX;
+    std::strncpy(where.sun_path, address.c_str(), sizeof where.sun_path - 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::setgroups(0, nullptr) != 0 || ::setgid(nobody->pw_gid) != 0 ||
+        ::setuid(nobody->pw_uid) != 0 || fd < 0 ||
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&where), sizeof where) != 0 ||
+        ::listen(fd, 4) != 0 || ::write(ready[1], "!", 1) != 1) {
+      std::_Exit(1);
+    }
+    ::pause();
+    std::_Exit(0);
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  const bool listening = ::read(ready[0], &byte, 1) == 1;
+  ::close(ready[0]);
+  const auto stop = [&] {
+    ::kill(listener, SIGKILL);
+    ::waitpid(listener, nullptr, 0);
+  };
+  if (!listening) {
+    stop();
+    FAIL() << "nobody could not listen at " << address;
+  }
+  const std::string theirs = "'r.socket' is the socket of user " + std::to_string(nobody->pw_uid) +
+                             " (" + nobody->pw_name + ")";
+  const Outcome started = run({"render", "--size", "8x8", "--background", "r.socket"});
+  const Outcome collected = run({"collect", "r.socket"});
+  stop();
+  EXPECT_EQ(started.exit_code, 1);
+  EXPECT_EQ(started.err.rfind("pygmy: error: " + theirs + ", whose process serves there", 0), 0U)
+      << started.err;
+  EXPECT_EQ(started.err.find("not yet collected"), std::string::npos) << started.err;
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_EQ(collected.err, "pygmy: error: " + theirs + ", not a render of yours\n");
+}
+
+TEST_F(BackgroundRenderTest, AFileAtTheAddressIsNamedForWhatItIs) {
+  std::ofstream(dir_ / "r.socket") << "a file";
+  const Outcome started = run({"render", "--size", "8x8", "--background", "r.socket"});
+  EXPECT_EQ(started.exit_code, 1);
+  EXPECT_EQ(started.err, "pygmy: error: 'r.socket' exists and is a regular file, not a socket\n");
+  const Outcome collected = run({"collect", "r.socket"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_EQ(collected.err,
+            "pygmy: error: 'r.socket' is not a render's socket but a regular file\n");
+  EXPECT_EQ(slurp(dir_ / "r.socket"), "a file");
 }
 
 TEST_F(BackgroundRenderTest, CollectWhereNothingWasStartedSaysSo) {
