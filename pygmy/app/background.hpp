@@ -50,7 +50,8 @@ struct BackgroundEnd {
   void serialize(Archive& /*archive*/) {}
 };
 
-// What a background render sends: progress, any number of times, then the image, then the end.
+// What a background render sends: progress, any number of times (the first, 0 rows done, as soon
+// as it begins: `render --background` waits for it), then the image, then the end.
 // A failed render sends an error instead (the collect receives pprocess::RemoteError).
 using BackgroundMessage = std::variant<BackgroundProgress, BackgroundImage, BackgroundEnd>;
 

@@ -1,6 +1,7 @@
 // `pygmy render`: renders a scene to a TIFF, its row bands shared out to processes.
 #include "render_command.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <string>
 #include <system_error>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "background.hpp"
@@ -107,6 +109,8 @@ OutputRequest outputs_of(const RenderOptions& options, const Scene& scene,
 // (see BackgroundMessage).
 void render_in_background(pprocess::Channel& channel, const Scene& scene,
                           const RenderOptions& options) {
+  // The first message says that the render has begun: its starter waits for it.
+  channel.send(BackgroundMessage{BackgroundProgress{0, scene.height}});
   schedulers::RenderPlan plan = plan_for(options);
   plan.progress = [&channel](int done, int total) {
     channel.send(BackgroundMessage{BackgroundProgress{done, total}});
@@ -151,6 +155,49 @@ std::optional<std::string> taken_problem(const std::string& address,
   return std::nullopt;
 }
 
+// How long `render --background` waits for its render to say that it has begun.
+constexpr std::chrono::seconds kStartWait{60};
+
+// "open files 6 (ulimit -n), processes 31 (ulimit -u)": what this process may have, which the
+// background process inherits.
+std::string resource_limits() {
+  const auto limit = [](int resource) {
+    rlimit value{};
+    if (::getrlimit(resource, &value) != 0 || value.rlim_cur == RLIM_INFINITY) {
+      return std::string("unlimited");
+    }
+    return std::to_string(value.rlim_cur);
+  };
+  return "open files " + limit(RLIMIT_NOFILE) + " (ulimit -n), processes " + limit(RLIMIT_NPROC) +
+         " (ulimit -u)";
+}
+
+// Waits for the first message of the background render on `render`, its starter's connection:
+// the render has begun. A background process that could not start its render (out of
+// descriptors or processes) can tell only by closing the connection.
+void confirm_started(pprocess::Channel& render, const std::string& address) {
+  const std::string quoted = "'" + address + "'";
+  try {
+    if (std::holds_alternative<BackgroundProgress>(render.receive<BackgroundMessage>(kStartWait))) {
+      return;
+    }
+    throw std::runtime_error("the render at " + quoted + " did not begin with its progress");
+  } catch (const pprocess::RemoteError& e) {
+    throw std::runtime_error("the render at " + quoted + " failed as it began: " + e.type_name() +
+                             ": " + e.message());
+  } catch (const pprocess::ChannelClosed&) {
+    throw std::runtime_error("the background process for " + quoted +
+                             " ended before it began rendering, without saying why; it may "
+                             "have been short of descriptors or processes: this command may have " +
+                             resource_limits());
+  } catch (const pprocess::TimedOut&) {
+    throw std::runtime_error("the background process for " + quoted + " (pid " +
+                             std::to_string(render.pid()) + ") has not begun rendering within " +
+                             std::to_string(kStartWait.count()) +
+                             " s; it may yet ('pygmy collect " + address + "')");
+  }
+}
+
 // `pygmy render --background`: checks as a render here does, starts the background process and
 // prints where it serves and its id.
 int start_background_render(const RenderOptions& options) {
@@ -164,21 +211,23 @@ int start_background_render(const RenderOptions& options) {
                              std::to_string(kMostBackgroundImageBytes) +
                              " a background render can send; render it without --background");
   }
-  // The record of an earlier render at this address, collected, is not this render's.
-  std::error_code ignored;
-  std::filesystem::remove(collected_marker(options.background), ignored);
-  pid_t pid = 0;
+  pprocess::Channel connection;
   try {
-    pprocess::Channel connection =
+    connection =
         pprocess::start_persistent(options.background, render_in_background, scene, options);
-    pid = connection.pid();
-    connection.close();  // the render is collected later, by `pygmy collect`
   } catch (const std::system_error& e) {
     if (const std::optional<std::string> taken = taken_problem(options.background, e)) {
       throw std::runtime_error(*taken);
     }
     throw;
   }
+  // The record of an earlier render at this address, collected, is not this render's. Removed
+  // while this is the render's only client: no collect of it can have written one yet.
+  std::error_code ignored;
+  std::filesystem::remove(collected_marker(options.background), ignored);
+  confirm_started(connection, options.background);
+  const pid_t pid = connection.pid();
+  connection.close();  // the render is collected later, by `pygmy collect`
   std::printf("address: %s\npid: %d\n", options.background.c_str(), static_cast<int>(pid));
   if (!options.quiet) {
     std::fprintf(stderr,

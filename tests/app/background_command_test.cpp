@@ -386,6 +386,23 @@ TEST_F(BackgroundRenderTest, CollectWhereNothingWasStartedSaysSo) {
   EXPECT_TRUE(files().empty());
 }
 
+TEST_F(BackgroundRenderTest, ABackgroundProcessThatCannotBeginSaysSoAndLeavesNothing) {
+  // Six descriptors: enough for this command, too few for the background process to make its
+  // worker's channel beside its listener and its first connection.
+  const Outcome started =
+      run({"render", "--size", "8x8", "--background", "r.socket"}, {.open_files = 6});
+  EXPECT_EQ(started.exit_code, 1) << started.out;
+  EXPECT_EQ(started.out, "");
+  EXPECT_EQ(started.err.rfind("pygmy: error: the background process for 'r.socket' ended before "
+                              "it began rendering",
+                              0),
+            0U)
+      << started.err;
+  EXPECT_NE(started.err.find("open files 6 (ulimit -n)"), std::string::npos) << started.err;
+  EXPECT_EQ(pygmy::app::test::line_count(started.err), 1U) << started.err;
+  EXPECT_TRUE(files().empty());
+}
+
 TEST_F(BackgroundRenderTest, RenderInTheBackgroundChecksTheSceneBeforeStarting) {
   const Outcome missing = run({"render", "missing.json", "--background", "r.socket"});
   EXPECT_EQ(missing.exit_code, 1);
