@@ -8,11 +8,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 #include "pprocess/channel.hpp"
+#include "pygmy/image.hpp"
 #include "render_summary.hpp"
 
 namespace pygmy::app {
@@ -54,6 +57,29 @@ struct BackgroundEnd {
 // as it begins: `render --background` waits for it), then the image, then the end.
 // A failed render sends an error instead (the collect receives pprocess::RemoteError).
 using BackgroundMessage = std::variant<BackgroundProgress, BackgroundImage, BackgroundEnd>;
+
+// The image message as the render sends it: the bytes of BackgroundMessage{BackgroundImage{...}},
+// with the pixels read from the image in place rather than from a copy of them, so that sending
+// holds one copy of the image fewer.
+//   channel.send(BackgroundImageSent{summary, description, image});  // received as BackgroundImage
+struct BackgroundImageSent {
+  const RenderSummary& summary;
+  const std::string& description;
+  const Image& image;
+
+  template <class Archive>
+  void save(Archive& archive) const {
+    static_assert(
+        std::is_same_v<std::variant_alternative_t<1, BackgroundMessage>, BackgroundImage>);
+    // As cereal writes the variant (the index of its alternative, then the value) and the
+    // vector of bytes (its size, then the bytes).
+    archive(std::int32_t{1});
+    archive(summary, description, image.width(), image.height());
+    const std::span<const std::uint8_t> pixels = image.pixels();
+    archive(cereal::make_size_tag(static_cast<cereal::size_type>(pixels.size())));
+    archive(cereal::binary_data(pixels.data(), pixels.size()));
+  }
+};
 
 // The most bytes of pixels a background render may send: its image travels as one frame.
 inline constexpr std::uint64_t kMostBackgroundImageBytes =

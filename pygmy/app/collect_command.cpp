@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -229,7 +230,11 @@ int run_collect(const CollectOptions& options) {
   const auto write_image = [&](BackgroundImage& image) {
     bar.clear();
     output.describe(std::move(image.description));
-    output.write(Image(image.width, image.height, std::move(image.pixels)));
+    try {
+      output.write(Image(image.width, image.height, std::move(image.pixels)));
+    } catch (const std::bad_alloc&) {
+      throw std::runtime_error(options.output + ": not enough memory to write it");
+    }
     try {
       record_collected(options.address, options.output);
     } catch (const std::exception& e) {

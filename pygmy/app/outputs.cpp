@@ -2,6 +2,7 @@
 #include "outputs.hpp"
 
 #include <filesystem>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -36,10 +37,14 @@ std::vector<std::filesystem::path> temporaries_of(const TiffOutput& image,
 
 // Writes `image` to `output`. Only a rename needs the signals held: a device or FIFO is written
 // in place, and Ctrl-C must still end a command whose FIFO nobody reads.
-void commit_holding_signals(TiffOutput& output, const Image& image) {
+void commit_holding_signals(TiffOutput& output, const std::string& file, const Image& image) {
   std::optional<SignalsHeld> held;
   if (!output.in_place()) held.emplace();
-  output.commit(image);
+  try {
+    output.commit(image);
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error(file + ": not enough memory to write it");
+  }
 }
 
 }  // namespace
@@ -63,22 +68,25 @@ void Outputs::check(const OutputRequest& request) {
 }
 
 Outputs::Outputs(const OutputRequest& request)
-    : image_(request.image, request.image_options),
+    : image_file_(request.image),
+      map_file_(request.worker_map),
+      image_(request.image, request.image_options),
       map_(open_map(request)),
       remove_on_signal_(temporaries_of(image_, map_)) {}
 
 void Outputs::write(const Image& image, const schedulers::RenderStats& stats) {
-  commit_holding_signals(image_, image);
+  commit_holding_signals(image_, image_file_, image);
   if (map_) {
     commit_holding_signals(
-        *map_, worker_map(image.width(), image.height(),
-                          split_rows(image.height(), stats.band_rows), stats.band_worker));
+        *map_, map_file_,
+        worker_map(image.width(), image.height(), split_rows(image.height(), stats.band_rows),
+                   stats.band_worker));
   }
 }
 
 void Outputs::write(const Image& image) {
   if (map_) throw std::logic_error("Outputs::write: the worker map needs the render's stats");
-  commit_holding_signals(image_, image);
+  commit_holding_signals(image_, image_file_, image);
 }
 
 }  // namespace pygmy::app

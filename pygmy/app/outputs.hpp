@@ -55,6 +55,8 @@ class Outputs {
   void write(const Image& image);
 
  private:
+  std::string image_file_;  // as given, for messages
+  std::string map_file_;
   TiffOutput image_;
   std::optional<TiffOutput> map_;
   RemoveOnSignal remove_on_signal_;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -78,20 +79,64 @@ schedulers::RenderPlan plan_for(const RenderOptions& options) {
   return plan;
 }
 
-// Refuses, before anything starts, an image whose copies (`copies` of it at once: the shared
-// scheduler's framebuffer, a worker map) would not fit the memory available.
-void check_memory(const Scene& scene, int copies) {
-  if (const std::string problem =
-          memory_problem(scene.width, scene.height, copies, memory_limits());
-      !problem.empty()) {
-    throw std::runtime_error(problem);
+// How many copies of the image a render holds at once: in the process that holds the most, and
+// in all its processes together (a cgroup or the machine sees them all; a resource limit such as
+// ulimit -v bounds each process on its own).
+struct Copies {
+  int in_one_process = 1;
+  int in_all = 1;
+};
+
+// Refuses, before anything starts, an image whose copies would not fit the memory available;
+// `held` says what holds them, for the message.
+void check_memory(const Scene& scene, Copies copies, const std::string& held = "") {
+  std::vector<MemoryLimit> each;
+  std::vector<MemoryLimit> together;
+  for (const MemoryLimit& limit : memory_limits()) {
+    (bounds_each_process(limit.source) ? each : together).push_back(limit);
+  }
+  std::string problem = memory_problem(scene.width, scene.height, copies.in_one_process, each);
+  if (problem.empty()) {
+    problem = memory_problem(scene.width, scene.height, copies.in_all, together);
+  }
+  if (!problem.empty()) {
+    throw std::runtime_error(problem + held);
   }
 }
 
-// The copies of the image a render by `options` holds at once: the image, the shared scheduler's
-// framebuffer, the worker map.
+// The copies of the image a render by `options` holds at once, all in this process: the image,
+// the shared scheduler's framebuffer, map's and reuse's results (each band's pixels, kept until
+// the last band is in), the worker map.
 int copies_held(const RenderOptions& options) {
-  return 1 + (options.scheduler == "shared" ? 1 : 0) + (options.worker_map.empty() ? 0 : 1);
+  const bool keeps_results = options.scheduler == "map" || options.scheduler == "reuse";
+  return 1 + (options.scheduler == "shared" ? 1 : 0) + (keeps_results ? 1 : 0) +
+         (options.worker_map.empty() ? 0 : 1);
+}
+
+// The copies a render by `options` holds here.
+Copies copies_here(const RenderOptions& options) {
+  const int copies = copies_held(options);
+  return {.in_one_process = copies, .in_all = copies};
+}
+
+// The copies a background render by `options` holds: as a render here, and, once it is done, the
+// message that sends the image beside it. The background process's server then receives the
+// message into a buffer that grows as it arrives (two copies at once at the last step), and holds
+// it until a collect has it.
+Copies copies_in_background(const RenderOptions& options) {
+  const int copies = copies_held(options);
+  return {.in_one_process = copies + 1, .in_all = copies + 3};
+}
+
+// Renders `scene` as `plan` says; std::runtime_error rather than std::bad_alloc when memory runs
+// out.
+schedulers::Rendered render_or_say_why(const Scene& scene, const schedulers::RenderPlan& plan) {
+  try {
+    return schedulers::render(scene, plan);
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error("not enough memory to render the " + std::to_string(scene.width) +
+                             "x" + std::to_string(scene.height) + " image");
+  }
 }
 
 // The files a render by `options` writes, described as `layout` says.
@@ -115,14 +160,16 @@ void render_in_background(pprocess::Channel& channel, const Scene& scene,
   plan.progress = [&channel](int done, int total) {
     channel.send(BackgroundMessage{BackgroundProgress{done, total}});
   };
-  const schedulers::Rendered rendered = schedulers::render(scene, plan);
-  const Image& image = rendered.image;
-  channel.send(BackgroundMessage{BackgroundImage{
-      .summary = summary_of(scene, rendered.stats),
-      .description = description_of(scene, schedulers::layout(scene, plan)),
-      .width = image.width(),
-      .height = image.height(),
-      .pixels = std::vector<std::uint8_t>(image.pixels().begin(), image.pixels().end())}});
+  const schedulers::Rendered rendered = render_or_say_why(scene, plan);
+  const RenderSummary summary = summary_of(scene, rendered.stats);
+  const std::string description = description_of(scene, schedulers::layout(scene, plan));
+  try {
+    channel.send(BackgroundImageSent{summary, description, rendered.image});
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error("not enough memory to send the finished image (" +
+                             std::to_string(rendered.image.pixels().size()) +
+                             " bytes of pixels) to its collect");
+  }
   channel.send(BackgroundMessage{BackgroundEnd{}});
 }
 
@@ -202,7 +249,9 @@ void confirm_started(pprocess::Channel& render, const std::string& address) {
 // prints where it serves and its id.
 int start_background_render(const RenderOptions& options) {
   const Scene scene = scene_of(options);
-  check_memory(scene, copies_held(options));
+  check_memory(scene, copies_in_background(options),
+               " (in the background the image is held beside the message that sends it, which is "
+               "then held until a collect has it)");
   const std::uint64_t bytes = std::uint64_t{3} * static_cast<std::uint64_t>(scene.width) *
                               static_cast<std::uint64_t>(scene.height);
   if (bytes > kMostBackgroundImageBytes) {
@@ -363,7 +412,7 @@ int run_mpi(const RenderOptions& options) {
           "--band-timeout: not used by --scheduler mpi, where a rank that dies "
           "ends the job (see docs/cluster.md)");
     }
-    check_memory(scene, copies_held(options));
+    check_memory(scene, copies_here(options));
     request = outputs_of(options, scene, layout);
     Outputs::check(request);
   };
@@ -390,12 +439,12 @@ int run_render(const RenderOptions& options) {
 
   const Scene scene = scene_of(options);
   schedulers::RenderPlan plan = plan_for(options);
-  check_memory(scene, copies_held(options));
+  check_memory(scene, copies_here(options));
   // Opened before rendering, so that an unusable output path fails at once, not after the render.
   Outputs outputs(outputs_of(options, scene, schedulers::layout(scene, plan)));
   ProgressBar bar(!options.quiet && ProgressBar::stderr_is_terminal());
   plan.progress = [&bar](int done, int total) { bar.update(done, total); };
-  const schedulers::Rendered rendered = schedulers::render(scene, plan);
+  const schedulers::Rendered rendered = render_or_say_why(scene, plan);
   bar.clear();
   outputs.write(rendered.image, rendered.stats);
   print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -31,6 +32,7 @@
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
+#include "sanitized.hpp"
 
 namespace {
 
@@ -400,6 +402,23 @@ TEST_F(BackgroundRenderTest, ABackgroundProcessThatCannotBeginSaysSoAndLeavesNot
       << started.err;
   EXPECT_NE(started.err.find("open files 6 (ulimit -n)"), std::string::npos) << started.err;
   EXPECT_EQ(pygmy::app::test::line_count(started.err), 1U) << started.err;
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(BackgroundRenderTest, TheMemoryCheckCountsTheImageAndTheMessageThatSendsIt) {
+  if (kSanitized) {
+    GTEST_SKIP() << "a sanitizer's shadow memory needs an unlimited address space";
+  }
+  // 144 MB of pixels: in 280 MB of address space one copy fits, as a render here holds it, but
+  // not the image and the message that sends it, as the background process holds them.
+  const Outcome started = run({"render", "--size", "8000x6000", "--background", "r.socket"},
+                              {.address_space = rlim_t{280} << 20});
+  EXPECT_EQ(started.exit_code, 1) << started.out;
+  EXPECT_EQ(started.err.rfind("pygmy: error: a 8000x6000 image needs 288.0 MB of memory; ", 0), 0U)
+      << started.err;
+  EXPECT_NE(started.err.find("(ulimit -v)"), std::string::npos) << started.err;
+  EXPECT_NE(started.err.find("the message that sends it"), std::string::npos) << started.err;
+  EXPECT_EQ(started.out, "");
   EXPECT_TRUE(files().empty());
 }
 

@@ -458,6 +458,24 @@ TEST_F(CommandTest, AnImageTooLargeForTheMemoryLimitIsRefusedBeforeRendering) {
   EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
+TEST_F(CommandTest, TheMemoryCheckCountsTheResultsMapAndReuseKeep) {
+  if (kSanitized) {
+    GTEST_SKIP() << "a sanitizer's shadow memory needs an unlimited address space";
+  }
+  // 72 MB of pixels: in 120 MB of address space the image fits, as pool holds it, but not beside
+  // every band's pixels, which map and reuse keep until the last band is in.
+  for (const std::string scheduler : {"map", "reuse"}) {
+    Command command(dir_, {"render", "--size", "6000x4000", "-j", "2", "--scheduler", scheduler},
+                    {.address_space = rlim_t{120} << 20});
+    const Outcome outcome = command.wait(std::chrono::seconds(10));
+    EXPECT_EQ(outcome.exit_code, 1) << scheduler;
+    EXPECT_EQ(outcome.err.rfind("pygmy: error: a 6000x4000 image needs 144.0 MB of memory; ", 0),
+              0U)
+        << scheduler << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{}) << scheduler;
+  }
+}
+
 TEST_F(CommandTest, ABrokenSceneFileExitsOneNamingTheFileAndThePlace) {
   std::ofstream(dir_ / "broken.json") << R"({"image": {"width": 30, "height": )";
   const Outcome outcome = run({"render", "broken.json"});
