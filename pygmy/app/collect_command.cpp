@@ -1,4 +1,4 @@
-// `pygmy collect`: collects a render started with `pygmy render --background`, writing its TIFF.
+// `pygmy collect`: collects a render started with `pygmy render --background`, writing its image.
 #include "collect_command.hpp"
 
 #include <poll.h>
@@ -32,7 +32,7 @@ namespace pygmy::app {
 
 namespace {
 
-// How long a collect that has written its TIFF waits for the background process to end.
+// How long a collect that has written its image waits for the background process to end.
 constexpr std::chrono::seconds kEndWait{10};
 
 std::string quoted(const std::string& address) { return "'" + address + "'"; }
@@ -179,19 +179,26 @@ void wait_until_gone(pprocess::Channel& render) {
 
 CLI::App* add_collect_command(CLI::App& app, CollectOptions& options) {
   CLI::App* collect = app.add_subcommand(
-      "collect", "Collect a background render: show its progress, then write its TIFF");
+      "collect", "Collect a background render: show its progress, then write its image");
   collect
       ->add_option("address", options.address,
                    "The UNIX socket path given to 'pygmy render --background'")
       ->required()
       ->check(address_problem);
-  collect->add_option("-o,--output", options.output, "TIFF file to write")
+  collect
+      ->add_option("-o,--output", options.output,
+                   "Image file to write: .tif or .tiff for TIFF, .png for PNG (see --format)")
       ->capture_default_str()
-      ->check(output_problem);
-  collect->add_option("--compression", options.compression, "TIFF compression")
+      ->check(image_output_problem);
+  collect
+      ->add_option("--format", options.format,
+                   "The image's format: tiff or png (default: the one -o's extension names; "
+                   "TIFF for a name without one)")
+      ->check(CLI::IsMember({"tiff", "png"}));
+  collect->add_option("--compression", options.compression, "TIFF compression (PNG has its own)")
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "deflate", "lzw"}));
-  collect->add_option("--bits", options.bits, "Bits per sample")
+  collect->add_option("--bits", options.bits, "Bits per sample (TIFF or PNG)")
       ->capture_default_str()
       ->check(CLI::IsMember({8, 16}))
       ->transform(decimal());
@@ -219,10 +226,12 @@ int run_collect(const CollectOptions& options) {
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
+  const ImageFormat format = image_format_for(options.output, options.format, options.compression);
   pprocess::Channel render = connect_to_render(options.address);
   // Opened before anything is received: an unusable output fails while the render still has
   // its image for a later collect.
   Outputs output({.image = options.output,
+                  .image_format = format,
                   .image_options = {.compression = compression_named(options.compression),
                                     .bits_per_sample = options.bits,
                                     .software = "pygmy " PYGMY_VERSION}});

@@ -95,6 +95,35 @@ std::string output_problem(const std::string& text) {
   return "";
 }
 
+std::string image_output_problem(const std::string& text) {
+  if (std::string problem = output_problem(text); !problem.empty()) {
+    return problem;
+  }
+  try {
+    static_cast<void>(format_of_name(text));
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+ImageFormat image_format_for(const std::string& file, const std::string& format,
+                             const std::string& compression) {
+  const std::optional<ImageFormat> named = format_of_name(file);
+  const ImageFormat chosen = format.empty()    ? named.value_or(ImageFormat::tiff)
+                             : format == "png" ? ImageFormat::png
+                                               : ImageFormat::tiff;
+  if (named && *named != chosen) {
+    throw UsageError("--format " + format + ": '" + file + "' is named as a " +
+                     (*named == ImageFormat::png ? "PNG" : "TIFF") + " file");
+  }
+  if (chosen == ImageFormat::png && compression != "none") {
+    throw UsageError("--compression " + compression +
+                     ": a TIFF's; a PNG is always compressed (deflate)");
+  }
+  return chosen;
+}
+
 Scene scene_for(const std::string& scene_file, const std::string& size) {
   Scene scene = scene_file.empty() ? builtin_scene() : load_scene(scene_file);
   if (!size.empty()) {

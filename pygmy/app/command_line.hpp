@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "outputs.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
 
@@ -57,8 +58,20 @@ class UsageError : public std::runtime_error {
 
 // Why `text` cannot be a file to write (empty when it can). Checked before rendering: a
 // directory would otherwise be found only when the finished file is renamed over it.
-//   app.add_option("-o,--output", output)->check(output_problem);
+//   app.add_option("--json", json)->check(output_problem);
 [[nodiscard]] std::string output_problem(const std::string& text);
+
+// Why `text` cannot be an image file to write (empty when it can): output_problem's reasons, and
+// a name whose extension is not .tif, .tiff or .png (see format_of_name).
+//   app.add_option("-o,--output", output)->check(image_output_problem);
+[[nodiscard]] std::string image_output_problem(const std::string& text);
+
+// The format the image `file` is written in: `format` ("tiff" or "png", from --format) when it is
+// not empty, else the one its extension names, else TIFF. Throws UsageError when the two
+// disagree, or when `compression` other than "none" (a TIFF's) is asked of a PNG.
+//   ImageFormat format = image_format_for("out.png", "", "none");  // ImageFormat::png
+[[nodiscard]] ImageFormat image_format_for(const std::string& file, const std::string& format,
+                                           const std::string& compression);
 
 // Why `text` names no scheduler of this build (empty when it does): a CLI11 check listing the
 // schedulers there are, or saying that this build has no MPI.

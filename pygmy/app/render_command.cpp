@@ -1,4 +1,4 @@
-// `pygmy render`: renders a scene to a TIFF, its row bands shared out to processes.
+// `pygmy render`: renders a scene to a TIFF or PNG, its row bands shared out to processes.
 #include "render_command.hpp"
 
 #include <sys/resource.h>
@@ -143,6 +143,7 @@ schedulers::Rendered render_or_say_why(const Scene& scene, const schedulers::Ren
 OutputRequest outputs_of(const RenderOptions& options, const Scene& scene,
                          const schedulers::Layout& layout) {
   return {.image = options.output,
+          .image_format = image_format_for(options.output, options.format, options.compression),
           .image_options = {.compression = compression_named(options.compression),
                             .bits_per_sample = options.bits,
                             .software = "pygmy " PYGMY_VERSION,
@@ -280,7 +281,7 @@ int start_background_render(const RenderOptions& options) {
   std::printf("address: %s\npid: %d\n", options.background.c_str(), static_cast<int>(pid));
   if (!options.quiet) {
     std::fprintf(stderr,
-                 "pygmy: rendering %dx%d in the background; 'pygmy collect %s' writes the TIFF\n",
+                 "pygmy: rendering %dx%d in the background; 'pygmy collect %s' writes the image\n",
                  scene.width, scene.height, options.background.c_str());
   }
   return 0;
@@ -289,13 +290,14 @@ int start_background_render(const RenderOptions& options) {
 }  // namespace
 
 void check_before_rendering(const RenderOptions& options) {
-  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
+  // SOURCE_DATE_EPOCH sets the image's date: a bad value is a usage error, found before
   // rendering rather than when the finished image is written.
   try {
     static_cast<void>(source_date_epoch());
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
   }
+  static_cast<void>(image_format_for(options.output, options.format, options.compression));
   if (!options.worker_map.empty() && same_file(options.worker_map, options.output)) {
     throw UsageError("--worker-map: expected another file than the output, got '" +
                      options.worker_map + "'");
@@ -308,13 +310,22 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
     schedulers += "\n  " + std::string(s.name) + ": " + std::string(s.summary);
   }
 
-  CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF file");
+  CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF or PNG file");
   render->add_option(
       "scene", options.scene_file,
       "Scene file (JSON, see scenes/README.md); the built-in PyGmy scene if omitted");
-  CLI::Option* output = render->add_option("-o,--output", options.output, "TIFF file to write")
-                            ->capture_default_str()
-                            ->check(output_problem);
+  CLI::Option* output =
+      render
+          ->add_option("-o,--output", options.output,
+                       "Image file to write: .tif or .tiff for TIFF, .png for PNG (see --format)")
+          ->capture_default_str()
+          ->check(image_output_problem);
+  CLI::Option* format =
+      render
+          ->add_option("--format", options.format,
+                       "The image's format: tiff or png (default: the one -o's extension names; "
+                       "TIFF for a name without one, such as a device or FIFO)")
+          ->check(CLI::IsMember({"tiff", "png"}));
   render->add_option("-j,--jobs", options.jobs, "Processes (or threads) at once")
       ->capture_default_str()
       ->check(CLI::Range(1U, 4096U))
@@ -333,10 +344,10 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
   render->add_option("--size", options.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
       ->check(size_problem);
   CLI::Option* compression =
-      render->add_option("--compression", options.compression, "TIFF compression")
+      render->add_option("--compression", options.compression, "TIFF compression (PNG has its own)")
           ->capture_default_str()
           ->check(CLI::IsMember({"none", "deflate", "lzw"}));
-  CLI::Option* bits = render->add_option("--bits", options.bits, "Bits per sample")
+  CLI::Option* bits = render->add_option("--bits", options.bits, "Bits per sample (TIFF or PNG)")
                           ->capture_default_str()
                           ->check(CLI::IsMember({8, 16}))
                           ->transform(decimal());
@@ -350,16 +361,19 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
   CLI::Option* worker_map =
       render
           ->add_option("--worker-map", options.worker_map,
-                       "Also write a TIFF picturing which worker rendered which band: a colour per "
+                       "Also write an image (TIFF or PNG, by its extension) picturing which worker "
+                       "rendered which band: a colour per "
                        "worker, a darker line on each band's first row")
-          ->check(output_problem);
+          ->check(image_output_problem);
   render
-      ->add_option("--background", options.background,
-                   "Render in a background process serving at this UNIX socket path, print the "
-                   "address and the process's id, and return at once; 'pygmy collect ADDRESS' "
-                   "shows its progress and writes the TIFF (its -o, --compression and --bits)")
+      ->add_option(
+          "--background", options.background,
+          "Render in a background process serving at this UNIX socket path, print the "
+          "address and the process's id, and return at once; 'pygmy collect ADDRESS' "
+          "shows its progress and writes the image (its -o, --format, --compression and --bits)")
       ->check(address_problem)
       ->excludes(output)
+      ->excludes(format)
       ->excludes(compression)
       ->excludes(bits)
       ->excludes(worker_map);
@@ -371,7 +385,7 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "  pygmy render --size 1200x800 -o big.tif --compression deflate\n"
       "  pygmy render -j 4 --worker-map map.tif    which of the 4 processes rendered which band\n"
       "  pygmy render --background r.socket        render on after this command returns, then:\n"
-      "  pygmy collect r.socket -o test.tif        show its progress and write the TIFF\n"
+      "  pygmy collect r.socket -o test.tif        show its progress and write the image\n"
       "  mpirun -n 4 pygmy render --scheduler mpi  4 MPI ranks (docs/cluster.md)\n"
       "Output: written to .NAME.pygmy-PID.tmp beside it, then renamed; a file replaced keeps its\n"
       "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
@@ -383,7 +397,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "removed by the next render of the same file.\n"
       "Summary: the output, size, scene, processes (scheduler), bands, seconds, CPU seconds (user\n"
       "and system, workers included), processes forked, and bands each worker rendered.\n"
-      "SOURCE_DATE_EPOCH: the TIFF's DateTime, in seconds from 0 to 253402300799.\n"
+      "SOURCE_DATE_EPOCH: the TIFF's DateTime and the PNG's Creation Time, in seconds from 0 to\n"
+      "253402300799.\n"
       "Exit status: 0 rendered, 1 render or file error, 2 usage error.\n"
       "Scene files: their format is scenes/README.md in the sources, installed as\n"
       "  " PYGMY_SCENES_INSTALLED "/README.md");

@@ -29,6 +29,7 @@
 #include <tiffio.h>
 
 #include "command_runner.hpp"
+#include "pygmy/png.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
@@ -173,6 +174,57 @@ TEST_F(CommandTest, EveryKindOfTiffPassesTiffinfoWithoutWarnings) {
         << shown(args) << info;
     EXPECT_NE(info.find("scheduler=pool"), std::string::npos) << shown(args) << info;
   }
+}
+
+TEST_F(CommandTest, AnOutputNamedPngIsAPngOfThePixelsOfTheTiff) {
+  const pygmy::app::test::Launch reproducible{.environment = {"SOURCE_DATE_EPOCH=1700000000"}};
+  ASSERT_EQ(run({"render", "-q", "--size", "64x40", "-o", "out.tif"}, reproducible).exit_code, 0);
+  const Outcome png = run({"render", "--size", "64x40", "-o", "out.png"}, reproducible);
+  ASSERT_EQ(png.exit_code, 0) << png.err;
+  EXPECT_EQ(png.out.rfind("pygmy: out.png 64x40, ", 0), 0U) << png.out;
+  EXPECT_EQ(slurp(dir_ / "out.png").substr(0, 8), "\x89PNG\r\n\x1a\n");
+  EXPECT_EQ(pygmy::read_png(dir_ / "out.png"), pygmy::read_tiff(dir_ / "out.tif"));
+  // 16 bits, an extension in capitals, and a worker map named as a PNG too.
+  const Outcome deep = run({"render", "-q", "--size", "64x40", "--bits", "16", "-o", "DEEP.PNG",
+                            "--worker-map", "map.png"});
+  ASSERT_EQ(deep.exit_code, 0) << deep.err;
+  EXPECT_EQ(pygmy::read_png(dir_ / "DEEP.PNG"), pygmy::read_tiff(dir_ / "out.tif"));
+  EXPECT_EQ(pygmy::read_png(dir_ / "map.png").width(), 64);
+  std::vector<std::string> left = left_behind();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"DEEP.PNG", "map.png", "out.png", "out.tif"}));
+}
+
+TEST_F(CommandTest, AnOutputWithAnotherExtensionIsAUsageErrorNamingTheFormats) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"render", "-o", "out.jpg"},
+                                               {"render", "-o", "out.tif.gz"},
+                                               {"render", "--worker-map", "map.bmp"},
+                                               {"collect", "r.socket", "-o", "out.jpg"}}) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_NE(outcome.err.find("expected a name ending .tif or .tiff (TIFF) or .png (PNG), got '" +
+                               args.back() + "'"),
+              std::string::npos)
+        << shown(args) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  }
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
+}
+
+TEST_F(CommandTest, AFormatOrCompressionAtOddsWithTheOutputIsAUsageError) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"render", "-o", "out.tif", "--format", "png"},
+        {"render", "-o", "out.png", "--format", "tiff"},
+        {"render", "-o", "out.png", "--compression", "lzw"},
+        {"render", "--format", "png", "--compression", "deflate"},
+        {"render", "--format", "jpeg"},
+        {"collect", "r.socket", "-o", "out.png", "--compression", "lzw"}}) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_EQ(outcome.err.rfind("pygmy: ", 0), 0U) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  }
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
 TEST_F(CommandTest, TheTiffNamesThePygmyVersionAsItsSoftware) {
