@@ -59,7 +59,9 @@ void record_collected(const std::string& address, const std::filesystem::path& o
   // Replaced, never followed: a link at the record's name (anyone's) is not where it goes.
   OutputFile record(collected_marker(address), OutputFile::FinalLink::replace);
   std::error_code ignored;
-  const std::string text = std::filesystem::absolute(output, ignored).string() + '\n';
+  const std::string text =
+      (output == "-" ? "standard output" : std::filesystem::absolute(output, ignored).string()) +
+      '\n';
   for (std::size_t done = 0; done < text.size();) {
     const ssize_t put = ::write(record.fd(), text.data() + done, text.size() - done);
     if (put < 0 && errno != EINTR) {

@@ -104,7 +104,8 @@ inline constexpr std::uint64_t kMostBackgroundImageBytes =
 //   std::filesystem::path marker = collected_marker("render.socket");  // render.socket.collected
 [[nodiscard]] std::filesystem::path collected_marker(const std::string& address);
 
-// Records that the render at `address` was collected into `output`, atomically, as an image is
+// Records that the render at `address` was collected into `output` ("-": standard output),
+// atomically, as an image is
 // written (see OutputFile), except that a symbolic link at the record's name is replaced, never
 // followed. Throws std::system_error naming the record when it cannot be written; that only makes
 // a later collect's message less precise.

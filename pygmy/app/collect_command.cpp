@@ -187,13 +187,14 @@ CLI::App* add_collect_command(CLI::App& app, CollectOptions& options) {
       ->check(address_problem);
   collect
       ->add_option("-o,--output", options.output,
-                   "Image file to write: .tif or .tiff for TIFF, .png for PNG (see --format)")
+                   "Image file to write: .tif or .tiff for TIFF, .png for PNG; - for standard "
+                   "output (a pipe), in the format --format names, TIFF by default")
       ->capture_default_str()
       ->check(image_output_problem);
   collect
       ->add_option("--format", options.format,
                    "The image's format: tiff or png (default: the one -o's extension names; "
-                   "TIFF for a name without one)")
+                   "TIFF for a name without one, such as -)")
       ->check(CLI::IsMember({"tiff", "png"}));
   collect->add_option("--compression", options.compression, "TIFF compression (PNG has its own)")
       ->capture_default_str()
@@ -227,6 +228,7 @@ int run_collect(const CollectOptions& options) {
     throw UsageError(e.what());
   }
   const ImageFormat format = image_format_for(options.output, options.format, options.compression);
+  check_standard_output("-o", options.output);
   pprocess::Channel render = connect_to_render(options.address);
   // Opened before anything is received: an unusable output fails while the render still has
   // its image for a later collect.

@@ -2,7 +2,10 @@
 // values, and the scene an invocation names.
 #include "command_line.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include "pygmy/scene_file.hpp"
 #include "pygmy/schedulers.hpp"
@@ -96,6 +100,9 @@ std::string output_problem(const std::string& text) {
 }
 
 std::string image_output_problem(const std::string& text) {
+  if (text == "-") {
+    return "";
+  }
   if (std::string problem = output_problem(text); !problem.empty()) {
     return problem;
   }
@@ -124,8 +131,36 @@ ImageFormat image_format_for(const std::string& file, const std::string& format,
   return chosen;
 }
 
+void check_standard_output(const std::string& option, const std::string& output) {
+  if (output == "-" && ::isatty(STDOUT_FILENO) == 1) {
+    throw UsageError(option + " -: standard output is a terminal; redirect it to a file or a pipe");
+  }
+}
+
+namespace {
+
+// The scene JSON on standard input: read no further than parse_scene() takes.
+std::string standard_input_text() {
+  std::string text;
+  std::vector<char> buffer(std::size_t{1} << 16);
+  while (text.size() <= kMaxSceneFileBytes) {
+    const ssize_t got = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      throw std::system_error(errno, std::generic_category(), "stdin: cannot read the scene");
+    }
+    if (got == 0) break;
+    text.append(buffer.data(), static_cast<std::size_t>(got));
+  }
+  return text;
+}
+
+}  // namespace
+
 Scene scene_for(const std::string& scene_file, const std::string& size) {
-  Scene scene = scene_file.empty() ? builtin_scene() : load_scene(scene_file);
+  Scene scene = scene_file.empty()  ? builtin_scene()
+                : scene_file == "-" ? parse_scene(standard_input_text(), "stdin")
+                                    : load_scene(scene_file);
   if (!size.empty()) {
     const auto [width, height] = parse_size(size).value();
     scene = with_size(std::move(scene), width, height);

@@ -63,8 +63,14 @@ class UsageError : public std::runtime_error {
 
 // Why `text` cannot be an image file to write (empty when it can): output_problem's reasons, and
 // a name whose extension is not .tif, .tiff or .png (see format_of_name).
+// "-" (standard output) is one.
 //   app.add_option("-o,--output", output)->check(image_output_problem);
 [[nodiscard]] std::string image_output_problem(const std::string& text);
+
+// Throws UsageError when `output` is "-" and standard output a terminal, where an image is of no
+// use (a shell's redirection or a pipe is what "-" is for).
+//   check_standard_output("-o", options.output);
+void check_standard_output(const std::string& option, const std::string& output);
 
 // The format the image `file` is written in: `format` ("tiff" or "png", from --format) when it is
 // not empty, else the one its extension names, else TIFF. Throws UsageError when the two
@@ -78,8 +84,9 @@ class UsageError : public std::runtime_error {
 //   render->add_option("--scheduler", name)->check(scheduler_problem);
 [[nodiscard]] std::string scheduler_problem(const std::string& text);
 
-// The scene a command line names: the built-in PyGmy scene when `scene_file` is empty, else the
-// file; at `size` ("WxH", checked by size_problem) when that is not empty.
+// The scene a command line names: the built-in PyGmy scene when `scene_file` is empty, the JSON
+// on standard input (named "stdin") for "-", else the file; at `size` ("WxH", checked by
+// size_problem) when that is not empty.
 //   Scene scene = scene_for("scenes/tiny.json", "64x40");
 [[nodiscard]] Scene scene_for(const std::string& scene_file, const std::string& size);
 

@@ -298,6 +298,10 @@ void check_before_rendering(const RenderOptions& options) {
     throw UsageError(e.what());
   }
   static_cast<void>(image_format_for(options.output, options.format, options.compression));
+  check_standard_output("-o", options.output);
+  if (options.worker_map == "-") {
+    throw UsageError("--worker-map: expected a file; standard output is for the image (-o -)");
+  }
   if (!options.worker_map.empty() && same_file(options.worker_map, options.output)) {
     throw UsageError("--worker-map: expected another file than the output, got '" +
                      options.worker_map + "'");
@@ -313,18 +317,20 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
   CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF or PNG file");
   render->add_option(
       "scene", options.scene_file,
-      "Scene file (JSON, see scenes/README.md); the built-in PyGmy scene if omitted");
+      "Scene file (JSON, see scenes/README.md); - reads it from standard input; the built-in "
+      "PyGmy scene if omitted");
   CLI::Option* output =
       render
           ->add_option("-o,--output", options.output,
-                       "Image file to write: .tif or .tiff for TIFF, .png for PNG (see --format)")
+                       "Image file to write: .tif or .tiff for TIFF, .png for PNG; - for "
+                       "standard output (a pipe), in the format --format names, TIFF by default")
           ->capture_default_str()
           ->check(image_output_problem);
   CLI::Option* format =
       render
           ->add_option("--format", options.format,
                        "The image's format: tiff or png (default: the one -o's extension names; "
-                       "TIFF for a name without one, such as a device or FIFO)")
+                       "TIFF for a name without one, such as a device, a FIFO or -)")
           ->check(CLI::IsMember({"tiff", "png"}));
   render->add_option("-j,--jobs", options.jobs, "Processes (or threads) at once")
       ->capture_default_str()
@@ -383,6 +389,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "  pygmy render scenes/showcase.json -j 4    a scene file with 4 processes\n"
       "  pygmy render --scheduler threads -j 2     the thread-pool baseline\n"
       "  pygmy render --size 1200x800 -o big.tif --compression deflate\n"
+      "  pygmy render -o test.png --bits 16        a 16-bit PNG\n"
+      "  pygmy render - -o - --format png < s.json | display    scene in, PNG out, by pipes\n"
       "  pygmy render -j 4 --worker-map map.tif    which of the 4 processes rendered which band\n"
       "  pygmy render --background r.socket        render on after this command returns, then:\n"
       "  pygmy collect r.socket -o test.tif        show its progress and write the image\n"
@@ -391,6 +399,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
       "target, but not another user's link in a sticky directory such as /tmp; a device or FIFO\n"
       "(/dev/null) is written in place, a socket refused. Past 4 GiB it is a BigTIFF.\n"
+      "Formats: by -o's extension, .tif or .tiff (TIFF) or .png (PNG); another is refused. With\n"
+      "-o - the image goes to standard output (not a terminal) and the summary to stderr.\n"
       "An image larger than the memory available is refused before rendering.\n"
       "Signals: INT, TERM, HUP, QUIT, USR1, USR2, ALRM and XCPU remove the temporary and end the\n"
       "command; one ignored at start (nohup) stays ignored. A killed render's temporary is\n"
@@ -414,6 +424,9 @@ namespace {
 int run_mpi(const RenderOptions& options) {
   if (!options.background.empty()) {
     throw UsageError("--background: not with --scheduler mpi, whose ranks mpirun starts");
+  }
+  if (options.scene_file == "-") {
+    throw UsageError("a scene on standard input is not for --scheduler mpi: give its file");
   }
   schedulers::mpi::Job job{.scene_file = options.scene_file, .seed = options.seed};
   if (!options.size.empty()) job.size = parse_size(options.size);

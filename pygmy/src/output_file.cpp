@@ -261,6 +261,9 @@ bool take_owner(int fd, const struct stat& replaced) {
          ::fchown(fd, static_cast<uid_t>(-1), replaced.st_gid) == 0;
 }
 
+// The name of standard output, as most commands take it.
+constexpr std::string_view kStandardOutput = "-";
+
 }  // namespace
 
 OutputFile::Descriptor::Descriptor(Descriptor&& other) noexcept
@@ -351,6 +354,13 @@ OutputFile::Resolved OutputFile::resolve(const std::filesystem::path& file, Fina
 
 OutputFile::OutputFile(std::filesystem::path file, FinalLink final_link)
     : file_(std::move(file)), final_link_(final_link) {
+  if (file_ == kStandardOutput) {
+    in_place_ = true;
+    device_ = Descriptor(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0));
+    if (!device_) fail(errno, file_, "standard output");
+    fd_ = Descriptor(unnamed_file("standard output"));
+    return;
+  }
   Resolved resolved = resolve(file_, final_link_);
   const mode_t mode = resolved.status.st_mode;
   if (resolved.exists && S_ISDIR(mode)) {
@@ -421,6 +431,9 @@ void OutputFile::create_temporary(const Resolved& resolved) {
 }
 
 void OutputFile::check(const std::filesystem::path& file, FinalLink final_link) {
+  if (file == kStandardOutput) {
+    return;
+  }
   const Resolved resolved = resolve(file, final_link);
   const mode_t mode = resolved.status.st_mode;
   if (resolved.exists && (S_ISFIFO(mode) || S_ISCHR(mode) || S_ISBLK(mode)) &&
@@ -439,7 +452,7 @@ OutputFile::~OutputFile() {
 void OutputFile::commit() {
   if (in_place()) {
     copy_all(fd_.get(), device_.get(), file_);
-    // /dev/null and FIFOs have nothing to sync and say so with EINVAL.
+    // /dev/null, FIFOs and pipes have nothing to sync and say so with EINVAL.
     if (::fsync(device_.get()) != 0 && errno != EINVAL && errno != EROFS) {
       fail(errno, file_, "cannot sync");
     }

@@ -29,6 +29,7 @@
 #include <gtest/gtest.h>
 
 #include "command_runner.hpp"
+#include "pygmy/png.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
@@ -228,6 +229,16 @@ TEST_F(BackgroundRenderTest, ACollectThatCannotWriteTheImageLeavesItToTheNext) {
   EXPECT_EQ(collected.exit_code, 0) << collected.err;
   EXPECT_EQ(pygmy::read_tiff(dir_ / "good.tif"), expected_image(40, 30));
   EXPECT_TRUE(ends(pid));
+}
+
+TEST_F(BackgroundRenderTest, CollectWritesAPngToStandardOutput) {
+  const pid_t pid = start({"--size", "40x30", "-j", "2"});
+  const Outcome collected = run({"collect", "r.socket", "-o", "-", "--format", "png"});
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(collected.err.rfind("pygmy: standard output 40x30, ", 0), 0U) << collected.err;
+  EXPECT_EQ(pygmy::read_png(dir_ / "out.txt"), expected_image(40, 30));
+  EXPECT_TRUE(ends(pid));
+  EXPECT_EQ(slurp(dir_ / "r.socket.collected"), "standard output\n");
 }
 
 TEST_F(BackgroundRenderTest, ASecondCollectSaysTheRenderWasAlreadyCollected) {

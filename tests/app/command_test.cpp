@@ -227,6 +227,53 @@ TEST_F(CommandTest, AFormatOrCompressionAtOddsWithTheOutputIsAUsageError) {
   EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
+TEST_F(CommandTest, DashAsTheOutputWritesTheImageToStandardOutputAndTheSummaryToStderr) {
+  const pygmy::Image expected =
+      pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 16, 8));
+  // Standard output a file, as after '> out.tif'.
+  const Outcome outcome = run({"render", "--size", "16x8", "-o", "-"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.err.rfind("pygmy: standard output 16x8, ", 0), 0U) << outcome.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "out.txt"), expected);
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
+  // Through pipes, as TIFF and as PNG.
+  const std::string command = "cd " + dir_.string() + " && " PYGMY_COMMAND;
+  ASSERT_EQ(std::system((command + " render -q --size 16x8 -o - | cat > piped.tif").c_str()), 0);
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "piped.tif"), expected);
+  ASSERT_EQ(
+      std::system((command + " render -q --size 16x8 -o - --format png | cat > piped.png").c_str()),
+      0);
+  EXPECT_EQ(pygmy::read_png(dir_ / "piped.png"), expected);
+}
+
+TEST_F(CommandTest, DashAsTheSceneReadsItFromStandardInput) {
+  const std::string tiny = PYGMY_SCENES_DIR "/tiny.json";
+  const std::string command = "cd " + dir_.string() + " && " PYGMY_COMMAND;
+  ASSERT_EQ(std::system((command + " render - -q -o redirected.tif < " + tiny).c_str()), 0);
+  // The pipe goes to the command, not to cd.
+  ASSERT_EQ(std::system(("cd " + dir_.string() + " && cat " + tiny +
+                         " | " PYGMY_COMMAND " render - -q -o piped.tif")
+                            .c_str()),
+            0);
+  const pygmy::Image expected = pygmy::render_sequential(pygmy::load_scene(tiny));
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "redirected.tif"), expected);
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "piped.tif"), expected);
+  EXPECT_NE(software_and_description(dir_ / "piped.tif").second.find("scene=stdin "),
+            std::string::npos);
+  // Nothing on standard input (the runner gives it /dev/null) is no scene.
+  const Outcome empty = run({"render", "-", "-o", "empty.tif"});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_EQ(empty.err.rfind("pygmy: error: stdin:", 0), 0U) << empty.err;
+  EXPECT_FALSE(fs::exists(dir_ / "empty.tif"));
+}
+
+TEST_F(CommandTest, StandardOutputIsForTheImageOnly) {
+  const Outcome outcome = run({"render", "--size", "8x8", "--worker-map", "-"});
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+  EXPECT_NE(outcome.err.find("--worker-map: expected a file"), std::string::npos) << outcome.err;
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
+}
+
 TEST_F(CommandTest, TheTiffNamesThePygmyVersionAsItsSoftware) {
   ASSERT_EQ(run({"render", "--quiet"}).exit_code, 0);
   EXPECT_EQ(software_and_description(dir_ / "test.tif").first, "pygmy " PYGMY_VERSION);

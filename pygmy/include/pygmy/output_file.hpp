@@ -33,7 +33,7 @@ namespace pygmy {
 // file created). A device or FIFO is never replaced: it is opened for writing at once (a FIFO
 // waits here for its reader, as a shell's redirection does), the contents go to a file with no
 // name first, for libtiff must seek, and commit() copies them into the device. A socket is
-// refused.
+// refused. "-" names standard output, written in place as a FIFO is (and left open).
 //   OutputFile output("test.tif");
 //   write_everything(output.fd());
 //   output.commit();
@@ -61,10 +61,10 @@ class OutputFile {
   //   OutputFile::check("out/test.tif");  // before a long job that writes it only at the end
   static void check(const std::filesystem::path& file, FinalLink final_link = FinalLink::follow);
 
-  // The temporary, until commit(); empty for a device or FIFO.
+  // The temporary, until commit(); empty for a device, FIFO or standard output.
   [[nodiscard]] const std::filesystem::path& temporary_path() const { return temporary_; }
 
-  // Whether the file is a device or FIFO, written in place by commit().
+  // Whether the file is a device, FIFO or standard output, written in place by commit().
   [[nodiscard]] bool in_place() const { return in_place_; }
 
   // Where to write the contents, open for writing (and, for a device, reading) at offset 0.

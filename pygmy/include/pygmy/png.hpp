@@ -21,7 +21,8 @@ struct PngOptions {
 };
 
 // A PNG file in two steps, as TiffOutput writes a TIFF: the constructor creates a temporary file
-// beside `file` (or opens the device or FIFO), so an unusable path fails at once, before the image
+// beside `file` (or opens the device or FIFO; "-" is standard output), so an unusable path
+// fails at once, before the image
 // is even rendered; commit() writes the image into it, syncs it and renames it over `file`. Until
 // then `file` is untouched, and a PngOutput destroyed without a successful commit removes its
 // temporary. Links, devices and FIFOs follow OutputFile's rules.
@@ -45,7 +46,7 @@ class PngOutput {
   //   std::filesystem::path temporary = output.temporary_path();
   [[nodiscard]] const std::filesystem::path& temporary_path() const;
 
-  // Whether the output is a device or FIFO, which commit() writes in place.
+  // Whether the output is a device, FIFO or standard output, which commit() writes in place.
   //   bool nothing_to_remove = PngOutput("/dev/null").in_place();
   [[nodiscard]] bool in_place() const;
 
