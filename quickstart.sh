@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(build-essential cmake pkg-config libtiff-dev libtiff-tools libglm-dev libcereal-dev
-          nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
+          libpng-dev nlohmann-json3-dev libcli11-dev libgtest-dev libbenchmark-dev
           libopenmpi-dev openmpi-bin libtbb-dev)
 
 install_missing() {

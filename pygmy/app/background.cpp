@@ -2,11 +2,20 @@
 // collected render leaves beside its address.
 #include "background.hpp"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <algorithm>
+#include <cerrno>
 #include <string>
 #include <system_error>
+#include <vector>
+
+#include "pygmy/output_file.hpp"
 
 namespace pygmy::app {
 
@@ -22,23 +31,69 @@ std::string address_problem(const std::string& text) {
   return "";
 }
 
+std::string user_named(uid_t uid) {
+  std::string text = "user " + std::to_string(uid);
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
+    text += " (" + std::string(found->pw_name) + ")";
+  }
+  return text;
+}
+
+std::string kind_of(mode_t mode) {
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "a regular file";
+}
+
 std::filesystem::path collected_marker(const std::string& address) {
   return address + ".collected";
 }
 
 void record_collected(const std::string& address, const std::filesystem::path& output) {
+  // Replaced, never followed: a link at the record's name (anyone's) is not where it goes.
+  OutputFile record(collected_marker(address), OutputFile::FinalLink::replace);
   std::error_code ignored;
-  std::ofstream marker(collected_marker(address), std::ios::trunc);
-  marker << std::filesystem::absolute(output, ignored).string() << '\n';
+  const std::string text =
+      (output == "-" ? "standard output" : std::filesystem::absolute(output, ignored).string()) +
+      '\n';
+  for (std::size_t done = 0; done < text.size();) {
+    const ssize_t put = ::write(record.fd(), text.data() + done, text.size() - done);
+    if (put < 0 && errno != EINTR) {
+      throw std::system_error(errno, std::generic_category(),
+                              collected_marker(address).string() + ": cannot write");
+    }
+    done += static_cast<std::size_t>(std::max<ssize_t>(put, 0));
+  }
+  record.commit();
 }
 
 std::optional<std::string> collected_into(const std::string& address) {
-  std::ifstream marker(collected_marker(address));
-  std::string output;
-  if (!marker || !std::getline(marker, output)) {
+  // A link at the record's name was not made by a collect: it is no record.
+  const int fd =
+      ::open(collected_marker(address).c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     return std::nullopt;
   }
-  return output;
+  struct stat status {};
+  std::string text(PATH_MAX + 1, '\0');
+  ssize_t got = -1;
+  if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode)) {
+    do {
+      got = ::read(fd, text.data(), text.size());
+    } while (got < 0 && errno == EINTR);
+  }
+  ::close(fd);
+  if (got < 0) {
+    return std::nullopt;
+  }
+  text.resize(static_cast<std::size_t>(got));
+  return text.substr(0, text.find('\n'));
 }
 
 }  // namespace pygmy::app

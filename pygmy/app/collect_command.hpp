@@ -1,4 +1,4 @@
-// `pygmy collect`: collects a render started with `pygmy render --background`, writing its TIFF.
+// `pygmy collect`: collects a render started with `pygmy render --background`, writing its image.
 #pragma once
 
 #include <string>
@@ -11,6 +11,7 @@ namespace pygmy::app {
 struct CollectOptions {
   std::string address;  // the UNIX socket path the render serves at
   std::string output = "test.tif";
+  std::string format;  // "tiff" or "png"; empty: the one the output's name says
   std::string compression = "none";
   int bits = 8;
   bool quiet = false;
@@ -24,7 +25,7 @@ struct CollectOptions {
 CLI::App* add_collect_command(CLI::App& app, CollectOptions& options);
 
 // Connects to the background render at options.address, shows its progress until it is done,
-// writes its TIFF as `pygmy render` does, records it as collected and prints the summary line;
+// writes its image as `pygmy render` does, records it as collected and prints the summary line;
 // the exit status. Throws UsageError for a bad SOURCE_DATE_EPOCH, std::exception when there is
 // no render to collect (none started, already collected, killed, failed) or the file cannot be
 // written.

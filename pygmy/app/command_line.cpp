@@ -2,13 +2,19 @@
 // values, and the scene an invocation names.
 #include "command_line.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include "pygmy/scene_file.hpp"
 #include "pygmy/schedulers.hpp"
@@ -60,6 +66,29 @@ std::string without_leading_zeros(const std::string& text) {
   return first == std::string::npos ? "0" : text.substr(first);
 }
 
+CLI::Validator decimal() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+          return "expected a whole number in decimal digits, got '" + text + "'";
+        }
+        text = without_leading_zeros(text);
+        return "";
+      },
+      "", "DECIMAL");
+}
+
+std::string seconds_problem(const std::string& text) {
+  // from_chars reads decimal numbers only: no hexadecimal, no sign, no spaces.
+  double seconds = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size() ||
+      !std::isfinite(seconds) || seconds <= 0) {
+    return "expected a number of seconds above 0, such as 30 or 2.5, got '" + text + "'";
+  }
+  return "";
+}
+
 std::string output_problem(const std::string& text) {
   const std::filesystem::path path(text);
   std::error_code ignored;
@@ -70,8 +99,68 @@ std::string output_problem(const std::string& text) {
   return "";
 }
 
+std::string image_output_problem(const std::string& text) {
+  if (text == "-") {
+    return "";
+  }
+  if (std::string problem = output_problem(text); !problem.empty()) {
+    return problem;
+  }
+  try {
+    static_cast<void>(format_of_name(text));
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+ImageFormat image_format_for(const std::string& file, const std::string& format,
+                             const std::string& compression) {
+  const std::optional<ImageFormat> named = format_of_name(file);
+  const ImageFormat chosen = format.empty()    ? named.value_or(ImageFormat::tiff)
+                             : format == "png" ? ImageFormat::png
+                                               : ImageFormat::tiff;
+  if (named && *named != chosen) {
+    throw UsageError("--format " + format + ": '" + file + "' is named as a " +
+                     (*named == ImageFormat::png ? "PNG" : "TIFF") + " file");
+  }
+  if (chosen == ImageFormat::png && compression != "none") {
+    throw UsageError("--compression " + compression +
+                     ": a TIFF's; a PNG is always compressed (deflate)");
+  }
+  return chosen;
+}
+
+void check_standard_output(const std::string& option, const std::string& output) {
+  if (output == "-" && ::isatty(STDOUT_FILENO) == 1) {
+    throw UsageError(option + " -: standard output is a terminal; redirect it to a file or a pipe");
+  }
+}
+
+namespace {
+
+// The scene JSON on standard input: read no further than parse_scene() takes.
+std::string standard_input_text() {
+  std::string text;
+  std::vector<char> buffer(std::size_t{1} << 16);
+  while (text.size() <= kMaxSceneFileBytes) {
+    const ssize_t got = ::read(STDIN_FILENO, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      throw std::system_error(errno, std::generic_category(), "stdin: cannot read the scene");
+    }
+    if (got == 0) break;
+    text.append(buffer.data(), static_cast<std::size_t>(got));
+  }
+  return text;
+}
+
+}  // namespace
+
 Scene scene_for(const std::string& scene_file, const std::string& size) {
-  Scene scene = scene_file.empty() ? builtin_scene() : load_scene(scene_file);
+  Scene scene = scene_file.empty()  ? builtin_scene()
+                : scene_file == "-" ? parse_scene(standard_input_text(), "stdin")
+                                    : load_scene(scene_file);
   if (!size.empty()) {
     const auto [width, height] = parse_size(size).value();
     scene = with_size(std::move(scene), width, height);

@@ -8,6 +8,9 @@
 #include <string>
 #include <utility>
 
+#include <CLI/CLI.hpp>
+
+#include "outputs.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
 
@@ -34,25 +37,56 @@ class UsageError : public std::runtime_error {
 
 // Why `text` cannot be a seed (empty when it can). Checked here, for CLI11 would wrap "-1" round
 // to 2^64 - 1 and saturate there past 64 bits.
-//   app.add_option("--seed", seed)->check(seed_problem)->transform(without_leading_zeros);
+//   app.add_option("--seed", seed)->check(seed_problem)->transform(decimal());
 [[nodiscard]] std::string seed_problem(const std::string& text);
 
 // A seed's digits without leading zeros, which CLI11 would take as octal ("010" is ten).
 //   std::string ten = without_leading_zeros("010");  // "10"
 [[nodiscard]] std::string without_leading_zeros(const std::string& text);
 
+// A CLI11 transform that makes every integer on the command line decimal: it refuses anything
+// but digits (CLI11 itself reads "0x10" as sixteen and "-1" as a number), and drops leading
+// zeros, which CLI11 would take as octal ("010" is ten, "08" eight). The option's own checks
+// then see the digits.
+//   render->add_option("-j,--jobs", jobs)->check(CLI::Range(1U, 4096U))->transform(decimal());
+[[nodiscard]] CLI::Validator decimal();
+
+// Why `text` cannot be a number of seconds to wait (empty when it can): a decimal number above
+// zero, finite ("nan" and "inf" are refused; "1e308" is a wait too long to end, and allowed).
+//   render->add_option("--band-timeout", seconds)->check(seconds_problem);
+[[nodiscard]] std::string seconds_problem(const std::string& text);
+
 // Why `text` cannot be a file to write (empty when it can). Checked before rendering: a
 // directory would otherwise be found only when the finished file is renamed over it.
-//   app.add_option("-o,--output", output)->check(output_problem);
+//   app.add_option("--json", json)->check(output_problem);
 [[nodiscard]] std::string output_problem(const std::string& text);
+
+// Why `text` cannot be an image file to write (empty when it can): output_problem's reasons, and
+// a name whose extension is not .tif, .tiff or .png (see format_of_name).
+// "-" (standard output) is one.
+//   app.add_option("-o,--output", output)->check(image_output_problem);
+[[nodiscard]] std::string image_output_problem(const std::string& text);
+
+// Throws UsageError when `output` is "-" and standard output a terminal, where an image is of no
+// use (a shell's redirection or a pipe is what "-" is for).
+//   check_standard_output("-o", options.output);
+void check_standard_output(const std::string& option, const std::string& output);
+
+// The format the image `file` is written in: `format` ("tiff" or "png", from --format) when it is
+// not empty, else the one its extension names, else TIFF. Throws UsageError when the two
+// disagree, or when `compression` other than "none" (a TIFF's) is asked of a PNG.
+//   ImageFormat format = image_format_for("out.png", "", "none");  // ImageFormat::png
+[[nodiscard]] ImageFormat image_format_for(const std::string& file, const std::string& format,
+                                           const std::string& compression);
 
 // Why `text` names no scheduler of this build (empty when it does): a CLI11 check listing the
 // schedulers there are, or saying that this build has no MPI.
 //   render->add_option("--scheduler", name)->check(scheduler_problem);
 [[nodiscard]] std::string scheduler_problem(const std::string& text);
 
-// The scene a command line names: the built-in PyGmy scene when `scene_file` is empty, else the
-// file; at `size` ("WxH", checked by size_problem) when that is not empty.
+// The scene a command line names: the built-in PyGmy scene when `scene_file` is empty, the JSON
+// on standard input (named "stdin") for "-", else the file; at `size` ("WxH", checked by
+// size_problem) when that is not empty.
 //   Scene scene = scene_for("scenes/tiny.json", "64x40");
 [[nodiscard]] Scene scene_for(const std::string& scene_file, const std::string& size);
 

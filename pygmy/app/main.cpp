@@ -1,6 +1,7 @@
 // The `pygmy` command: its subcommands wired together; each lives in a file of its own.
 #include <exception>
 #include <iostream>
+#include <new>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -94,6 +95,10 @@ int main(int argc, char** argv) {
   } catch (const pygmy::app::UsageError& e) {
     std::cerr << "pygmy: " << e.what() << '\n';
     return pygmy::app::kUsageError;
+  } catch (const std::bad_alloc&) {
+    // Each step that may run out says so itself; this is the rest.
+    std::cerr << "pygmy: error: not enough memory\n";
+    return pygmy::app::kRenderError;
   } catch (const std::exception& e) {
     std::cerr << "pygmy: error: " << e.what() << '\n';
     return pygmy::app::kRenderError;

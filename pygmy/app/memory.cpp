@@ -126,6 +126,10 @@ std::string what_is_left(const MemoryLimit& limit) {
 
 }  // namespace
 
+bool bounds_each_process(MemoryLimit::Source source) {
+  return source == Source::address_space || source == Source::data;
+}
+
 std::vector<MemoryLimit> memory_limits() {
   std::vector<MemoryLimit> limits;
   add_rlimit(limits, Source::address_space, RLIMIT_AS, "VmSize:");

@@ -19,6 +19,11 @@ struct MemoryLimit {
   std::uint64_t bytes;  // how much more may be taken
 };
 
+// Whether a limit of `source` bounds each process on its own (a resource limit, which every
+// process forked inherits whole) rather than all of them together (a cgroup, the machine).
+//   bool each = bounds_each_process(MemoryLimit::Source::address_space);  // true
+[[nodiscard]] bool bounds_each_process(MemoryLimit::Source source);
+
 // Every bound of MemoryLimit::Source that applies to this process now; one that cannot be read
 // is left out, so a machine without /proc has none.
 //   std::vector<MemoryLimit> limits = memory_limits();  // at least the machine's, on Linux

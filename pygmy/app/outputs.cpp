@@ -1,12 +1,15 @@
 // The files a render leaves: the image and, when asked for, the worker map.
 #include "outputs.hpp"
 
+#include <cctype>
 #include <filesystem>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 
+#include "pygmy/output_file.hpp"
 #include "worker_map.hpp"
 
 namespace pygmy::app {
@@ -20,14 +23,24 @@ TiffOptions map_options(const TiffOptions& image_options) {
           .description = "worker map: " + image_options.description};
 }
 
-std::optional<TiffOutput> open_map(const OutputRequest& request) {
-  if (request.worker_map.empty()) return std::nullopt;
-  return std::optional<TiffOutput>(std::in_place, request.worker_map,
-                                   map_options(request.image_options));
+ImageFormat map_format(const OutputRequest& request) {
+  return format_of_name(request.worker_map).value_or(ImageFormat::tiff);
 }
 
-std::vector<std::filesystem::path> temporaries_of(const TiffOutput& image,
-                                                  const std::optional<TiffOutput>& map) {
+std::optional<ImageOutput> open_map(const OutputRequest& request) {
+  if (request.worker_map.empty()) return std::nullopt;
+  return std::optional<ImageOutput>(std::in_place, request.worker_map, map_format(request),
+                                    map_options(request.image_options));
+}
+
+// The name in lower case.
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::vector<std::filesystem::path> temporaries_of(const ImageOutput& image,
+                                                  const std::optional<ImageOutput>& map) {
   std::vector<std::filesystem::path> temporaries{image.temporary_path()};
   if (map) temporaries.push_back(map->temporary_path());
   return temporaries;
@@ -35,23 +48,61 @@ std::vector<std::filesystem::path> temporaries_of(const TiffOutput& image,
 
 // Writes `image` to `output`. Only a rename needs the signals held: a device or FIFO is written
 // in place, and Ctrl-C must still end a command whose FIFO nobody reads.
-void commit_holding_signals(TiffOutput& output, const Image& image) {
+void commit_holding_signals(ImageOutput& output, const std::string& file, const Image& image) {
   std::optional<SignalsHeld> held;
   if (!output.in_place()) held.emplace();
-  output.commit(image);
-}
-
-void check_writable(const std::string& file, const TiffOptions& options) {
-  std::error_code ignored;
-  const std::filesystem::file_status status = std::filesystem::status(file, ignored);
-  if (std::filesystem::is_fifo(status) || std::filesystem::is_character_file(status) ||
-      std::filesystem::is_block_file(status)) {
-    return;
+  try {
+    output.commit(image);
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error(file + ": not enough memory to write it");
   }
-  const TiffOutput probe(file, options);
 }
 
 }  // namespace
+
+std::optional<ImageFormat> format_of_name(const std::string& file) {
+  const std::string extension = lower(std::filesystem::path(file).extension().string());
+  if (extension.empty()) return std::nullopt;
+  if (extension == ".tif" || extension == ".tiff") return ImageFormat::tiff;
+  if (extension == ".png") return ImageFormat::png;
+  throw std::invalid_argument("expected a name ending .tif or .tiff (TIFF) or .png (PNG), got '" +
+                              file + "'");
+}
+
+std::string name_of(ImageFormat format) { return format == ImageFormat::png ? "png" : "tiff"; }
+
+ImageOutput::ImageOutput(const std::filesystem::path& file, ImageFormat format,
+                         const TiffOptions& options) {
+  if (format == ImageFormat::png) {
+    png_.emplace(file, PngOptions{.bits_per_sample = options.bits_per_sample,
+                                  .software = options.software,
+                                  .description = options.description});
+  } else {
+    tiff_.emplace(file, options);
+  }
+}
+
+const std::filesystem::path& ImageOutput::temporary_path() const {
+  return png_ ? png_->temporary_path() : tiff_->temporary_path();
+}
+
+bool ImageOutput::in_place() const { return png_ ? png_->in_place() : tiff_->in_place(); }
+
+void ImageOutput::describe(std::string description) {
+  if (png_) {
+    png_->describe(std::move(description));
+  } else {
+    tiff_->describe(std::move(description));
+  }
+}
+
+void ImageOutput::commit(const Image& image) {
+  if (png_) {
+    png_->commit(image);
+  } else {
+    tiff_->commit(image);
+  }
+}
 
 std::string description_of(const Scene& scene, const schedulers::Layout& layout) {
   std::ostringstream description;
@@ -66,29 +117,31 @@ std::string description_of(const Scene& scene, const schedulers::Layout& layout)
 }
 
 void Outputs::check(const OutputRequest& request) {
-  check_writable(request.image, request.image_options);
+  OutputFile::check(request.image);
   if (!request.worker_map.empty()) {
-    check_writable(request.worker_map, map_options(request.image_options));
+    OutputFile::check(request.worker_map);
   }
 }
 
 Outputs::Outputs(const OutputRequest& request)
-    : image_(request.image, request.image_options),
+    : image_file_(request.image),
+      map_file_(request.worker_map),
+      image_(request.image, request.image_format, request.image_options),
       map_(open_map(request)),
       remove_on_signal_(temporaries_of(image_, map_)) {}
 
 void Outputs::write(const Image& image, const schedulers::RenderStats& stats) {
-  commit_holding_signals(image_, image);
+  commit_holding_signals(image_, image_file_, image);
   if (map_) {
     commit_holding_signals(
-        *map_, worker_map(image.width(), image.height(),
-                          split_rows(image.height(), stats.band_rows), stats.band_worker));
+        *map_, map_file_,
+        worker_map(image.width(), image.height(), stats.band_list, stats.band_worker));
   }
 }
 
 void Outputs::write(const Image& image) {
   if (map_) throw std::logic_error("Outputs::write: the worker map needs the render's stats");
-  commit_holding_signals(image_, image);
+  commit_holding_signals(image_, image_file_, image);
 }
 
 }  // namespace pygmy::app

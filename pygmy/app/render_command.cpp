@@ -1,6 +1,7 @@
-// `pygmy render`: renders a scene to a TIFF, its row bands shared out to processes.
+// `pygmy render`: renders a scene to a TIFF or PNG, its row bands shared out to processes.
 #include "render_command.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -10,12 +11,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "background.hpp"
@@ -50,6 +53,19 @@ Scene scene_of(const RenderOptions& options) {
   return scene;
 }
 
+// The longest band timeout: a longer one (up to 1e308 seconds) is this, which no render reaches.
+// A deadline is a time point of the steady clock, counted in nanoseconds in 64 bits: about 292
+// years from the machine's start. A century keeps far from that.
+constexpr std::chrono::milliseconds kLongestBandTimeout = std::chrono::hours(24 * 365 * 100);
+
+// `seconds` (finite, above 0) as a band timeout: whole milliseconds, at least 1, at most
+// kLongestBandTimeout.
+std::chrono::milliseconds band_timeout_of(double seconds) {
+  const double longest = static_cast<double>(kLongestBandTimeout.count());
+  const double milliseconds = std::min(seconds * 1000, longest);
+  return std::chrono::milliseconds(std::max<long long>(1, std::llround(milliseconds)));
+}
+
 // The plan a render by `options` follows, without progress. Its scheduler names
 // options.scheduler: `options` must outlive it.
 schedulers::RenderPlan plan_for(const RenderOptions& options) {
@@ -58,32 +74,77 @@ schedulers::RenderPlan plan_for(const RenderOptions& options) {
   plan.processes = options.jobs;
   plan.band_rows = options.band_rows;
   if (options.band_timeout) {
-    plan.band_timeout = std::chrono::milliseconds(
-        std::max<long long>(1, std::llround(*options.band_timeout * 1000)));
+    plan.band_timeout = band_timeout_of(*options.band_timeout);
   }
   return plan;
 }
 
-// Refuses, before anything starts, an image whose copies (`copies` of it at once: the shared
-// scheduler's framebuffer, a worker map) would not fit the memory available.
-void check_memory(const Scene& scene, int copies) {
-  if (const std::string problem =
-          memory_problem(scene.width, scene.height, copies, memory_limits());
-      !problem.empty()) {
-    throw std::runtime_error(problem);
+// How many copies of the image a render holds at once: in the process that holds the most, and
+// in all its processes together (a cgroup or the machine sees them all; a resource limit such as
+// ulimit -v bounds each process on its own).
+struct Copies {
+  int in_one_process = 1;
+  int in_all = 1;
+};
+
+// Refuses, before anything starts, an image whose copies would not fit the memory available;
+// `held` says what holds them, for the message.
+void check_memory(const Scene& scene, Copies copies, const std::string& held = "") {
+  std::vector<MemoryLimit> each;
+  std::vector<MemoryLimit> together;
+  for (const MemoryLimit& limit : memory_limits()) {
+    (bounds_each_process(limit.source) ? each : together).push_back(limit);
+  }
+  std::string problem = memory_problem(scene.width, scene.height, copies.in_one_process, each);
+  if (problem.empty()) {
+    problem = memory_problem(scene.width, scene.height, copies.in_all, together);
+  }
+  if (!problem.empty()) {
+    throw std::runtime_error(problem + held);
   }
 }
 
-// The copies of the image a render by `options` holds at once: the image, the shared scheduler's
-// framebuffer, the worker map.
+// The copies of the image a render by `options` holds at once, all in this process: the image,
+// the shared scheduler's framebuffer, map's and reuse's results (each band's pixels, kept until
+// the last band is in), the worker map.
 int copies_held(const RenderOptions& options) {
-  return 1 + (options.scheduler == "shared" ? 1 : 0) + (options.worker_map.empty() ? 0 : 1);
+  const bool keeps_results = options.scheduler == "map" || options.scheduler == "reuse";
+  return 1 + (options.scheduler == "shared" ? 1 : 0) + (keeps_results ? 1 : 0) +
+         (options.worker_map.empty() ? 0 : 1);
+}
+
+// The copies a render by `options` holds here.
+Copies copies_here(const RenderOptions& options) {
+  const int copies = copies_held(options);
+  return {.in_one_process = copies, .in_all = copies};
+}
+
+// The copies a background render by `options` holds: as a render here, and, once it is done, the
+// message that sends the image beside it. The background process's server then receives the
+// message into a buffer that grows as it arrives (two copies at once at the last step), and holds
+// it until a collect has it.
+Copies copies_in_background(const RenderOptions& options) {
+  const int copies = copies_held(options);
+  return {.in_one_process = copies + 1, .in_all = copies + 3};
+}
+
+// Renders `scene` as `plan` and its `layout` say; std::runtime_error rather than std::bad_alloc
+// when memory runs out.
+schedulers::Rendered render_or_say_why(const Scene& scene, const schedulers::RenderPlan& plan,
+                                       const schedulers::Layout& layout) {
+  try {
+    return schedulers::render(scene, plan, layout);
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error("not enough memory to render the " + std::to_string(scene.width) +
+                             "x" + std::to_string(scene.height) + " image");
+  }
 }
 
 // The files a render by `options` writes, described as `layout` says.
 OutputRequest outputs_of(const RenderOptions& options, const Scene& scene,
                          const schedulers::Layout& layout) {
   return {.image = options.output,
+          .image_format = image_format_for(options.output, options.format, options.compression),
           .image_options = {.compression = compression_named(options.compression),
                             .bits_per_sample = options.bits,
                             .software = "pygmy " PYGMY_VERSION,
@@ -95,27 +156,105 @@ OutputRequest outputs_of(const RenderOptions& options, const Scene& scene,
 // (see BackgroundMessage).
 void render_in_background(pprocess::Channel& channel, const Scene& scene,
                           const RenderOptions& options) {
+  // The first message says that the render has begun: its starter waits for it.
+  channel.send(BackgroundMessage{BackgroundProgress{0, scene.height}});
   schedulers::RenderPlan plan = plan_for(options);
   plan.progress = [&channel](int done, int total) {
     channel.send(BackgroundMessage{BackgroundProgress{done, total}});
   };
   const schedulers::Layout layout = schedulers::layout(scene, plan);
-  const schedulers::Rendered rendered = schedulers::render(scene, plan, layout);
-  const Image& image = rendered.image;
-  channel.send(BackgroundMessage{BackgroundImage{
-      .summary = summary_of(scene, rendered.stats),
-      .description = description_of(scene, layout),
-      .width = image.width(),
-      .height = image.height(),
-      .pixels = std::vector<std::uint8_t>(image.pixels().begin(), image.pixels().end())}});
+  const schedulers::Rendered rendered = render_or_say_why(scene, plan, layout);
+  const RenderSummary summary = summary_of(scene, rendered.stats);
+  const std::string description = description_of(scene, layout);
+  try {
+    channel.send(BackgroundImageSent{summary, description, rendered.image});
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error("not enough memory to send the finished image (" +
+                             std::to_string(rendered.image.pixels().size()) +
+                             " bytes of pixels) to its collect");
+  }
   channel.send(BackgroundMessage{BackgroundEnd{}});
+}
+
+// What is at `address`, when start_persistent failed with `error` because something is there:
+// another user's socket, a render of this user's, or another kind of file; nullopt otherwise.
+std::optional<std::string> taken_problem(const std::string& address,
+                                         const std::system_error& error) {
+  struct stat there {};
+  const bool in_use = error.code() == std::errc::address_in_use;
+  // Another user's socket may not even be looked at (EACCES): it is theirs all the same.
+  if ((!in_use && error.code() != std::errc::permission_denied) ||
+      ::lstat(address.c_str(), &there) != 0) {
+    return std::nullopt;
+  }
+  const std::string quoted = "'" + address + "'";
+  if (!S_ISSOCK(there.st_mode)) {
+    return in_use ? std::optional(quoted + " exists and is " + kind_of(there.st_mode) +
+                                  ", not a socket")
+                  : std::nullopt;
+  }
+  if (there.st_uid != ::geteuid()) {
+    return quoted + " is the socket of " + user_named(there.st_uid) +
+           (in_use ? ", whose process serves there: not a render of yours" : "") +
+           " (choose another address)";
+  }
+  if (in_use) {
+    return "a process already serves at " + quoted +
+           " (a render not yet collected? 'pygmy collect " + address + "')";
+  }
+  return std::nullopt;
+}
+
+// How long `render --background` waits for its render to say that it has begun.
+constexpr std::chrono::seconds kStartWait{60};
+
+// "open files 6 (ulimit -n), processes 31 (ulimit -u)": what this process may have, which the
+// background process inherits.
+std::string resource_limits() {
+  const auto limit = [](int resource) {
+    rlimit value{};
+    if (::getrlimit(resource, &value) != 0 || value.rlim_cur == RLIM_INFINITY) {
+      return std::string("unlimited");
+    }
+    return std::to_string(value.rlim_cur);
+  };
+  return "open files " + limit(RLIMIT_NOFILE) + " (ulimit -n), processes " + limit(RLIMIT_NPROC) +
+         " (ulimit -u)";
+}
+
+// Waits for the first message of the background render on `render`, its starter's connection:
+// the render has begun. A background process that could not start its render (out of
+// descriptors or processes) can tell only by closing the connection.
+void confirm_started(pprocess::Channel& render, const std::string& address) {
+  const std::string quoted = "'" + address + "'";
+  try {
+    if (std::holds_alternative<BackgroundProgress>(render.receive<BackgroundMessage>(kStartWait))) {
+      return;
+    }
+    throw std::runtime_error("the render at " + quoted + " did not begin with its progress");
+  } catch (const pprocess::RemoteError& e) {
+    throw std::runtime_error("the render at " + quoted + " failed as it began: " + e.type_name() +
+                             ": " + e.message());
+  } catch (const pprocess::ChannelClosed&) {
+    throw std::runtime_error("the background process for " + quoted +
+                             " ended before it began rendering, without saying why; it may "
+                             "have been short of descriptors or processes: this command may have " +
+                             resource_limits());
+  } catch (const pprocess::TimedOut&) {
+    throw std::runtime_error("the background process for " + quoted + " (pid " +
+                             std::to_string(render.pid()) + ") has not begun rendering within " +
+                             std::to_string(kStartWait.count()) +
+                             " s; it may yet ('pygmy collect " + address + "')");
+  }
 }
 
 // `pygmy render --background`: checks as a render here does, starts the background process and
 // prints where it serves and its id.
 int start_background_render(const RenderOptions& options) {
   const Scene scene = scene_of(options);
-  check_memory(scene, copies_held(options));
+  check_memory(scene, copies_in_background(options),
+               " (in the background the image is held beside the message that sends it, which is "
+               "then held until a collect has it)");
   const std::uint64_t bytes = std::uint64_t{3} * static_cast<std::uint64_t>(scene.width) *
                               static_cast<std::uint64_t>(scene.height);
   if (bytes > kMostBackgroundImageBytes) {
@@ -124,30 +263,27 @@ int start_background_render(const RenderOptions& options) {
                              std::to_string(kMostBackgroundImageBytes) +
                              " a background render can send; render it without --background");
   }
-  // The record of an earlier render at this address, collected, is not this render's.
-  std::error_code ignored;
-  std::filesystem::remove(collected_marker(options.background), ignored);
-  pid_t pid = 0;
+  pprocess::Channel connection;
   try {
-    pprocess::Channel connection =
+    connection =
         pprocess::start_persistent(options.background, render_in_background, scene, options);
-    pid = connection.pid();
-    connection.close();  // the render is collected later, by `pygmy collect`
   } catch (const std::system_error& e) {
-    struct stat there {};
-    if (e.code() == std::errc::address_in_use && ::lstat(options.background.c_str(), &there) == 0) {
-      throw std::runtime_error(S_ISSOCK(there.st_mode)
-                                   ? "a process already serves at '" + options.background +
-                                         "' (a render not yet collected? 'pygmy collect " +
-                                         options.background + "')"
-                                   : "'" + options.background + "' exists and is not a socket");
+    if (const std::optional<std::string> taken = taken_problem(options.background, e)) {
+      throw std::runtime_error(*taken);
     }
     throw;
   }
+  // The record of an earlier render at this address, collected, is not this render's. Removed
+  // while this is the render's only client: no collect of it can have written one yet.
+  std::error_code ignored;
+  std::filesystem::remove(collected_marker(options.background), ignored);
+  confirm_started(connection, options.background);
+  const pid_t pid = connection.pid();
+  connection.close();  // the render is collected later, by `pygmy collect`
   std::printf("address: %s\npid: %d\n", options.background.c_str(), static_cast<int>(pid));
   if (!options.quiet) {
     std::fprintf(stderr,
-                 "pygmy: rendering %dx%d in the background; 'pygmy collect %s' writes the TIFF\n",
+                 "pygmy: rendering %dx%d in the background; 'pygmy collect %s' writes the image\n",
                  scene.width, scene.height, options.background.c_str());
   }
   return 0;
@@ -156,12 +292,17 @@ int start_background_render(const RenderOptions& options) {
 }  // namespace
 
 void check_before_rendering(const RenderOptions& options) {
-  // SOURCE_DATE_EPOCH sets the TIFF's DateTime: a bad value is a usage error, found before
+  // SOURCE_DATE_EPOCH sets the image's date: a bad value is a usage error, found before
   // rendering rather than when the finished image is written.
   try {
     static_cast<void>(source_date_epoch());
   } catch (const std::runtime_error& e) {
     throw UsageError(e.what());
+  }
+  static_cast<void>(image_format_for(options.output, options.format, options.compression));
+  check_standard_output("-o", options.output);
+  if (options.worker_map == "-") {
+    throw UsageError("--worker-map: expected a file; standard output is for the image (-o -)");
   }
   if (!options.worker_map.empty() && same_file(options.worker_map, options.output)) {
     throw UsageError("--worker-map: expected another file than the output, got '" +
@@ -175,54 +316,72 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
     schedulers += "\n  " + std::string(s.name) + ": " + std::string(s.summary);
   }
 
-  CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF file");
+  CLI::App* render = app.add_subcommand("render", "Render a scene to an RGB TIFF or PNG file");
   render->add_option(
       "scene", options.scene_file,
-      "Scene file (JSON, see scenes/README.md); the built-in PyGmy scene if omitted");
-  CLI::Option* output = render->add_option("-o,--output", options.output, "TIFF file to write")
-                            ->capture_default_str()
-                            ->check(output_problem);
+      "Scene file (JSON, see scenes/README.md); - reads it from standard input; the built-in "
+      "PyGmy scene if omitted");
+  CLI::Option* output =
+      render
+          ->add_option("-o,--output", options.output,
+                       "Image file to write: .tif or .tiff for TIFF, .png for PNG; - for "
+                       "standard output (a pipe), in the format --format names, TIFF by default")
+          ->capture_default_str()
+          ->check(image_output_problem);
+  CLI::Option* format =
+      render
+          ->add_option("--format", options.format,
+                       "The image's format: tiff or png (default: the one -o's extension names; "
+                       "TIFF for a name without one, such as a device, a FIFO or -)")
+          ->check(CLI::IsMember({"tiff", "png"}));
   render->add_option("-j,--jobs", options.jobs, "Processes (or threads) at once")
       ->capture_default_str()
-      ->check(CLI::Range(1U, 4096U));
+      ->check(CLI::Range(1U, 4096U))
+      ->transform(decimal());
   render
       ->add_option("--band-rows", options.band_rows,
                    "Rows in each band of work (default: chosen from the image and -j)")
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(CLI::Range(1, 1 << 20))
+      ->transform(decimal());
   render->add_option("--scheduler", options.scheduler, "Who renders which band:" + schedulers)
       ->capture_default_str()
       ->check(scheduler_problem);
   render->add_option("--seed", options.seed, "Seed of the ambient occlusion noise")
       ->check(seed_problem)
-      ->transform(without_leading_zeros);
+      ->transform(decimal());
   render->add_option("--size", options.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
       ->check(size_problem);
   CLI::Option* compression =
-      render->add_option("--compression", options.compression, "TIFF compression")
+      render->add_option("--compression", options.compression, "TIFF compression (PNG has its own)")
           ->capture_default_str()
           ->check(CLI::IsMember({"none", "deflate", "lzw"}));
-  CLI::Option* bits = render->add_option("--bits", options.bits, "Bits per sample")
+  CLI::Option* bits = render->add_option("--bits", options.bits, "Bits per sample (TIFF or PNG)")
                           ->capture_default_str()
-                          ->check(CLI::IsMember({8, 16}));
+                          ->check(CLI::IsMember({8, 16}))
+                          ->transform(decimal());
   render
       ->add_option("--band-timeout", options.band_timeout,
                    "Seconds after which a band still running is ended and rendered again "
-                   "(default: 20 times the median band so far, at least 30)")
-      ->check(CLI::PositiveNumber);
+                   "(default: 20 times the median band so far, at least 30; longer than a "
+                   "century is a century)")
+      ->check(seconds_problem);
   render->add_flag("-q,--quiet", options.quiet, "No progress bar and no summary line");
   CLI::Option* worker_map =
       render
           ->add_option("--worker-map", options.worker_map,
-                       "Also write a TIFF picturing which worker rendered which band: a colour per "
+                       "Also write an image (TIFF or PNG, by its extension) picturing which worker "
+                       "rendered which band: a colour per "
                        "worker, a darker line on each band's first row")
-          ->check(output_problem);
+          ->check(image_output_problem);
   render
-      ->add_option("--background", options.background,
-                   "Render in a background process serving at this UNIX socket path, print the "
-                   "address and the process's id, and return at once; 'pygmy collect ADDRESS' "
-                   "shows its progress and writes the TIFF (its -o, --compression and --bits)")
+      ->add_option(
+          "--background", options.background,
+          "Render in a background process serving at this UNIX socket path, print the "
+          "address and the process's id, and return at once; 'pygmy collect ADDRESS' "
+          "shows its progress and writes the image (its -o, --format, --compression and --bits)")
       ->check(address_problem)
       ->excludes(output)
+      ->excludes(format)
       ->excludes(compression)
       ->excludes(bits)
       ->excludes(worker_map);
@@ -232,20 +391,26 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "  pygmy render scenes/showcase.json -j 4    a scene file with 4 processes\n"
       "  pygmy render --scheduler threads -j 2     the thread-pool baseline\n"
       "  pygmy render --size 1200x800 -o big.tif --compression deflate\n"
+      "  pygmy render -o test.png --bits 16        a 16-bit PNG\n"
+      "  pygmy render - -o - --format png < s.json | display    scene in, PNG out, by pipes\n"
       "  pygmy render -j 4 --worker-map map.tif    which of the 4 processes rendered which band\n"
       "  pygmy render --background r.socket        render on after this command returns, then:\n"
-      "  pygmy collect r.socket -o test.tif        show its progress and write the TIFF\n"
+      "  pygmy collect r.socket -o test.tif        show its progress and write the image\n"
       "  mpirun -n 4 pygmy render --scheduler mpi  4 MPI ranks (docs/cluster.md)\n"
       "Output: written to .NAME.pygmy-PID.tmp beside it, then renamed; a file replaced keeps its\n"
       "permission bits, a read-only one is refused. A symbolic link is written through to its\n"
-      "target; a device or FIFO (/dev/null) is written in place. Past 4 GiB it is a BigTIFF.\n"
+      "target, but not another user's link in a sticky directory such as /tmp; a device or FIFO\n"
+      "(/dev/null) is written in place, a socket refused. Past 4 GiB it is a BigTIFF.\n"
+      "Formats: by -o's extension, .tif or .tiff (TIFF) or .png (PNG); another is refused. With\n"
+      "-o - the image goes to standard output (not a terminal) and the summary to stderr.\n"
       "An image larger than the memory available is refused before rendering.\n"
       "Signals: INT, TERM, HUP, QUIT, USR1, USR2, ALRM and XCPU remove the temporary and end the\n"
       "command; one ignored at start (nohup) stays ignored. A killed render's temporary is\n"
       "removed by the next render of the same file.\n"
       "Summary: the output, size, scene, processes (scheduler), bands, seconds, CPU seconds (user\n"
       "and system, workers included), processes forked, and bands each worker rendered.\n"
-      "SOURCE_DATE_EPOCH: the TIFF's DateTime, in seconds from 0 to 253402300799.\n"
+      "SOURCE_DATE_EPOCH: the TIFF's DateTime and the PNG's Creation Time, in seconds from 0 to\n"
+      "253402300799.\n"
       "Exit status: 0 rendered, 1 render or file error, 2 usage error.\n"
       "Scene files: their format is scenes/README.md in the sources, installed as\n"
       "  " PYGMY_SCENES_INSTALLED "/README.md");
@@ -262,6 +427,9 @@ int run_mpi(const RenderOptions& options) {
   if (!options.background.empty()) {
     throw UsageError("--background: not with --scheduler mpi, whose ranks mpirun starts");
   }
+  if (options.scene_file == "-") {
+    throw UsageError("a scene on standard input is not for --scheduler mpi: give its file");
+  }
   schedulers::mpi::Job job{.scene_file = options.scene_file, .seed = options.seed};
   if (!options.size.empty()) job.size = parse_size(options.size);
   ProgressBar bar(!options.quiet);
@@ -269,7 +437,7 @@ int run_mpi(const RenderOptions& options) {
   schedulers::mpi::RankZero rank_zero;
   rank_zero.prepare = [&](const Scene& scene, const schedulers::Layout& layout) {
     check_before_rendering(options);
-    check_memory(scene, copies_held(options));
+    check_memory(scene, copies_here(options));
     request = outputs_of(options, scene, layout);
     Outputs::check(request);
   };
@@ -296,13 +464,13 @@ int run_render(const RenderOptions& options) {
 
   const Scene scene = scene_of(options);
   schedulers::RenderPlan plan = plan_for(options);
-  check_memory(scene, copies_held(options));
+  check_memory(scene, copies_here(options));
   const schedulers::Layout layout = schedulers::layout(scene, plan);
   // Opened before rendering, so that an unusable output path fails at once, not after the render.
   Outputs outputs(outputs_of(options, scene, layout));
   ProgressBar bar(!options.quiet);
   plan.progress = [&bar](int done, int total) { bar.update(done, total); };
-  const schedulers::Rendered rendered = schedulers::render(scene, plan, layout);
+  const schedulers::Rendered rendered = render_or_say_why(scene, plan, layout);
   bar.clear();
   outputs.write(rendered.image, rendered.stats);
   print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);

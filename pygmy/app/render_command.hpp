@@ -1,4 +1,4 @@
-// `pygmy render`: renders a scene to a TIFF, its row bands shared out to processes.
+// `pygmy render`: renders a scene to a TIFF or PNG, its row bands shared out to processes.
 #pragma once
 
 #include <cstdint>
@@ -23,11 +23,12 @@ struct RenderOptions {
   std::optional<double> band_timeout;  // seconds; unset: the rule of band_deadline()
   std::string scheduler{schedulers::kDefaultScheduler};
   std::optional<std::uint64_t> seed;
-  std::string size;  // "WxH"; empty: the scene's own
+  std::string size;    // "WxH"; empty: the scene's own
+  std::string format;  // "tiff" or "png"; empty: the one the output's name says
   std::string compression = "none";
   int bits = 8;
   bool quiet = false;
-  std::string worker_map;  // a TIFF of which worker rendered which band; empty: none
+  std::string worker_map;  // an image of which worker rendered which band; empty: none
   std::string background;  // a UNIX socket path: render in a background process serving there
 };
 
@@ -38,9 +39,9 @@ struct RenderOptions {
 //   if (render->parsed()) return run_render(options);
 CLI::App* add_render_command(CLI::App& app, RenderOptions& options);
 
-// Renders as `options` say, writes the TIFF and prints the summary line; the exit status.
+// Renders as `options` say, writes the image and prints the summary line; the exit status.
 // With options.background, checks the same, starts the render in a background process serving
-// at that address (`pygmy collect` writes its TIFF), prints the address and the process's id,
+// at that address (`pygmy collect` writes its image), prints the address and the process's id,
 // and returns at once. Throws UsageError for a bad SOURCE_DATE_EPOCH, std::exception for a
 // render or file error.
 int run_render(const RenderOptions& options);

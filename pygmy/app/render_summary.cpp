@@ -65,17 +65,22 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   if (quiet) {
     return;
   }
+  // An image on standard output leaves the summary to stderr.
+  const bool to_stdout = output == "-";
+  FILE* to = to_stdout ? stderr : stdout;
+  const char* name = to_stdout ? "standard output" : output.c_str();
   if (!summary.bands_per_rank.empty()) {
     std::string per_rank = "bands per rank";
     for (std::size_t count : summary.bands_per_rank) {
       per_rank.append(" ").append(std::to_string(count));
     }
-    std::printf("pygmy: %s %dx%d, scene %s, %s of %s (%s), %s of %d rows, %.3f s, CPU %.3f s, %s\n",
-                output.c_str(), summary.width, summary.height, summary.scene.c_str(),
-                count_of(summary.bands_per_rank.size(), "rank", "ranks").c_str(),
-                count_of(summary.processes, "process", "processes").c_str(),
-                summary.scheduler.c_str(), count_of(summary.bands, "band", "bands").c_str(),
-                summary.band_rows, summary.seconds, summary.cpu_seconds, per_rank.c_str());
+    std::fprintf(
+        to, "pygmy: %s %dx%d, scene %s, %s of %s (%s), %s of %d rows, %.3f s, CPU %.3f s, %s\n",
+        name, summary.width, summary.height, summary.scene.c_str(),
+        count_of(summary.bands_per_rank.size(), "rank", "ranks").c_str(),
+        count_of(summary.processes, "process", "processes").c_str(), summary.scheduler.c_str(),
+        count_of(summary.bands, "band", "bands").c_str(), summary.band_rows, summary.seconds,
+        summary.cpu_seconds, per_rank.c_str());
     return;
   }
   const std::string workers = threads ? count_of(summary.processes, "thread", "threads")
@@ -83,13 +88,13 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   // "16 bands of 13 rows", or for bands planned by cost "12 bands planned by cost, up to 250 rows".
   std::string rows = summary.planned ? " planned by cost, up to " : " of ";
   rows.append(std::to_string(summary.band_rows)).append(" rows");
-  std::printf("pygmy: %s %dx%d, scene %s, %s (%s), %s%s, %.3f s, CPU %.3f s", output.c_str(),
-              summary.width, summary.height, summary.scene.c_str(), workers.c_str(),
-              summary.scheduler.c_str(), count_of(summary.bands, "band", "bands").c_str(),
-              rows.c_str(), summary.seconds, summary.cpu_seconds);
-  std::printf(", %s, %s\n", count_of(summary.forks, "fork", "forks").c_str(),
-              bands_per_worker(summary.bands_done, summary.workers, threads ? "thread" : "process")
-                  .c_str());
+  std::fprintf(to, "pygmy: %s %dx%d, scene %s, %s (%s), %s%s, %.3f s, CPU %.3f s", name,
+               summary.width, summary.height, summary.scene.c_str(), workers.c_str(),
+               summary.scheduler.c_str(), count_of(summary.bands, "band", "bands").c_str(),
+               rows.c_str(), summary.seconds, summary.cpu_seconds);
+  std::fprintf(to, ", %s, %s\n", count_of(summary.forks, "fork", "forks").c_str(),
+               bands_per_worker(summary.bands_done, summary.workers, threads ? "thread" : "process")
+                   .c_str());
 }
 
 }  // namespace pygmy::app

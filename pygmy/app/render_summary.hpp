@@ -47,7 +47,8 @@ struct RenderSummary {
 [[nodiscard]] RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stats);
 
 // Prints, on stderr, the warning of a render that ran with fewer processes than planned; then,
-// unless `quiet`, the summary line on stdout:
+// unless `quiet`, the summary line on stdout (on stderr when the image went to standard output,
+// `output` "-"):
 // "pygmy: test.tif 300x200, scene pygmy, 2 processes (pool), 10 bands of 20 rows, 0.512 s, ...".
 //   print_summary("test.tif", summary, options.quiet);
 void print_summary(const std::string& output, const RenderSummary& summary, bool quiet);

@@ -1,6 +1,7 @@
 // Atomic replacement of a file, and the clean-up of temporaries that killed processes left.
-#include "output_file.hpp"
+#include "pygmy/output_file.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/file.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -78,29 +80,57 @@ bool lock(int fd) {
   return result == 0;
 }
 
-// Removes `temporary` if no process holds its lock: the process that wrote it is gone.
-void remove_if_abandoned(const std::filesystem::path& temporary) {
-  const int fd = ::open(temporary.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+// Throws std::system_error(error) naming `file`, and saying `what` failed when it is not empty.
+[[noreturn]] void fail(int error, const std::filesystem::path& file, const std::string& what) {
+  throw std::system_error(error, std::generic_category(),
+                          what.empty() ? file.string() : file.string() + ": " + what);
+}
+
+// Whether `a` and `b` describe the same file.
+bool same_file(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// Removes the temporary `name` in `directory` if it is this user's and no process holds its
+// lock: the process that wrote it is gone.
+void remove_if_abandoned(int directory, const std::string& name) {
+  const int fd = ::openat(directory, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     return;
   }
   struct stat status {};
-  if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-    ::unlink(temporary.c_str());
+  struct stat there {};
+  if (::fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && status.st_uid == ::geteuid() &&
+      ::flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+      ::fstatat(directory, name.c_str(), &there, AT_SYMLINK_NOFOLLOW) == 0 &&
+      same_file(status, there)) {
+    ::unlinkat(directory, name.c_str(), 0);
   }
   ::close(fd);
 }
 
-// Removes the temporaries of `file` that were abandoned; see OutputFile.
-void remove_abandoned_temporaries(const std::filesystem::path& file) {
-  const std::string stem = temporary_stem(file.filename());
-  const std::filesystem::path directory = file.parent_path().empty() ? "." : file.parent_path();
-  std::error_code error;
-  for (std::filesystem::directory_iterator entry(directory, error), end; !error && entry != end;
-       entry.increment(error)) {
-    if (is_temporary(entry->path().filename().native(), stem)) {
-      remove_if_abandoned(entry->path());
+// Removes the temporaries of the file `name` in `directory` that were abandoned; see OutputFile.
+// A directory that cannot be listed (no read permission) is simply not cleaned.
+void remove_abandoned_temporaries(int directory, const std::string& name) {
+  const int listing = ::openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (listing < 0) {
+    return;
+  }
+  DIR* entries = ::fdopendir(listing);
+  if (entries == nullptr) {
+    ::close(listing);
+    return;
+  }
+  const std::string stem = temporary_stem(name);
+  std::vector<std::string> abandoned;
+  while (const dirent* entry = ::readdir(entries)) {
+    if (is_temporary(entry->d_name, stem)) {
+      abandoned.emplace_back(entry->d_name);
     }
+  }
+  ::closedir(entries);
+  for (const std::string& temporary : abandoned) {
+    remove_if_abandoned(directory, temporary);
   }
 }
 
@@ -113,22 +143,73 @@ std::string temporary_name(const std::string& name, pid_t pid, int n) {
   return temporary.append(kEnding);
 }
 
-// The file at the end of `file`'s chain of symbolic links (it need not exist), or `file` when it
-// is no link. Relative links are relative to the directory of the link.
-std::filesystem::path through_links(const std::filesystem::path& file) {
-  std::filesystem::path path = file;
-  for (int hops = 0; hops <= 40; ++hops) {  // Linux follows at most 40
-    std::error_code error;
-    if (!std::filesystem::is_symlink(std::filesystem::symlink_status(path, error))) {
-      return path;
-    }
-    const std::filesystem::path target = std::filesystem::read_symlink(path, error);
-    if (error) {
-      throw std::system_error(error, file.string() + ": cannot read the link " + path.string());
-    }
-    path = target.is_absolute() ? target : path.parent_path() / target;
+// The names of `path`, in order; empty ones (from "a//b" or a trailing "/") left out.
+std::deque<std::string> names_of(const std::string& path) {
+  std::deque<std::string> names;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t slash = std::min(path.find('/', start), path.size());
+    if (slash > start) names.push_back(path.substr(start, slash - start));
+    start = slash + 1;
   }
-  throw std::system_error(ELOOP, std::generic_category(), file.string());
+  return names;
+}
+
+// The target of the symbolic link open (O_PATH | O_NOFOLLOW) as `link`.
+std::string link_target(int link, const std::filesystem::path& file,
+                        const std::filesystem::path& shown) {
+  std::string target(PATH_MAX, '\0');
+  const ssize_t length = ::readlinkat(link, "", target.data(), target.size());
+  if (length < 0) {
+    fail(errno, file, "cannot read the link " + shown.string());
+  }
+  target.resize(static_cast<std::size_t>(length));
+  return target;
+}
+
+// Throws unless the kernel's fs.protected_symlinks rule lets this user follow `link` (whose
+// status is `link_status`) in `directory`: anywhere but in a sticky directory anybody may write,
+// and there only a link of the user's own or of the directory's owner.
+void check_may_follow(int directory, const struct stat& link_status,
+                      const std::filesystem::path& file, const std::filesystem::path& shown) {
+  struct stat parent {};
+  if (::fstat(directory, &parent) != 0) {
+    fail(errno, file, "cannot look at the directory of " + shown.string());
+  }
+  const bool shared = (parent.st_mode & S_ISVTX) != 0 && (parent.st_mode & S_IWOTH) != 0;
+  if (shared && link_status.st_uid != ::geteuid() && link_status.st_uid != parent.st_uid) {
+    fail(EACCES, file,
+         "not following " + shown.string() + ", a symbolic link of user " +
+             std::to_string(link_status.st_uid) +
+             " in a sticky directory anybody may write: only links of the user's own or of the "
+             "directory's owner are followed there");
+  }
+}
+
+// Throws unless the regular file `status` describes (`shown` in `directory`) may be replaced:
+// one the user may write. Root may write anything, so for root the mode bits decide: a file no
+// one may write (0444) is read-only for root too, as it is for everyone.
+void check_replaceable(int directory, const std::string& name, const struct stat& status,
+                       const std::filesystem::path& file) {
+  const bool writable = ::geteuid() == 0 ? (status.st_mode & 0222) != 0
+                                         : ::faccessat(directory, name.c_str(), W_OK,
+                                                       AT_EACCESS | AT_SYMLINK_NOFOLLOW) == 0 ||
+                                               errno != EACCES;
+  if (!writable) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
+    fail(EACCES, file, std::string("not replacing a read-only file (mode ") + mode + ")");
+  }
+}
+
+// What a file of mode `mode` is, for messages: "a socket", "a directory".
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "a regular file";
 }
 
 // A file with no name, open for reading and writing: in the temporary directory, else in
@@ -141,8 +222,7 @@ int unnamed_file(const std::filesystem::path& file) {
     fd = ::memfd_create("pygmy-output", MFD_CLOEXEC);
   }
   if (fd < 0) {
-    throw std::system_error(errno, std::generic_category(),
-                            file.string() + ": cannot create a file to write it from");
+    fail(errno, file, "cannot create a file to write it from");
   }
   return fd;
 }
@@ -150,7 +230,7 @@ int unnamed_file(const std::filesystem::path& file) {
 // Writes all of `from` (from its start) into `to`.
 void copy_all(int from, int to, const std::filesystem::path& file) {
   if (::lseek(from, 0, SEEK_SET) != 0) {
-    throw std::system_error(errno, std::generic_category(), file.string() + ": cannot rewind");
+    fail(errno, file, "cannot rewind");
   }
   std::vector<char> buffer(1 << 20);
   for (;;) {
@@ -159,7 +239,7 @@ void copy_all(int from, int to, const std::filesystem::path& file) {
       continue;
     }
     if (got < 0) {
-      throw std::system_error(errno, std::generic_category(), file.string() + ": cannot read back");
+      fail(errno, file, "cannot read back");
     }
     if (got == 0) {
       return;
@@ -167,30 +247,10 @@ void copy_all(int from, int to, const std::filesystem::path& file) {
     for (ssize_t done = 0; done < got;) {
       const ssize_t put = ::write(to, buffer.data() + done, static_cast<std::size_t>(got - done));
       if (put < 0 && errno != EINTR) {
-        throw std::system_error(errno, std::generic_category(), file.string() + ": cannot write");
+        fail(errno, file, "cannot write");
       }
       done += std::max<ssize_t>(put, 0);
     }
-  }
-}
-
-// Throws unless `file` (found through its links as `target`) may be replaced: a file that does
-// not exist yet, or one the user may write. Root may write anything, so for root the mode bits
-// decide: a file no one may write (0444) is read-only for root too, as it is for everyone.
-void check_replaceable(const std::filesystem::path& file, const std::filesystem::path& target) {
-  struct stat status {};
-  if (::stat(target.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) {
-    return;
-  }
-  const bool writable =
-      ::geteuid() == 0
-          ? (status.st_mode & 0222) != 0
-          : ::faccessat(AT_FDCWD, target.c_str(), W_OK, AT_EACCESS) == 0 || errno != EACCES;
-  if (!writable) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
-    throw std::system_error(EACCES, std::generic_category(),
-                            file.string() + ": not replacing a read-only file (mode " + mode + ")");
   }
 }
 
@@ -201,100 +261,232 @@ bool take_owner(int fd, const struct stat& replaced) {
          ::fchown(fd, static_cast<uid_t>(-1), replaced.st_gid) == 0;
 }
 
+// The name of standard output, as most commands take it.
+constexpr std::string_view kStandardOutput = "-";
+
 }  // namespace
 
-OutputFile::OutputFile(std::filesystem::path file) : file_(std::move(file)) {
-  struct stat status {};
-  const bool exists = ::stat(file_.c_str(), &status) == 0;
-  if (exists && S_ISDIR(status.st_mode)) {
-    throw std::system_error(EISDIR, std::generic_category(), file_.string());
+OutputFile::Descriptor::Descriptor(Descriptor&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)) {}
+
+OutputFile::Descriptor& OutputFile::Descriptor::operator=(Descriptor&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
   }
-  if (exists && !S_ISREG(status.st_mode)) {
+  return *this;
+}
+
+OutputFile::Descriptor::~Descriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+OutputFile::Resolved OutputFile::resolve(const std::filesystem::path& file, FinalLink final_link) {
+  Resolved at;
+  const bool absolute = file.native().starts_with('/');
+  at.directory = Descriptor(::open(absolute ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  at.shown = absolute ? "/" : "";
+  if (!at.directory) {
+    fail(errno, file, "cannot open the directory to start from");
+  }
+  std::deque<std::string> names = names_of(file.native());
+  int links = 0;
+  while (!names.empty()) {
+    const std::string name = std::move(names.front());
+    names.pop_front();
+    const bool last = names.empty();
+    const std::filesystem::path shown = at.shown / name;
+    if (name == "." || name == "..") {
+      if (last) fail(EISDIR, file, "");
+      if (name == "..") {
+        at.directory =
+            Descriptor(::openat(at.directory.get(), "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!at.directory) fail(errno, file, "cannot open " + shown.string());
+        at.shown = shown;
+      }
+      continue;
+    }
+    // Opened without following, so that what is looked at is what is followed or used.
+    Descriptor entry(::openat(at.directory.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    struct stat status {};
+    if (!entry) {
+      if (errno == ENOENT && last) {
+        at.name = name;
+        return at;  // a file to create
+      }
+      fail(errno, file, "cannot open " + shown.string());
+    }
+    if (::fstat(entry.get(), &status) != 0) {
+      fail(errno, file, "cannot look at " + shown.string());
+    }
+    if (S_ISLNK(status.st_mode) && !(last && final_link == FinalLink::replace)) {
+      check_may_follow(at.directory.get(), status, file, shown);
+      if (++links > 40) {  // as many as Linux follows
+        fail(ELOOP, file, "too many symbolic links");
+      }
+      const std::string target = link_target(entry.get(), file, shown);
+      if (target.empty()) fail(ENOENT, file, "the link " + shown.string() + " is empty");
+      std::deque<std::string> more = names_of(target);
+      names.insert(names.begin(), more.begin(), more.end());
+      if (target.starts_with('/')) {
+        at.directory = Descriptor(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!at.directory) fail(errno, file, "cannot open /");
+        at.shown = "/";
+      }
+      if (names.empty()) fail(EISDIR, file, "the link " + shown.string() + " names a directory");
+      at.through_link = true;
+      continue;
+    }
+    if (last) {
+      at.name = name;
+      at.exists = true;
+      at.status = status;
+      return at;
+    }
+    if (!S_ISDIR(status.st_mode)) {
+      fail(ENOTDIR, file, shown.string() + " is not a directory");
+    }
+    at.directory = std::move(entry);
+    at.shown = shown;
+  }
+  fail(EISDIR, file, "");
+}
+
+OutputFile::OutputFile(std::filesystem::path file, FinalLink final_link)
+    : file_(std::move(file)), final_link_(final_link) {
+  if (file_ == kStandardOutput) {
     in_place_ = true;
-    device_ = ::open(file_.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-    if (device_ < 0) {
-      throw std::system_error(errno, std::generic_category(),
-                              file_.string() + ": cannot open it for writing");
-    }
-    try {
-      fd_ = unnamed_file(file_);
-    } catch (...) {
-      ::close(device_);
-      throw;
-    }
+    device_ = Descriptor(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0));
+    if (!device_) fail(errno, file_, "standard output");
+    fd_ = Descriptor(unnamed_file("standard output"));
     return;
   }
-  target_ = through_links(file_);
-  check_replaceable(file_, target_);
-  remove_abandoned_temporaries(target_);
-  for (int n = 0; n < 100; ++n) {
-    temporary_ = target_.parent_path() / temporary_name(target_.filename(), ::getpid(), n);
-    // 0666 so that the finished file gets the permissions the umask allows, like any new file.
-    fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ < 0 && errno != EEXIST) {
-      throw std::system_error(errno, std::generic_category(),
-                              file_.string() + ": cannot create a temporary file beside it");
+  Resolved resolved = resolve(file_, final_link_);
+  const mode_t mode = resolved.status.st_mode;
+  if (resolved.exists && S_ISDIR(mode)) {
+    fail(EISDIR, file_, "");
+  }
+  if (resolved.exists && !S_ISREG(mode) && !S_ISLNK(mode)) {
+    // Never replaced, whether named or reached through a link.
+    if (S_ISSOCK(mode) || final_link_ == FinalLink::replace) {
+      fail(S_ISSOCK(mode) ? ENXIO : EEXIST, file_,
+           "not writing over " + kind_of(mode) + " (" + (resolved.shown / resolved.name).string() +
+               ")");
     }
-    if (fd_ < 0) {
+    open_in_place(resolved);
+    return;
+  }
+  if (resolved.exists && S_ISREG(mode)) {
+    check_replaceable(resolved.directory.get(), resolved.name, resolved.status, file_);
+  }
+  create_temporary(resolved);
+}
+
+void OutputFile::open_in_place(const Resolved& resolved) {
+  in_place_ = true;
+  device_ = Descriptor(::openat(resolved.directory.get(), resolved.name.c_str(),
+                                O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC));
+  if (!device_) {
+    fail(errno, file_, "cannot open it for writing");
+  }
+  // The name may have been given to another file between the look and the open.
+  struct stat opened {};
+  if (::fstat(device_.get(), &opened) != 0 || !same_file(opened, resolved.status)) {
+    fail(EAGAIN, file_, "it changed while it was being opened");
+  }
+  fd_ = Descriptor(unnamed_file(file_));
+}
+
+void OutputFile::create_temporary(const Resolved& resolved) {
+  const int directory = resolved.directory.get();
+  remove_abandoned_temporaries(directory, resolved.name);
+  for (int n = 0; n < 100; ++n) {
+    const std::string name = temporary_name(resolved.name, ::getpid(), n);
+    // 0666 so that the finished file gets the permissions the umask allows, like any new file.
+    Descriptor fd(::openat(directory, name.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+    if (!fd && errno != EEXIST) {
+      fail(errno, file_, "cannot create a temporary file beside it");
+    }
+    if (!fd) {
       continue;  // another OutputFile of this process writes the same file
     }
     // A clean-up in another process may have taken it for abandoned between open and lock.
     struct stat created {};
-    if (!lock(fd_) || (::fstat(fd_, &created) == 0 && created.st_nlink > 0)) {
+    if (!lock(fd.get()) || (::fstat(fd.get(), &created) == 0 && created.st_nlink > 0)) {
+      fd_ = std::move(fd);
+      temporary_name_ = name;
+      temporary_ = resolved.shown / name;
+      name_ = resolved.name;
+      directory_ = Descriptor(::fcntl(directory, F_DUPFD_CLOEXEC, 0));
+      if (!directory_) {
+        const int error = errno;
+        ::unlinkat(directory, name.c_str(), 0);
+        fail(error, file_, "dup");
+      }
       return;
     }
-    ::close(fd_);
-    fd_ = -1;
   }
   throw std::runtime_error(file_.string() + ": cannot find a free temporary file name");
 }
 
+void OutputFile::check(const std::filesystem::path& file, FinalLink final_link) {
+  if (file == kStandardOutput) {
+    return;
+  }
+  const Resolved resolved = resolve(file, final_link);
+  const mode_t mode = resolved.status.st_mode;
+  if (resolved.exists && (S_ISFIFO(mode) || S_ISCHR(mode) || S_ISBLK(mode)) &&
+      final_link == FinalLink::follow) {
+    return;  // opened only when written: a FIFO's reader would see an empty file
+  }
+  const OutputFile probe(file, final_link);
+}
+
 OutputFile::~OutputFile() {
-  if (!committed_ && !temporary_.empty()) {
-    ::unlink(temporary_.c_str());
-  }
-  if (fd_ >= 0) {
-    ::close(fd_);
-  }
-  if (device_ >= 0) {
-    ::close(device_);
+  if (!committed_ && !temporary_name_.empty()) {
+    ::unlinkat(directory_.get(), temporary_name_.c_str(), 0);
   }
 }
 
 void OutputFile::commit() {
   if (in_place()) {
-    copy_all(fd_, device_, file_);
-    // /dev/null and FIFOs have nothing to sync and say so with EINVAL.
-    if (::fsync(device_) != 0 && errno != EINVAL && errno != EROFS) {
-      throw std::system_error(errno, std::generic_category(), file_.string() + ": cannot sync");
+    copy_all(fd_.get(), device_.get(), file_);
+    // /dev/null, FIFOs and pipes have nothing to sync and say so with EINVAL.
+    if (::fsync(device_.get()) != 0 && errno != EINVAL && errno != EROFS) {
+      fail(errno, file_, "cannot sync");
     }
     committed_ = true;
-    ::close(std::exchange(device_, -1));  // the reader of a FIFO sees its end now
+    device_ = Descriptor();  // the reader of a FIFO sees its end now
     return;
   }
-  // The file replaced may have been made read-only while the image was rendered.
-  check_replaceable(file_, target_);
-  if (struct stat replaced{};
-      ::stat(target_.c_str(), &replaced) == 0 && S_ISREG(replaced.st_mode)) {
-    take_owner(fd_, replaced);
-    // Its permission bits, after fchown, which may clear some; set-id bits have no use here.
-    if (::fchmod(fd_, replaced.st_mode & 0777) != 0) {
-      throw std::system_error(errno, std::generic_category(),
-                              file_.string() + ": cannot keep its permissions");
+  // The file replaced may have been made read-only, or been replaced, while the image was
+  // rendered: a device, FIFO or socket put there meanwhile is not replaced either.
+  struct stat replaced {};
+  const int directory = directory_.get();
+  if (::fstatat(directory, name_.c_str(), &replaced, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (!S_ISREG(replaced.st_mode) && !S_ISLNK(replaced.st_mode)) {
+      fail(EEXIST, file_, "not writing over " + kind_of(replaced.st_mode) + ", there now");
+    }
+    if (S_ISREG(replaced.st_mode)) {
+      check_replaceable(directory, name_, replaced, file_);
+      take_owner(fd_.get(), replaced);
+      // Its permission bits, after fchown, which may clear some; set-id bits have no use here.
+      if (::fchmod(fd_.get(), replaced.st_mode & 0777) != 0) {
+        fail(errno, file_, "cannot keep its permissions");
+      }
     }
   }
   // The data must be on disk before the rename makes it the file, or a crash could leave an
   // empty file under the final name.
-  if (::fsync(fd_) != 0) {
-    throw std::system_error(errno, std::generic_category(), file_.string() + ": cannot sync");
+  if (::fsync(fd_.get()) != 0) {
+    fail(errno, file_, "cannot sync");
   }
-  if (std::rename(temporary_.c_str(), target_.c_str()) != 0) {
-    throw std::system_error(errno, std::generic_category(),
-                            file_.string() + ": cannot move the finished file into place");
+  if (::renameat(directory, temporary_name_.c_str(), directory, name_.c_str()) != 0) {
+    fail(errno, file_, "cannot move the finished file into place");
   }
   committed_ = true;
-  ::close(fd_);
-  fd_ = -1;
+  fd_ = Descriptor();
 }
 
 }  // namespace pygmy

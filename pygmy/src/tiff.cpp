@@ -27,7 +27,7 @@
 
 #include <tiffio.h>
 
-#include "output_file.hpp"
+#include "pygmy/output_file.hpp"
 #include "pygmy/scene.hpp"
 
 namespace pygmy {

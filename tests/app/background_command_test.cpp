@@ -1,10 +1,21 @@
 // `pygmy render --background` and `pygmy collect` end to end: a render that goes on after its
 // command returns, collected later, interrupted, collected twice, killed, or never started.
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -18,9 +29,11 @@
 #include <gtest/gtest.h>
 
 #include "command_runner.hpp"
+#include "pygmy/png.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
+#include "sanitized.hpp"
 
 namespace {
 
@@ -196,6 +209,38 @@ TEST_F(BackgroundRenderTest, InterruptedCollectLeavesTheRenderToALaterCollect) {
   EXPECT_EQ(files(), (std::vector<std::string>{"r.socket.collected", "test.tif"}));
 }
 
+TEST_F(BackgroundRenderTest, ACollectThatCannotWriteTheImageLeavesItToTheNext) {
+  // A device that is always full, as /dev/full; root uses a node of its own, so that nothing the
+  // collect does could touch the machine's.
+  fs::path full = "/dev/full";
+  if (::geteuid() == 0) {
+    full = dir_ / "full";
+    ASSERT_EQ(::mknod(full.c_str(), S_IFCHR | 0666, ::makedev(1, 7)), 0) << std::strerror(errno);
+  }
+  const pid_t pid = start({"--size", "40x30", "-j", "2"});
+  const Outcome failed = run({"collect", "r.socket", "-o", full.string()});
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  EXPECT_EQ(failed.err.rfind("pygmy: error: " + full.string() + ": cannot write", 0), 0U)
+      << failed.err;
+  EXPECT_NE(failed.err.find("No space left on device"), std::string::npos) << failed.err;
+  EXPECT_TRUE(alive(pid));
+
+  const Outcome collected = run({"collect", "r.socket", "-q", "-o", "good.tif"});
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "good.tif"), expected_image(40, 30));
+  EXPECT_TRUE(ends(pid));
+}
+
+TEST_F(BackgroundRenderTest, CollectWritesAPngToStandardOutput) {
+  const pid_t pid = start({"--size", "40x30", "-j", "2"});
+  const Outcome collected = run({"collect", "r.socket", "-o", "-", "--format", "png"});
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(collected.err.rfind("pygmy: standard output 40x30, ", 0), 0U) << collected.err;
+  EXPECT_EQ(pygmy::read_png(dir_ / "out.txt"), expected_image(40, 30));
+  EXPECT_TRUE(ends(pid));
+  EXPECT_EQ(slurp(dir_ / "r.socket.collected"), "standard output\n");
+}
+
 TEST_F(BackgroundRenderTest, ASecondCollectSaysTheRenderWasAlreadyCollected) {
   const pid_t pid = start({"--size", "40x30", "-j", "2"});
   ASSERT_EQ(run({"collect", "r.socket", "-q"}).exit_code, 0);
@@ -208,6 +253,21 @@ TEST_F(BackgroundRenderTest, ASecondCollectSaysTheRenderWasAlreadyCollected) {
             std::string::npos)
       << again.err;
   EXPECT_EQ(files(), (std::vector<std::string>{"r.socket.collected", "test.tif"}));
+}
+
+TEST_F(BackgroundRenderTest, TheRecordOfACollectReplacesALinkAtItsNameWithoutFollowingIt) {
+  // Another user's link where the record goes, made while the render runs.
+  std::ofstream(dir_ / "important") << "precious";
+  start({"--size", "40x30", "-j", "2"});
+  fs::create_symlink(dir_ / "important", dir_ / "r.socket.collected");
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::lchown((dir_ / "r.socket.collected").c_str(), 65534, 65534), 0);
+  }
+  const Outcome collected = run({"collect", "r.socket", "-q"});
+  EXPECT_EQ(collected.exit_code, 0) << collected.err;
+  EXPECT_EQ(slurp(dir_ / "important"), "precious");
+  EXPECT_FALSE(fs::is_symlink(dir_ / "r.socket.collected"));
+  EXPECT_EQ(slurp(dir_ / "r.socket.collected"), (dir_ / "test.tif").string() + "\n");
 }
 
 TEST_F(BackgroundRenderTest, ANewRenderAtACollectedAddressIsCollectedInTurn) {
@@ -259,12 +319,120 @@ TEST_F(BackgroundRenderTest, CollectOfARenderWhoseProcessDiedSaysItFailed) {
   EXPECT_TRUE(files().empty());
 }
 
+TEST_F(BackgroundRenderTest, AnEmptyRecordStillSaysTheRenderWasCollected) {
+  // What a collect on a disk that filled up as it wrote the record may leave.
+  std::ofstream(dir_ / "r.socket.collected").flush();
+  const Outcome collected = run({"collect", "r.socket"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_EQ(collected.err,
+            "pygmy: error: the render at 'r.socket' was already collected (its record "
+            "'r.socket.collected' is empty: the file it went into is not known)\n");
+}
+
+TEST_F(BackgroundRenderTest, AnotherUsersListenerAtTheAddressIsNamedAsTheirs) {
+  const passwd* nobody = ::getpwnam("nobody");
+  if (::geteuid() != 0 || nobody == nullptr) {
+    GTEST_SKIP() << "needs root, and a user nobody";
+  }
+  fs::permissions(dir_, fs::perms(01777));
+  const fs::path address = dir_ / "r.socket";
+  int ready[2];
+  ASSERT_EQ(::pipe2(ready, O_CLOEXEC), 0);
+  const pid_t listener = ::fork();
+  if (listener == 0) {
+    sockaddr_un where{};
+    where.sun_family = AF_UNIX;
+    std::strncpy(where.sun_path, address.c_str(), sizeof where.sun_path - 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::setgroups(0, nullptr) != 0 || ::setgid(nobody->pw_gid) != 0 ||
+        ::setuid(nobody->pw_uid) != 0 || fd < 0 ||
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&where), sizeof where) != 0 ||
+        ::listen(fd, 4) != 0 || ::write(ready[1], "!", 1) != 1) {
+      std::_Exit(1);
+    }
+    ::pause();
+    std::_Exit(0);
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  const bool listening = ::read(ready[0], &byte, 1) == 1;
+  ::close(ready[0]);
+  const auto stop = [&] {
+    ::kill(listener, SIGKILL);
+    ::waitpid(listener, nullptr, 0);
+  };
+  if (!listening) {
+    stop();
+    FAIL() << "nobody could not listen at " << address;
+  }
+  const std::string theirs = "'r.socket' is the socket of user " + std::to_string(nobody->pw_uid) +
+                             " (" + nobody->pw_name + ")";
+  const Outcome started = run({"render", "--size", "8x8", "--background", "r.socket"});
+  const Outcome collected = run({"collect", "r.socket"});
+  stop();
+  EXPECT_EQ(started.exit_code, 1);
+  EXPECT_EQ(started.err.rfind("pygmy: error: " + theirs + ", whose process serves there", 0), 0U)
+      << started.err;
+  EXPECT_EQ(started.err.find("not yet collected"), std::string::npos) << started.err;
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_EQ(collected.err, "pygmy: error: " + theirs + ", not a render of yours\n");
+}
+
+TEST_F(BackgroundRenderTest, AFileAtTheAddressIsNamedForWhatItIs) {
+  std::ofstream(dir_ / "r.socket") << "a file";
+  const Outcome started = run({"render", "--size", "8x8", "--background", "r.socket"});
+  EXPECT_EQ(started.exit_code, 1);
+  EXPECT_EQ(started.err, "pygmy: error: 'r.socket' exists and is a regular file, not a socket\n");
+  const Outcome collected = run({"collect", "r.socket"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_EQ(collected.err,
+            "pygmy: error: 'r.socket' is not a render's socket but a regular file\n");
+  EXPECT_EQ(slurp(dir_ / "r.socket"), "a file");
+}
+
 TEST_F(BackgroundRenderTest, CollectWhereNothingWasStartedSaysSo) {
   const Outcome collected = run({"collect", "nothing.socket"});
   EXPECT_EQ(collected.exit_code, 1);
   EXPECT_NE(collected.err.find("pygmy: error: nothing renders at 'nothing.socket'"),
             std::string::npos)
       << collected.err;
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(BackgroundRenderTest, ABackgroundProcessThatCannotBeginSaysSoAndLeavesNothing) {
+  if (kSanitized) {
+    GTEST_SKIP() << "a sanitizer needs descriptors of its own: six leave the command none to run";
+  }
+  // Six descriptors: enough for this command, too few for the background process to make its
+  // worker's channel beside its listener and its first connection.
+  const Outcome started =
+      run({"render", "--size", "8x8", "--background", "r.socket"}, {.open_files = 6});
+  EXPECT_EQ(started.exit_code, 1) << started.out;
+  EXPECT_EQ(started.out, "");
+  EXPECT_EQ(started.err.rfind("pygmy: error: the background process for 'r.socket' ended before "
+                              "it began rendering",
+                              0),
+            0U)
+      << started.err;
+  EXPECT_NE(started.err.find("open files 6 (ulimit -n)"), std::string::npos) << started.err;
+  EXPECT_EQ(pygmy::app::test::line_count(started.err), 1U) << started.err;
+  EXPECT_TRUE(files().empty());
+}
+
+TEST_F(BackgroundRenderTest, TheMemoryCheckCountsTheImageAndTheMessageThatSendsIt) {
+  if (kSanitized) {
+    GTEST_SKIP() << "a sanitizer's shadow memory needs an unlimited address space";
+  }
+  // 144 MB of pixels: in 280 MB of address space one copy fits, as a render here holds it, but
+  // not the image and the message that sends it, as the background process holds them.
+  const Outcome started = run({"render", "--size", "8000x6000", "--background", "r.socket"},
+                              {.address_space = rlim_t{280} << 20});
+  EXPECT_EQ(started.exit_code, 1) << started.out;
+  EXPECT_EQ(started.err.rfind("pygmy: error: a 8000x6000 image needs 288.0 MB of memory; ", 0), 0U)
+      << started.err;
+  EXPECT_NE(started.err.find("(ulimit -v)"), std::string::npos) << started.err;
+  EXPECT_NE(started.err.find("the message that sends it"), std::string::npos) << started.err;
+  EXPECT_EQ(started.out, "");
   EXPECT_TRUE(files().empty());
 }
 

@@ -29,6 +29,7 @@
 #include <tiffio.h>
 
 #include "command_runner.hpp"
+#include "pygmy/png.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/scene_file.hpp"
@@ -173,6 +174,104 @@ TEST_F(CommandTest, EveryKindOfTiffPassesTiffinfoWithoutWarnings) {
         << shown(args) << info;
     EXPECT_NE(info.find("scheduler=pool"), std::string::npos) << shown(args) << info;
   }
+}
+
+TEST_F(CommandTest, AnOutputNamedPngIsAPngOfThePixelsOfTheTiff) {
+  const pygmy::app::test::Launch reproducible{.environment = {"SOURCE_DATE_EPOCH=1700000000"}};
+  ASSERT_EQ(run({"render", "-q", "--size", "64x40", "-o", "out.tif"}, reproducible).exit_code, 0);
+  const Outcome png = run({"render", "--size", "64x40", "-o", "out.png"}, reproducible);
+  ASSERT_EQ(png.exit_code, 0) << png.err;
+  EXPECT_EQ(png.out.rfind("pygmy: out.png 64x40, ", 0), 0U) << png.out;
+  EXPECT_EQ(slurp(dir_ / "out.png").substr(0, 8), "\x89PNG\r\n\x1a\n");
+  EXPECT_EQ(pygmy::read_png(dir_ / "out.png"), pygmy::read_tiff(dir_ / "out.tif"));
+  // 16 bits, an extension in capitals, and a worker map named as a PNG too.
+  const Outcome deep = run({"render", "-q", "--size", "64x40", "--bits", "16", "-o", "DEEP.PNG",
+                            "--worker-map", "map.png"});
+  ASSERT_EQ(deep.exit_code, 0) << deep.err;
+  EXPECT_EQ(pygmy::read_png(dir_ / "DEEP.PNG"), pygmy::read_tiff(dir_ / "out.tif"));
+  EXPECT_EQ(pygmy::read_png(dir_ / "map.png").width(), 64);
+  std::vector<std::string> left = left_behind();
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"DEEP.PNG", "map.png", "out.png", "out.tif"}));
+}
+
+TEST_F(CommandTest, AnOutputWithAnotherExtensionIsAUsageErrorNamingTheFormats) {
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"render", "-o", "out.jpg"},
+                                               {"render", "-o", "out.tif.gz"},
+                                               {"render", "--worker-map", "map.bmp"},
+                                               {"collect", "r.socket", "-o", "out.jpg"}}) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_NE(outcome.err.find("expected a name ending .tif or .tiff (TIFF) or .png (PNG), got '" +
+                               args.back() + "'"),
+              std::string::npos)
+        << shown(args) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  }
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
+}
+
+TEST_F(CommandTest, AFormatOrCompressionAtOddsWithTheOutputIsAUsageError) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"render", "-o", "out.tif", "--format", "png"},
+        {"render", "-o", "out.png", "--format", "tiff"},
+        {"render", "-o", "out.png", "--compression", "lzw"},
+        {"render", "--format", "png", "--compression", "deflate"},
+        {"render", "--format", "jpeg"},
+        {"collect", "r.socket", "-o", "out.png", "--compression", "lzw"}}) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_EQ(outcome.err.rfind("pygmy: ", 0), 0U) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  }
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
+}
+
+TEST_F(CommandTest, DashAsTheOutputWritesTheImageToStandardOutputAndTheSummaryToStderr) {
+  const pygmy::Image expected =
+      pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 16, 8));
+  // Standard output a file, as after '> out.tif'.
+  const Outcome outcome = run({"render", "--size", "16x8", "-o", "-"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.err.rfind("pygmy: standard output 16x8, ", 0), 0U) << outcome.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "out.txt"), expected);
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
+  // Through pipes, as TIFF and as PNG.
+  const std::string command = "cd " + dir_.string() + " && " PYGMY_COMMAND;
+  ASSERT_EQ(std::system((command + " render -q --size 16x8 -o - | cat > piped.tif").c_str()), 0);
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "piped.tif"), expected);
+  ASSERT_EQ(
+      std::system((command + " render -q --size 16x8 -o - --format png | cat > piped.png").c_str()),
+      0);
+  EXPECT_EQ(pygmy::read_png(dir_ / "piped.png"), expected);
+}
+
+TEST_F(CommandTest, DashAsTheSceneReadsItFromStandardInput) {
+  const std::string tiny = PYGMY_SCENES_DIR "/tiny.json";
+  const std::string command = "cd " + dir_.string() + " && " PYGMY_COMMAND;
+  ASSERT_EQ(std::system((command + " render - -q -o redirected.tif < " + tiny).c_str()), 0);
+  // The pipe goes to the command, not to cd.
+  ASSERT_EQ(std::system(("cd " + dir_.string() + " && cat " + tiny +
+                         " | " PYGMY_COMMAND " render - -q -o piped.tif")
+                            .c_str()),
+            0);
+  const pygmy::Image expected = pygmy::render_sequential(pygmy::load_scene(tiny));
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "redirected.tif"), expected);
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "piped.tif"), expected);
+  EXPECT_NE(software_and_description(dir_ / "piped.tif").second.find("scene=stdin "),
+            std::string::npos);
+  // Nothing on standard input (the runner gives it /dev/null) is no scene.
+  const Outcome empty = run({"render", "-", "-o", "empty.tif"});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_EQ(empty.err.rfind("pygmy: error: stdin:", 0), 0U) << empty.err;
+  EXPECT_FALSE(fs::exists(dir_ / "empty.tif"));
+}
+
+TEST_F(CommandTest, StandardOutputIsForTheImageOnly) {
+  const Outcome outcome = run({"render", "--size", "8x8", "--worker-map", "-"});
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+  EXPECT_NE(outcome.err.find("--worker-map: expected a file"), std::string::npos) << outcome.err;
+  EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
 TEST_F(CommandTest, TheTiffNamesThePygmyVersionAsItsSoftware) {
@@ -345,6 +444,40 @@ TEST_F(CommandTest, ASeedWithLeadingZerosIsDecimal) {
             std::string::npos);
 }
 
+TEST_F(CommandTest, IntegersOnTheCommandLineAreDecimal) {
+  // CLI11 alone reads a leading 0 as octal (010 is eight, 08 an error) and 0x as hexadecimal.
+  const Outcome ten =
+      run({"render", "--size", "64x40", "-j", "010", "--band-rows", "010", "--bits", "016"});
+  ASSERT_EQ(ten.exit_code, 0) << ten.err;
+  EXPECT_NE(ten.out.find(", 10 processes (pool), 4 bands of 10 rows, "), std::string::npos)
+      << ten.out;
+  TIFF* tiff = TIFFOpen((dir_ / "test.tif").c_str(), "r");
+  ASSERT_NE(tiff, nullptr);
+  std::uint16_t bits = 0;
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_BITSPERSAMPLE, &bits);
+  TIFFClose(tiff);
+  EXPECT_EQ(bits, 16);
+  const Outcome eight = run({"render", "--size", "64x40", "-j", "08", "-o", "eight.tif"});
+  ASSERT_EQ(eight.exit_code, 0) << eight.err;
+  EXPECT_NE(eight.out.find(", 8 processes (pool), "), std::string::npos) << eight.out;
+
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"render", "-j", "0x10"},
+                                               {"render", "--band-rows", "0x10"},
+                                               {"render", "--bits", "0x10"},
+                                               {"render", "--seed", "0x10"},
+                                               {"render", "-j", "+4"},
+                                               {"render", "-j", "1e1"},
+                                               {"collect", "r.socket", "--bits", "0x10"}}) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_NE(
+        outcome.err.find("expected a whole number in decimal digits, got '" + args.back() + "'"),
+        std::string::npos)
+        << shown(args) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << shown(args) << outcome.err;
+  }
+}
+
 TEST_F(CommandTest, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
   const Outcome outcome = run({"bogus"});
   EXPECT_EQ(outcome.exit_code, 2);
@@ -422,6 +555,24 @@ TEST_F(CommandTest, AnImageTooLargeForTheMemoryLimitIsRefusedBeforeRendering) {
   EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
   EXPECT_EQ(outcome.out, "");
   EXPECT_EQ(left_behind(), std::vector<std::string>{});
+}
+
+TEST_F(CommandTest, TheMemoryCheckCountsTheResultsMapAndReuseKeep) {
+  if (kSanitized) {
+    GTEST_SKIP() << "a sanitizer's shadow memory needs an unlimited address space";
+  }
+  // 72 MB of pixels: in 120 MB of address space the image fits, as pool holds it, but not beside
+  // every band's pixels, which map and reuse keep until the last band is in.
+  for (const std::string scheduler : {"map", "reuse"}) {
+    Command command(dir_, {"render", "--size", "6000x4000", "-j", "2", "--scheduler", scheduler},
+                    {.address_space = rlim_t{120} << 20});
+    const Outcome outcome = command.wait(std::chrono::seconds(10));
+    EXPECT_EQ(outcome.exit_code, 1) << scheduler;
+    EXPECT_EQ(outcome.err.rfind("pygmy: error: a 6000x4000 image needs 144.0 MB of memory; ", 0),
+              0U)
+        << scheduler << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{}) << scheduler;
+  }
 }
 
 TEST_F(CommandTest, ABrokenSceneFileExitsOneNamingTheFileAndThePlace) {
@@ -543,6 +694,25 @@ TEST_F(CommandTest, ASymbolicLinkIsWrittenThroughToItsTargetInAnotherDirectory) 
   EXPECT_EQ(left,
             (std::vector<std::string>{"dangling.tif", "images", "link-to-link.tif", "link.tif"}));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "images"), fs::directory_iterator()), 2);
+}
+
+TEST_F(CommandTest, AnotherUsersLinkInASharedStickyDirectoryIsRefusedAndItsTargetKept) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "needs root, to give a link to another user";
+  }
+  // A directory like /tmp, and in it a link of user 65534 (nobody) to a file of root's.
+  fs::create_directory(dir_ / "shared");
+  fs::permissions(dir_ / "shared", fs::perms(01777));
+  std::ofstream(dir_ / "important") << "precious";
+  fs::create_symlink(dir_ / "important", dir_ / "shared" / "out.tif");
+  ASSERT_EQ(::lchown((dir_ / "shared" / "out.tif").c_str(), 65534, 65534), 0);
+  const Outcome outcome = run({"render", "-q", "--size", "8x8", "-o", "shared/out.tif"});
+  EXPECT_EQ(outcome.exit_code, 1);
+  EXPECT_EQ(outcome.err.rfind("pygmy: error: shared/out.tif: not following ", 0), 0U)
+      << outcome.err;
+  EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+  EXPECT_EQ(slurp(dir_ / "important"), "precious");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "shared"), fs::directory_iterator()), 1);
 }
 
 TEST_F(CommandTest, ACharacterDeviceIsWrittenInPlace) {
@@ -694,6 +864,33 @@ TEST_F(CommandTest, WhenDescriptorsRunOutTheRenderGoesOnWithTheProcessesItCouldS
   EXPECT_NE(outcome.err.find("warning: the system allowed"), std::string::npos) << outcome.err;
   EXPECT_TRUE(pygmy::read_tiff(dir_ / "out.tif") ==
               pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 64, 40)));
+}
+
+TEST_F(CommandTest, AHugeBandTimeoutIsNoDeadlineAndRendersTheImage) {
+  for (const char* huge : {"1e10", "1e16", "1e308"}) {
+    const Outcome outcome =
+        run({"render", "-q", "--size", "16x8", "--band-timeout", huge, "-o", "out.tif"});
+    ASSERT_EQ(outcome.exit_code, 0) << huge << ": " << outcome.err;
+    EXPECT_EQ(outcome.err, "") << huge;
+    EXPECT_TRUE(pygmy::read_tiff(dir_ / "out.tif") ==
+                pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), 16, 8)))
+        << huge;
+  }
+}
+
+TEST_F(CommandTest, ABandTimeoutThatIsNotFiniteIsAUsageErrorSaidPlainly) {
+  for (const std::string bad : {"nan", "inf", "-inf", "infinity", "1e309", "0x10"}) {
+    const Outcome outcome =
+        run({"render", "--size", "8x8", "--band-timeout", bad, "-o", "out.tif"});
+    EXPECT_EQ(outcome.exit_code, 2) << bad << ": " << outcome.err;
+    EXPECT_NE(outcome.err.find("--band-timeout: expected a number of seconds above 0"),
+              std::string::npos)
+        << outcome.err;
+    EXPECT_NE(outcome.err.find("got '" + bad + "'"), std::string::npos) << outcome.err;
+    EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
+    EXPECT_LT(outcome.err.size(), 200U) << outcome.err;
+    EXPECT_EQ(left_behind(), std::vector<std::string>{}) << bad;
+  }
 }
 
 TEST_F(CommandTest, ABandTimeoutThatIsNotAPositiveNumberIsAUsageError) {

@@ -168,7 +168,9 @@ TEST_F(MpiRenderTest, AStalledRankEndsTheJobNamingItWithNoFileAndNoTemporary) {
   const Outcome outcome =
       mpirun(3, kSharedMemory, "--size 120x80 -j 1 --band-rows 1 --band-timeout 3",
              "PYGMY_MPI_STOP_AT=2:2");
-  EXPECT_EQ(outcome.exit_code, 1) << outcome.err;
+  // Rank 0 exits with status 1; mpirun then ends the job, and on a loaded machine Open MPI 4.1's
+  // mpirun sometimes crashes tearing down a stopped rank (status 139): either way, not 0.
+  EXPECT_NE(outcome.exit_code, 0) << outcome.err;
   EXPECT_NE(outcome.err.find("pygmy: error: rank 2 has held rows "), std::string::npos)
       << outcome.err;
   EXPECT_NE(outcome.err.find("past the deadline of 3.0 s"), std::string::npos) << outcome.err;

@@ -11,7 +11,7 @@
 
 namespace pygmy {
 
-class OutputFile;  // private: the temporary and its atomic rename
+class OutputFile;  // the temporary and its atomic rename (output_file.hpp)
 
 // How write_tiff() encodes an image.
 //   TiffOptions options{.compression = TiffOptions::Compression::deflate};
@@ -35,7 +35,8 @@ struct TiffOptions {
 // into it, syncs it to disk and renames it over `file`. Until then `file` is untouched, and a
 // TiffOutput destroyed without a successful commit removes its temporary. A symbolic link is
 // written through to its target (the temporary goes beside the target, and the link stays); a
-// device or FIFO such as /dev/null is never replaced but written in place by commit().
+// device or FIFO such as /dev/null is never replaced but written in place by commit(), as is
+// standard output, named "-".
 //   TiffOutput output("test.tif", {.compression = TiffOptions::Compression::deflate});
 //   output.commit(render_sequential(builtin_scene()));  // a missing directory threw above
 class TiffOutput {
