@@ -351,7 +351,8 @@ TEST_F(CommandTest, TheSummaryCountsTheForksOfEachSchedulerAndTheBandsEachWorker
     if (c.bands_per_worker) {
       EXPECT_EQ(summary->bands_per_worker, *c.bands_per_worker) << outcome.out;
     }
-    EXPECT_GT(summary->seconds, 0) << outcome.out;
+    // A 60x40 image may render in under the half millisecond the summary's three decimals show.
+    EXPECT_GE(summary->seconds, 0) << outcome.out;
     EXPECT_GE(summary->cpu_seconds, 0) << outcome.out;
   }
 }
