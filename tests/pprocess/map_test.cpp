@@ -309,6 +309,7 @@ TEST_F(MapTest, ATaskThatStallsHalfWayThroughItsValueIsTimedOut) {
 }
 
 TEST_F(MapTest, ATaskNoDescriptorCanBeHadForFailsNamingTheCallThatFailed) {
+  if (kSanitized) GTEST_SKIP() << "UBSan checks a pointer through a pipe, which needs descriptors";
   // With nothing else running there is nothing to wait for: the task fails where it stands.
   const pid_t harness = ::fork();
   if (harness == 0) {
