@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "pygmy/measure/disturbance.hpp"
+#include "pygmy/measure/statistics.hpp"
 #include "pygmy/schedulers.hpp"
 
 namespace pygmy::bench {
@@ -97,19 +98,6 @@ std::vector<double> seconds_of(const std::vector<Repetition>& repetitions) {
   return seconds;
 }
 
-// The values of the rounds `a` and `b` both have, in pairs.
-std::pair<std::vector<double>, std::vector<double>> paired(const std::map<unsigned, double>& a,
-                                                           const std::map<unsigned, double>& b) {
-  std::pair<std::vector<double>, std::vector<double>> pairs;
-  for (const auto& [round, value] : a) {
-    if (const auto other = b.find(round); other != b.end()) {
-      pairs.first.push_back(value);
-      pairs.second.push_back(other->second);
-    }
-  }
-  return pairs;
-}
-
 std::map<unsigned, double> by_round(const std::vector<Repetition>& repetitions) {
   std::map<unsigned, double> values;
   for (const Repetition& repetition : repetitions) values[repetition.index] = repetition.seconds;
@@ -145,7 +133,8 @@ std::vector<BandRun> band_runs(const std::map<RenderKey, std::vector<Repetition>
         .seconds_interval = measure::median_interval(seconds)};
     const auto sequential = found.find(RenderKey{scene, std::string(kSequential), 1, std::nullopt});
     if (sequential != found.end()) {
-      const auto [alone, own] = paired(by_round(sequential->second), by_round(repetitions));
+      const auto [alone, own] =
+          measure::paired(by_round(sequential->second), by_round(repetitions));
       if (!own.empty()) {
         run.speedup = measure::speedup(measure::median(alone), measure::median(own));
         run.speedup_interval = measure::ratio_interval(alone, own);
@@ -258,7 +247,7 @@ const measure::SpeedupRow* find_row(const Panel& panel, std::string_view schedul
 
 std::optional<TimeRatio> time_ratio(const Panel& panel, const measure::Configuration& a,
                                     const measure::Configuration& b) {
-  const auto [mine, theirs] = paired(by_round(panel, a), by_round(panel, b));
+  const auto [mine, theirs] = measure::paired(by_round(panel, a), by_round(panel, b));
   if (mine.empty()) return std::nullopt;
   return TimeRatio{measure::median(mine) / measure::median(theirs),
                    measure::ratio_interval(mine, theirs)};

@@ -127,19 +127,6 @@ std::map<unsigned, double> calibration_by_round(const std::vector<CalibrationRun
   return values;
 }
 
-// The values of the rounds `a` and `b` both have, in pairs.
-std::pair<std::vector<double>, std::vector<double>> paired(const std::map<unsigned, double>& a,
-                                                           const std::map<unsigned, double>& b) {
-  std::pair<std::vector<double>, std::vector<double>> pairs;
-  for (const auto& [round, value] : a) {
-    if (const auto other = b.find(round); other != b.end()) {
-      pairs.first.push_back(value);
-      pairs.second.push_back(other->second);
-    }
-  }
-  return pairs;
-}
-
 // Whether `round` is one of `rounds` (all when empty).
 bool counts(const std::vector<unsigned>& rounds, unsigned round) {
   return rounds.empty() || std::find(rounds.begin(), rounds.end(), round) != rounds.end();

@@ -67,6 +67,18 @@ Interval bootstrap_interval(std::size_t rounds,
   return {percentile(values, 0.025), percentile(values, 0.975)};
 }
 
+std::pair<std::vector<double>, std::vector<double>> paired(const std::map<unsigned, double>& a,
+                                                           const std::map<unsigned, double>& b) {
+  std::pair<std::vector<double>, std::vector<double>> pairs;
+  for (const auto& [round, value] : a) {
+    if (const auto other = b.find(round); other != b.end()) {
+      pairs.first.push_back(value);
+      pairs.second.push_back(other->second);
+    }
+  }
+  return pairs;
+}
+
 Interval median_interval(const std::vector<double>& values, std::uint64_t seed) {
   return bootstrap_interval(
       values.size(),

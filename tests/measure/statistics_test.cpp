@@ -38,6 +38,12 @@ TEST(SpeedupStatisticsTest, CpuPerBandAboveSequentialSpreadsTheExtraCpuOverTheBa
   EXPECT_EQ(cpu_per_band_above_ms(2.10, 2.00, 0), 0.0);
 }
 
+TEST(BootstrapTest, PairsAreTheRoundsBothSidesHave) {
+  const auto [a, b] = paired({{0, 1.0}, {1, 1.1}, {3, 1.3}}, {{1, 0.6}, {2, 0.7}, {3, 0.8}});
+  EXPECT_EQ(a, (std::vector<double>{1.1, 1.3}));
+  EXPECT_EQ(b, (std::vector<double>{0.6, 0.8}));
+}
+
 TEST(BootstrapTest, TheIntervalOfIdenticalRoundsHasNoWidth) {
   const Interval i = median_interval({0.5, 0.5, 0.5, 0.5});
   EXPECT_EQ(i.low, 0.5);

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <utility>
 #include <vector>
 
 namespace pygmy::measure {
@@ -58,6 +60,12 @@ inline constexpr int kResamples = 2000;
 [[nodiscard]] Interval bootstrap_interval(
     std::size_t rounds, const std::function<double(const std::vector<std::size_t>&)>& statistic,
     std::uint64_t seed = 1, int resamples = kResamples);
+
+// The values of the rounds (keys) that `a` and `b` both have, in pairs, by round: what a ratio's
+// interval is drawn from when some rounds lack one side.
+//   auto [sequential, pool] = paired({{0, 1.0}, {1, 1.1}}, {{1, 0.6}});  // {1.1}, {0.6}
+[[nodiscard]] std::pair<std::vector<double>, std::vector<double>> paired(
+    const std::map<unsigned, double>& a, const std::map<unsigned, double>& b);
 
 // The 95% interval of the median of `values` (one per round).
 //   Interval i = median_interval({0.50, 0.52, 0.49, 0.51});
