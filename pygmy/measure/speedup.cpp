@@ -298,8 +298,8 @@ SpeedupRuns measure_rounds(const std::vector<Configuration>& configurations,
         rounds_to_use(round_disturbance(measured), settings.disturbed_share);
     // Fewer rounds than kLeastRounds give intervals a bootstrap cannot be trusted with.
     if (used.size() >= kLeastRounds &&
-        widest_interval(summarise(configurations, measured.runs, measured.calibrations, used)) <=
-            settings.precision) {
+        // The speedups' intervals only: the capacity's are not what decides.
+        widest_interval(summarise(configurations, measured.runs, {}, used)) <= settings.precision) {
       break;
     }
     if (measured.seconds + measured.seconds / rounds > settings.max_seconds) break;
