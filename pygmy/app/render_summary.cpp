@@ -43,7 +43,8 @@ RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stat
                         .forks = stats.forks,
                         .bands_done = stats.bands,
                         .workers = stats.workers,
-                        .processes_allowed = stats.processes_allowed};
+                        .processes_allowed = stats.processes_allowed,
+                        .segments = stats.counters.segments};
   if (schedulers::scheduler_named(stats.scheduler).workers == schedulers::Workers::ranks) {
     summary.bands_per_rank.assign(stats.ranks, 0);
     for (int rank : stats.band_worker) ++summary.bands_per_rank.at(static_cast<std::size_t>(rank));
@@ -69,32 +70,38 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   const bool to_stdout = output == "-";
   FILE* to = to_stdout ? stderr : stdout;
   const char* name = to_stdout ? "standard output" : output.c_str();
+  // "16 bands of 13 rows", or for bands planned by cost "12 bands planned by cost, up to 250 rows".
+  std::string bands = count_of(summary.bands, "band", "bands");
+  bands.append(summary.planned ? " planned by cost, up to " : " of ")
+      .append(std::to_string(summary.band_rows))
+      .append(" rows");
   if (!summary.bands_per_rank.empty()) {
     std::string per_rank = "bands per rank";
     for (std::size_t count : summary.bands_per_rank) {
       per_rank.append(" ").append(std::to_string(count));
     }
-    std::fprintf(
-        to, "pygmy: %s %dx%d, scene %s, %s of %s (%s), %s of %d rows, %.3f s, CPU %.3f s, %s\n",
-        name, summary.width, summary.height, summary.scene.c_str(),
-        count_of(summary.bands_per_rank.size(), "rank", "ranks").c_str(),
-        count_of(summary.processes, "process", "processes").c_str(), summary.scheduler.c_str(),
-        count_of(summary.bands, "band", "bands").c_str(), summary.band_rows, summary.seconds,
-        summary.cpu_seconds, per_rank.c_str());
+    std::fprintf(to, "pygmy: %s %dx%d, scene %s, %s of %s (%s), %s, %.3f s, CPU %.3f s, %s\n", name,
+                 summary.width, summary.height, summary.scene.c_str(),
+                 count_of(summary.bands_per_rank.size(), "rank", "ranks").c_str(),
+                 count_of(summary.processes, "process", "processes").c_str(),
+                 summary.scheduler.c_str(), bands.c_str(), summary.seconds, summary.cpu_seconds,
+                 per_rank.c_str());
     return;
   }
   const std::string workers = threads ? count_of(summary.processes, "thread", "threads")
                                       : count_of(summary.processes, "process", "processes");
-  // "16 bands of 13 rows", or for bands planned by cost "12 bands planned by cost, up to 250 rows".
-  std::string rows = summary.planned ? " planned by cost, up to " : " of ";
-  rows.append(std::to_string(summary.band_rows)).append(" rows");
-  std::fprintf(to, "pygmy: %s %dx%d, scene %s, %s (%s), %s%s, %.3f s, CPU %.3f s", name,
+  std::fprintf(to, "pygmy: %s %dx%d, scene %s, %s (%s), %s, %.3f s, CPU %.3f s", name,
                summary.width, summary.height, summary.scene.c_str(), workers.c_str(),
-               summary.scheduler.c_str(), count_of(summary.bands, "band", "bands").c_str(),
-               rows.c_str(), summary.seconds, summary.cpu_seconds);
-  std::fprintf(to, ", %s, %s\n", count_of(summary.forks, "fork", "forks").c_str(),
+               summary.scheduler.c_str(), bands.c_str(), summary.seconds, summary.cpu_seconds);
+  std::fprintf(to, ", %s, %s", count_of(summary.forks, "fork", "forks").c_str(),
                bands_per_worker(summary.bands_done, summary.workers, threads ? "thread" : "process")
                    .c_str());
+  // The tracer's speed, whatever the scheduler: what a core did in each second it worked.
+  if (summary.segments > 0 && summary.cpu_seconds > 0) {
+    std::fprintf(to, ", %.1f M segments per CPU second",
+                 static_cast<double>(summary.segments) / summary.cpu_seconds / 1e6);
+  }
+  std::fputc('\n', to);
 }
 
 }  // namespace pygmy::app

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,11 +35,14 @@ struct RenderSummary {
   std::optional<unsigned> processes_allowed{};
   // With the mpi scheduler: the bands each rank rendered, rank 0 first; else empty.
   std::vector<std::size_t> bands_per_rank{};
+  // The tracer's segments (primary, shadow, reflected, occlusion), every worker's; 0 where not
+  // counted (mpi).
+  std::uint64_t segments = 0;
 
   template <class Archive>
   void serialize(Archive& archive) {
     archive(scene, width, height, scheduler, processes, bands, band_rows, planned, seconds,
-            cpu_seconds, forks, bands_done, workers, processes_allowed, bands_per_rank);
+            cpu_seconds, forks, bands_done, workers, processes_allowed, bands_per_rank, segments);
   }
 };
 

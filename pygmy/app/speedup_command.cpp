@@ -70,7 +70,9 @@ measure::SpeedupRun run_once(const Scene& scene, const measure::Configuration& c
           .forks = stats.forks,
           .bands = stats.bands,
           .band_rows = stats.band_rows,
-          .workers = stats.workers};
+          .workers = stats.workers,
+          .segments = stats.counters.segments,
+          .segment_tests = stats.counters.segment_tests};
 }
 
 // Throws, naming `file`, when the directory it would be written to does not exist: found before
@@ -215,6 +217,7 @@ CLI::App* add_speedup_command(CLI::App& app, SpeedupOptions& options) {
       ->add_option("--repeat", options.repeat,
                    "Rounds at least, each rendering every configuration once")
       ->capture_default_str()
+      ->transform(decimal())
       ->check(CLI::Range(1U, 1000U));
   speedup
       ->add_option("--precision", options.precision,
@@ -231,6 +234,7 @@ CLI::App* add_speedup_command(CLI::App& app, SpeedupOptions& options) {
   speedup
       ->add_option("--band-rows", options.band_rows,
                    "Rows in each band of work (default: each scheduler's own)")
+      ->transform(decimal())
       ->check(CLI::Range(1, 1 << 20));
   speedup->add_option("--svg", options.svg, "Write a chart of speedup against processes")
       ->check(output_problem);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -106,6 +107,11 @@ std::vector<std::size_t> run_order(std::size_t count, unsigned repetition) {
 }
 
 namespace {
+
+// A count per CPU second, for the JSON: 0 when no CPU time was measured.
+double per_cpu_second(std::uint64_t count, double cpu_seconds) {
+  return cpu_seconds > 0 ? static_cast<double>(count) / cpu_seconds : 0.0;
+}
 
 // Of `runs` of `configuration`, each round's value of `field`, by round.
 template <class Field>
@@ -448,18 +454,23 @@ std::string speedup_json(const SpeedupContext& context, const SpeedupRuns& measu
   }
   ordered_json& all_runs = document["runs"] = ordered_json::array();
   for (const SpeedupRun& run : measured.runs) {
-    all_runs.push_back({{"scheduler", run.configuration.scheduler},
-                        {"processes", run.configuration.processes},
-                        {"repetition", run.repetition},
-                        {"order", run.order},
-                        {"seconds", run.seconds},
-                        {"cpu_seconds", run.cpu_seconds},
-                        {"minor_faults", run.minor_faults},
-                        {"forks", run.forks},
-                        {"bands", run.bands},
-                        {"band_rows", run.band_rows},
-                        {"workers", run.workers},
-                        {"disturbance", disturbance(run.disturbance)}});
+    all_runs.push_back(
+        {{"scheduler", run.configuration.scheduler},
+         {"processes", run.configuration.processes},
+         {"repetition", run.repetition},
+         {"order", run.order},
+         {"seconds", run.seconds},
+         {"cpu_seconds", run.cpu_seconds},
+         {"minor_faults", run.minor_faults},
+         {"forks", run.forks},
+         {"bands", run.bands},
+         {"band_rows", run.band_rows},
+         {"workers", run.workers},
+         {"segments", run.segments},
+         {"segment_tests", run.segment_tests},
+         {"segments_per_cpu_second", per_cpu_second(run.segments, run.cpu_seconds)},
+         {"segment_tests_per_cpu_second", per_cpu_second(run.segment_tests, run.cpu_seconds)},
+         {"disturbance", disturbance(run.disturbance)}});
   }
   ordered_json& calibrations = document["calibrations"] = ordered_json::array();
   for (const CalibrationRun& run : measured.calibrations) {

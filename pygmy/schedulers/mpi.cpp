@@ -427,21 +427,24 @@ void render_bands(const BandWork& work) {
 }
 
 // What rank 0 sends every rank before the bands: the scene as its file's text (nothing for the
-// built-in scene), the size and seed asked for, and the band rows settled on. Each rank builds
-// the same Scene from it with the same code, so no rank needs the file, and no second
-// description of every shape and light has to be kept in step with the scene format.
+// built-in scene), the size and seed asked for, and the bands settled on (planned by cost, or of
+// equal rows): rank 0 works the layout out once, and every rank renders the bands it was told.
+// Each rank builds the same Scene from it with the same code, so no rank needs the file, and no
+// second description of every shape and light has to be kept in step with the scene format.
 struct Message {
   Job job;
   std::string text;  // the scene file's JSON
-  int band_rows = 1;
+  std::vector<Band> bands;
 };
 
 std::string encode(const Message& message) {
+  nlohmann::json bands = nlohmann::json::array();
+  for (const Band& band : message.bands) bands.push_back({band.y0, band.y1});
   nlohmann::json json{{"source", message.job.scene_file},
                       {"text", message.text},
                       {"size", nullptr},
                       {"seed", nullptr},
-                      {"band_rows", message.band_rows}};
+                      {"bands", std::move(bands)}};
   if (message.job.size) json["size"] = {message.job.size->first, message.job.size->second};
   if (message.job.seed) json["seed"] = *message.job.seed;
   return json.dump();
@@ -449,9 +452,10 @@ std::string encode(const Message& message) {
 
 Message decode(const std::string& text) {
   const nlohmann::json json = nlohmann::json::parse(text);
-  Message message{{json.at("source").get<std::string>()},
-                  json.at("text").get<std::string>(),
-                  json.at("band_rows").get<int>()};
+  Message message{{json.at("source").get<std::string>()}, json.at("text").get<std::string>(), {}};
+  for (const nlohmann::json& band : json.at("bands")) {
+    message.bands.push_back({band.at(0).get<int>(), band.at(1).get<int>()});
+  }
   if (!json.at("size").is_null()) {
     message.job.size.emplace(json.at("size").at(0).get<int>(), json.at("size").at(1).get<int>());
   }
@@ -500,7 +504,7 @@ constexpr int kRenderError = 1;
 
 int run_rank_zero(const Session& session, const Job& job, RenderPlan plan,
                   const RankZero& rank_zero) {
-  Message message{job, {}, 1};
+  Message message{job, {}, {}};
   std::string sent;
   Scene scene;
   Layout planned;
@@ -511,7 +515,7 @@ int run_rank_zero(const Session& session, const Job& job, RenderPlan plan,
     scene = scene_of(message);
     plan.ranks = static_cast<unsigned>(session.ranks());
     planned = layout(scene, plan);
-    message.band_rows = planned.band_rows;
+    message.bands = planned.bands;
     if (rank_zero.prepare) rank_zero.prepare(scene, planned);
     sent = encode(message);
   } catch (...) {
@@ -536,6 +540,7 @@ int run_rank_zero(const Session& session, const Job& job, RenderPlan plan,
     RenderStats& stats = rendered.stats;
     stats.scheduler = std::string(kName);
     stats.band_rows = planned.band_rows;
+    stats.planned = planned.planned;
     stats.band_list = planned.bands;
     stats.bands = planned.bands.size();
     stats.processes = planned.processes;
@@ -561,10 +566,9 @@ int run_other_rank(const Session& session, const RenderPlan& plan) {
   try {
     const Message message = decode(*sent);
     const Scene scene = scene_of(message);
-    const std::vector<Band> bands = split_rows(scene.height, message.band_rows);
     const double cpu_before = cpu_seconds();
     render_bands({.scene = scene,
-                  .bands = bands,
+                  .bands = message.bands,
                   .jobs = std::max(plan.processes, 1U),
                   .band_timeout = plan.band_timeout,
                   .faults = faults_of(session.rank())});

@@ -87,6 +87,13 @@ struct Tally {
   WorkerNumbers workers;                      // who rendered each band
   std::vector<int> rows_received;             // of each band streamed in pieces, in this pass
   std::optional<unsigned> processes_allowed;  // when the system refused some processes
+  // The tracer's counters (pixels, segments, segment tests), added to by every worker: in memory
+  // mapped before any fork, so a forked process's bands count as a thread's do.
+  pprocess::Shared<std::atomic<std::uint64_t>> traced{3, 0};
+
+  [[nodiscard]] RenderCounters counters() const {
+    return {traced[0].load(), traced[1].load(), traced[2].load()};
+  }
 };
 
 // One pass over some bands: the image being filled and what the pass reports.
@@ -105,6 +112,9 @@ class Pass {
   [[nodiscard]] Pixels render(int index) const;
   // Renders band `index` straight into `rows` (the image's, or a shared framebuffer's).
   void render_into(int index, std::span<std::uint8_t> rows) const;
+  // Renders rows [y0, y1) into `rows` without the pass's hooks, counting what the tracer did: for
+  // a scheduler that renders in its own process or threads.
+  void render_rows(int y0, int y1, std::span<std::uint8_t> rows) const;
 
   // Renders band `index` a piece of about 32 KiB of rows at a time, each passed to `send` with
   // its first row: a fresh process writes to a few pages of its own, not to as many as the band
@@ -152,6 +162,13 @@ class Pass {
   [[nodiscard]] const Scene& scene() const { return scene_; }
 
  private:
+  // Adds what the tracer did for a band to the render's counters.
+  void count(const RenderCounters& done) const {
+    tally_.traced[0] += done.pixels;
+    tally_.traced[1] += done.segments;
+    tally_.traced[2] += done.segment_tests;
+  }
+
   const Scene& scene_;
   const RenderPlan& plan_;
   const std::vector<Band>& bands_;

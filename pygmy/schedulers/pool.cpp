@@ -133,7 +133,7 @@ class Pool {
     const Band& band = pass_.band(todo_[entry]);
     auto looked = Clock::now();
     for (int y = band.y0; y < band.y1; ++y) {
-      render_band_into(pass_.scene(), y, y + 1, pass_.image_rows(y, y + 1));
+      pass_.render_rows(y, y + 1, pass_.image_rows(y, y + 1));
       if (Clock::now() - looked >= kLookEvery && workers_.unfinished()) {
         workers_.store(std::chrono::milliseconds(0));
         end_late_workers();

@@ -48,7 +48,7 @@ constexpr std::array kSchedulers{
               Workers::threads, run_tbb},
 #endif
 #ifdef PYGMY_HAVE_MPI
-    Scheduler{mpi::kName, mpi::kSummary, Workers::ranks, nullptr},
+    Scheduler{mpi::kName, mpi::kSummary, Workers::ranks, nullptr, /*plans=*/true},
 #endif
 };
 
@@ -106,13 +106,19 @@ int default_band_rows(const Scheduler& scheduler, int width, int height, unsigne
 Pixels Pass::render(int index) const {
   const Band& b = band(index);
   if (plan_.before_band) plan_.before_band(b, attempt_);
-  return render_band(scene_, b.y0, b.y1);
+  Pixels pixels(static_cast<std::size_t>(b.y1 - b.y0) * image_.row_bytes());
+  count(render_band_into(scene_, b.y0, b.y1, pixels, best_kernel()));
+  return pixels;
 }
 
 void Pass::render_into(int index, std::span<std::uint8_t> rows) const {
   const Band& b = band(index);
   if (plan_.before_band) plan_.before_band(b, attempt_);
-  render_band_into(scene_, b.y0, b.y1, rows);
+  count(render_band_into(scene_, b.y0, b.y1, rows, best_kernel()));
+}
+
+void Pass::render_rows(int y0, int y1, std::span<std::uint8_t> rows) const {
+  count(render_band_into(scene_, y0, y1, rows, best_kernel()));
 }
 
 int Pass::piece_rows() const {
@@ -129,7 +135,7 @@ void Pass::render_in_pieces(
     const int y1 = std::min(y + rows, b.y1);
     const std::span<std::uint8_t> out(piece.data(),
                                       static_cast<std::size_t>(y1 - y) * image_.row_bytes());
-    render_band_into(scene_, y, y1, out);
+    count(render_band_into(scene_, y, y1, out, best_kernel()));
     send(y, out);
   }
 }
@@ -296,6 +302,7 @@ Rendered render(const Scene& scene, const RenderPlan& plan, const Layout& planne
       stats.bands = bands.size();
       stats.processes = processes;
       stats.forks = tally.forks;
+      stats.counters = tally.counters();
       stats.processes_allowed = tally.processes_allowed;
       stats.band_worker = tally.workers.of_bands(stats.workers);
       return result;

@@ -20,7 +20,7 @@ Failures run_threads(Pass& pass, const std::vector<int>& todo) {
       for (std::size_t k = next++; k < todo.size(); k = next++) {
         const Band& band = pass.band(todo[k]);
         // Rendered without the pass's hooks: a thread cannot stand in for a dying process.
-        render_band_into(pass.scene(), band.y0, band.y1, pass.rows_of(todo[k]));
+        pass.render_rows(band.y0, band.y1, pass.rows_of(todo[k]));
         const std::lock_guard lock(done);
         pass.mark_done(todo[k], worker);
       }

@@ -302,13 +302,17 @@ struct Summary {
   double cpu_seconds = -1;
   std::size_t forks = 0;
   double bands_per_worker = 0;
+  // Millions a CPU second; shown once the render took measurable CPU time.
+  std::optional<double> segments_per_cpu_second;
 };
 
 std::optional<Summary> parse_summary(const std::string& text) {
   static const std::regex pattern(
       R"(pygmy: \S+ \d+x\d+, scene \S+, (\d+) (?:process|processes|thread|threads) \((\w+)\), )"
-      R"((\d+) bands? of \d+ rows, ([0-9.]+) s, CPU ([0-9.]+) s, (\d+) forks?, )"
-      R"(([0-9.]+) bands? per (?:process|thread)\n)");
+      R"((\d+) bands? (?:of|planned by cost, up to) \d+ rows, ([0-9.]+) s, CPU ([0-9.]+) s, )"
+      R"((\d+) forks?, )"
+      R"(([0-9.]+) bands? per (?:process|thread))"
+      R"((?:, ([0-9.]+) M segments per CPU second)?\n)");
   std::smatch m;
   if (!std::regex_match(text, m, pattern)) {
     return std::nullopt;
@@ -319,7 +323,8 @@ std::optional<Summary> parse_summary(const std::string& text) {
                  std::stod(m[4]),
                  std::stod(m[5]),
                  std::stoul(m[6]),
-                 std::stod(m[7])};
+                 std::stod(m[7]),
+                 m[8].matched ? std::optional<double>(std::stod(m[8])) : std::nullopt};
 }
 
 TEST_F(CommandTest, TheSummaryCountsTheForksOfEachSchedulerAndTheBandsEachWorkerRendered) {
@@ -354,6 +359,19 @@ TEST_F(CommandTest, TheSummaryCountsTheForksOfEachSchedulerAndTheBandsEachWorker
     // A 60x40 image may render in under the half millisecond the summary's three decimals show.
     EXPECT_GE(summary->seconds, 0) << outcome.out;
     EXPECT_GE(summary->cpu_seconds, 0) << outcome.out;
+  }
+}
+
+TEST_F(CommandTest, TheSummaryGivesTheTracersSpeedForProcessesAndThreadsAlike) {
+  for (const std::string scheduler : {"pool", "exchange", "threads", "sequential"}) {
+    const Outcome outcome =
+        run({"render", "--size", "300x200", "-j", "2", "--scheduler", scheduler});
+    ASSERT_EQ(outcome.exit_code, 0) << scheduler << outcome.err;
+    const std::optional<Summary> summary = parse_summary(outcome.out);
+    ASSERT_TRUE(summary) << "not a summary line: " << outcome.out;
+    // That every worker's tests are counted exactly is the schedulers' test; here, that it shows.
+    ASSERT_TRUE(summary->segments_per_cpu_second) << outcome.out;
+    EXPECT_GT(*summary->segments_per_cpu_second, 0.0) << outcome.out;
   }
 }
 

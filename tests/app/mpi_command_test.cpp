@@ -97,6 +97,13 @@ TEST_F(MpiRenderTest, ThreeRanksOverSharedMemoryRenderTheSequentialImageForAnyBa
   }
 }
 
+TEST_F(MpiRenderTest, WithoutBandRowsTheRanksRenderTheBandsRankZeroPlannedByCost) {
+  const Outcome outcome = mpirun(3, kSharedMemory, "--size 120x80 -j 1 -o planned.tif");
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_TRUE(pygmy::read_tiff(dir_ / "planned.tif") == pygmy::render_sequential(small_scene()));
+  EXPECT_NE(outcome.out.find(" planned by cost, up to "), std::string::npos) << outcome.out;
+}
+
 TEST_F(MpiRenderTest, TcpOnTheLoopbackInterfaceRendersTheSequentialImageOfASceneFile) {
   const std::string scene = PYGMY_SCENES_DIR "/tiny.json";
   const Outcome outcome = mpirun(3, kTcpOnLoopback, scene + " -j 1 --band-rows 3 -o tcp.tif");

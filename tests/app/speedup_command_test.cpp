@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <regex>
@@ -101,6 +102,10 @@ TEST_F(SpeedupCommandTest, MeasuresEveryConfigurationAndWritesEachRunAsJsonAndAC
       EXPECT_GT(r.at("seconds").get<double>(), 0);
       EXPECT_GE(r.at("cpu_seconds").get<double>(), 0);
       EXPECT_GE(r.at("minor_faults").get<long>(), 0);
+      // The same image, so the same tracer's work, whoever rendered it.
+      EXPECT_EQ(r.at("segments"), runs[0].at("segments"));
+      EXPECT_GT(r.at("segments").get<std::uint64_t>(), 0U);
+      EXPECT_GT(r.at("segment_tests").get<std::uint64_t>(), r.at("segments").get<std::uint64_t>());
       const std::string scheduler = r.at("scheduler");
       const std::size_t bands = r.at("bands");
       const std::size_t forks = r.at("forks");
@@ -193,6 +198,25 @@ TEST_F(SpeedupCommandTest, UsageErrorsExitTwoWithAOneLineReason) {
     EXPECT_EQ(outcome.out, "") << shown(args);
     EXPECT_EQ(left_behind(), std::vector<std::string>{}) << shown(args);
   }
+}
+
+TEST_F(SpeedupCommandTest, RoundsAndBandRowsAreDecimal) {
+  // CLI11 alone reads 0x10 as sixteen and 010 as eight.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"speedup", "--repeat", "0x10"},
+        {"speedup", "--band-rows", "0x10"},
+        {"speedup", "--repeat", "+4"},
+        {"speedup", "-j", "0x10"}}) {
+    const Outcome outcome = run(args);
+    EXPECT_EQ(outcome.exit_code, 2) << shown(args) << outcome.err;
+    EXPECT_NE(outcome.err.find("'" + args.back() + "'"), std::string::npos)
+        << shown(args) << outcome.err;
+  }
+  // A leading zero is not octal: 08 is eight rows, where octal has no digit 8.
+  const Outcome eight =
+      run({"speedup", "-q", "--size", "16x16", "-j", "1", "--schedulers", "pool", "--repeat", "01",
+           "--precision", "0", "--band-rows", "08", "--json", "runs.json"});
+  EXPECT_EQ(eight.exit_code, 0) << eight.err;
 }
 
 TEST_F(SpeedupCommandTest, AnUnknownSchedulerIsNamedWithTheKnownOnes) {

@@ -10,15 +10,18 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "pprocess/channel.hpp"
 #include "pygmy/mpi.hpp"
+#include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 
 namespace pygmy::schedulers {
@@ -30,6 +33,16 @@ Scene small_scene() { return with_size(builtin_scene(), 120, 80); }
 const Image& reference() {
   static const Image image = render_sequential(small_scene());
   return image;
+}
+
+/// What the tracer does for the whole of small_scene(), in one call.
+const RenderCounters& reference_counters() {
+  static const RenderCounters counters = [] {
+    const Scene scene = small_scene();
+    std::vector<std::uint8_t> rows(static_cast<std::size_t>(scene.width) * scene.height * 3);
+    return render_band_into(scene, 0, scene.height, rows, best_kernel());
+  }();
+  return counters;
 }
 
 void expect_no_child_left() {
@@ -63,9 +76,11 @@ TEST_P(SchedulerTest, GivesTheSequentialPixelsExactly) {
     EXPECT_EQ(total, 80);
     last_done = done;
   };
-  const Image image = render(small_scene(), plan).image;
-  EXPECT_TRUE(image == reference());
+  const Rendered rendered = render(small_scene(), plan);
+  EXPECT_TRUE(rendered.image == reference());
   EXPECT_EQ(last_done, 80);
+  // Every worker's bands counted once, whether it is a thread or a forked process.
+  EXPECT_EQ(rendered.stats.counters, reference_counters());
   expect_no_child_left();
 }
 

@@ -150,6 +150,9 @@ struct RenderStats {
   // the order they first delivered (for `mpi`, the rank); `workers` of them took part.
   std::vector<int> band_worker;
   std::size_t workers = 0;
+  // What the tracer did, every worker's bands added up (a band rendered again counts twice);
+  // zero for `mpi`, whose ranks do not report it.
+  RenderCounters counters;
 };
 
 // An image and how it was made.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <ctime>
 #include <functional>
 #include <optional>
@@ -35,7 +36,11 @@ struct SpeedupRun {
   std::size_t forks = 0;
   std::size_t bands = 0;
   int band_rows = 0;
-  std::size_t workers = 0;    // the workers that rendered a band
+  std::size_t workers = 0;  // the workers that rendered a band
+  // The tracer's segments and their segment–object intersection tests, every worker's; 0 where
+  // not counted.
+  std::uint64_t segments = 0;
+  std::uint64_t segment_tests = 0;
   Disturbance disturbance{};  // what else ran meanwhile
 };
 
