@@ -20,7 +20,8 @@ namespace {
 TiffOptions map_options(const TiffOptions& image_options) {
   return {.compression = TiffOptions::Compression::deflate,
           .software = image_options.software,
-          .description = "worker map: " + image_options.description};
+          .description = "worker map: " + image_options.description,
+          .pixels_per_inch = image_options.pixels_per_inch};
 }
 
 ImageFormat map_format(const OutputRequest& request) {
@@ -76,7 +77,8 @@ ImageOutput::ImageOutput(const std::filesystem::path& file, ImageFormat format,
   if (format == ImageFormat::png) {
     png_.emplace(file, PngOptions{.bits_per_sample = options.bits_per_sample,
                                   .software = options.software,
-                                  .description = options.description});
+                                  .description = options.description,
+                                  .pixels_per_inch = options.pixels_per_inch});
   } else {
     tiff_.emplace(file, options);
   }

@@ -48,7 +48,8 @@ struct OutputRequest {
 [[nodiscard]] std::string description_of(const Scene& scene, const schedulers::Layout& layout);
 
 // One image file, a TIFF or a PNG: TiffOutput or PngOutput, which write through OutputFile. The
-// PNG takes the bits, Software and description of `options`; PNG has no compression to choose.
+// PNG takes the bits, Software, description and resolution of `options`; PNG has no compression
+// to choose.
 //   ImageOutput output("test.png", ImageFormat::png, {.software = "pygmy"});
 //   output.commit(image);
 class ImageOutput {
