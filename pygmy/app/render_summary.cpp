@@ -7,6 +7,7 @@
 #include <string>
 
 #include "command_line.hpp"
+#include "pprocess/cores.hpp"
 #include "pygmy/schedulers.hpp"
 
 namespace pygmy::app {
@@ -43,7 +44,8 @@ RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stat
                         .forks = stats.forks,
                         .bands_done = stats.bands,
                         .workers = stats.workers,
-                        .processes_allowed = stats.processes_allowed};
+                        .processes_allowed = stats.processes_allowed,
+                        .cpus = pprocess::available_cpus()};
   if (schedulers::scheduler_named(stats.scheduler).workers == schedulers::Workers::ranks) {
     summary.bands_per_rank.assign(stats.ranks, 0);
     for (int rank : stats.band_worker) ++summary.bands_per_rank.at(static_cast<std::size_t>(rank));
@@ -64,6 +66,9 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   }
   if (quiet) {
     return;
+  }
+  if (const std::string note = cpus_note(summary); !note.empty()) {
+    std::fprintf(stderr, "pygmy: %s\n", note.c_str());
   }
   // An image on standard output leaves the summary to stderr.
   const bool to_stdout = output == "-";
@@ -95,6 +100,23 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   std::fprintf(to, ", %s, %s\n", count_of(summary.forks, "fork", "forks").c_str(),
                bands_per_worker(summary.bands_done, summary.workers, threads ? "thread" : "process")
                    .c_str());
+}
+
+std::string cpus_note(const RenderSummary& summary) {
+  const schedulers::Workers workers = schedulers::scheduler_named(summary.scheduler).workers;
+  if (summary.cpus == 0 || summary.processes <= summary.cpus ||
+      workers == schedulers::Workers::none || workers == schedulers::Workers::ranks) {
+    return "";
+  }
+  const bool threads = workers == schedulers::Workers::threads;
+  std::string note = "note: -j ";
+  note.append(std::to_string(summary.processes))
+      .append(" is more than the ")
+      .append(count_of(summary.cpus, "CPU", "CPUs"))
+      .append(" this process may use; the ")
+      .append(threads ? "threads" : "processes")
+      .append(" share them");
+  return note;
 }
 
 }  // namespace pygmy::app

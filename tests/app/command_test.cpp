@@ -351,6 +351,33 @@ TEST_F(CommandTest, ThePngNamesTheVersionAndCommitDescribesTheRenderAndHas72Pixe
   EXPECT_EQ(facts.y_pixels_per_metre, 2835U);
 }
 
+TEST_F(CommandTest, MoreProcessesThanCpusAreNotedAndAsManyAreNot) {
+  const unsigned cpus = pprocess::available_cpus();
+  const std::string more = std::to_string(cpus + 1);
+  const Outcome over = run({"render", "--size", "40x20", "-j", more, "-o", "over.tif"});
+  ASSERT_EQ(over.exit_code, 0) << over.err;
+  EXPECT_EQ(over.err, "pygmy: note: -j " + more + " is more than the " + std::to_string(cpus) +
+                          (cpus == 1 ? " CPU" : " CPUs") +
+                          " this process may use; the processes share them\n");
+  const Outcome threads =
+      run({"render", "--size", "40x20", "-j", more, "--scheduler", "threads", "-o", "t.tif"});
+  ASSERT_EQ(threads.exit_code, 0) << threads.err;
+  EXPECT_NE(threads.err.find("; the threads share them\n"), std::string::npos) << threads.err;
+  // As many as the CPUs, the default, and a scheduler without workers of its own: no note.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"render", "--size", "40x20", "-j", std::to_string(cpus)},
+        std::vector<std::string>{"render", "--size", "40x20"},
+        std::vector<std::string>{"render", "--size", "40x20", "-j", more, "--scheduler",
+                                 "sequential"}}) {
+    const Outcome outcome = run(args);
+    ASSERT_EQ(outcome.exit_code, 0) << shown(args) << outcome.err;
+    EXPECT_EQ(outcome.err, "") << shown(args);
+  }
+  // Quiet notes nothing.
+  const Outcome quiet = run({"render", "-q", "--size", "40x20", "-j", more});
+  EXPECT_EQ(quiet.err, "");
+}
+
 TEST_F(CommandTest, TheSummaryCountsInTheSingularAndShowsTheBandRowsUsed) {
   const Outcome outcome = run({"render", "--scheduler", "sequential", "--band-rows", "500"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
