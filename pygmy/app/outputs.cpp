@@ -135,9 +135,9 @@ Outputs::Outputs(const OutputRequest& request)
 void Outputs::write(const Image& image, const schedulers::RenderStats& stats) {
   commit_holding_signals(image_, image_file_, image);
   if (map_) {
-    commit_holding_signals(
-        *map_, map_file_,
-        worker_map(image.width(), image.height(), stats.band_list, stats.band_worker));
+    Image map = worker_map(image.width(), image.height(), stats.band_list, stats.band_worker);
+    draw_legend(map, legend_of(stats));
+    commit_holding_signals(*map_, map_file_, map);
   }
 }
 

@@ -85,8 +85,8 @@ class Outputs {
   // Sets the image's description, when it is learnt only with the image (a collect).
   void describe(std::string description) { image_.describe(std::move(description)); }
 
-  // Writes the image, then the worker map of `stats`' bands; throws std::runtime_error naming the
-  // file that could not be written.
+  // Writes the image, then the worker map of `stats`' bands with its legend (draw_legend);
+  // throws std::runtime_error naming the file that could not be written.
   void write(const Image& image, const schedulers::RenderStats& stats);
   // Writes the image only (there is no worker map to write).
   void write(const Image& image);

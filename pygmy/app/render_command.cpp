@@ -411,6 +411,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "Summary: the output, size, scene, processes (scheduler), bands, seconds, CPU seconds (user\n"
       "and system, workers included), processes forked, and bands each worker rendered; a note\n"
       "on stderr when -j is more than the CPUs this process may use.\n"
+      "Worker map: beside writing it, lists each worker's colour and bands on stderr (unless -q),\n"
+      "as the legend drawn into its top right corner shows them.\n"
       "Tags: the image's Software (version and commit), description, 72 pixels per inch, date.\n"
       "SOURCE_DATE_EPOCH: the TIFF's DateTime and the PNG's Creation Time, in seconds from 0 to\n"
       "253402300799.\n"
@@ -451,6 +453,9 @@ int run_mpi(const RenderOptions& options) {
     Outputs outputs(request);
     outputs.write(rendered.image, rendered.stats);
     print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);
+    if (!options.worker_map.empty()) {
+      print_worker_legend(options.worker_map, rendered.stats, options.quiet);
+    }
   };
   return schedulers::mpi::run_job(job, plan_for(options), rank_zero);
 }
@@ -478,6 +483,9 @@ int run_render(const RenderOptions& options) {
   bar.clear();
   outputs.write(rendered.image, rendered.stats);
   print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);
+  if (!options.worker_map.empty()) {
+    print_worker_legend(options.worker_map, rendered.stats, options.quiet);
+  }
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "command_line.hpp"
 #include "pprocess/cores.hpp"
 #include "pygmy/schedulers.hpp"
+#include "worker_map.hpp"
 
 namespace pygmy::app {
 
@@ -117,6 +118,20 @@ std::string cpus_note(const RenderSummary& summary) {
       .append(threads ? "threads" : "processes")
       .append(" share them");
   return note;
+}
+
+void print_worker_legend(const std::string& file, const schedulers::RenderStats& stats,
+                         bool quiet) {
+  if (quiet) {
+    return;
+  }
+  const bool ranks =
+      schedulers::scheduler_named(stats.scheduler).workers == schedulers::Workers::ranks;
+  std::fprintf(stderr, "pygmy: worker map %s, a colour for each %s:\n", file.c_str(),
+               ranks ? "rank" : "worker");
+  for (const LegendEntry& entry : legend_of(stats)) {
+    std::fprintf(stderr, "  %s\n", legend_line(entry, ranks ? "rank" : "worker").c_str());
+  }
 }
 
 }  // namespace pygmy::app

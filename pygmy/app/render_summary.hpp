@@ -62,4 +62,9 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
 //   std::string note = cpus_note(summary);
 [[nodiscard]] std::string cpus_note(const RenderSummary& summary);
 
+// Prints on stderr, unless `quiet`, the legend of the worker map `file` of a render that `stats`
+// describe: a line per worker with its colour and what it rendered (see legend_line).
+//   print_worker_legend("map.tif", rendered.stats, options.quiet);
+void print_worker_legend(const std::string& file, const schedulers::RenderStats& stats, bool quiet);
+
 }  // namespace pygmy::app
