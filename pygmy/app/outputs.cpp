@@ -9,6 +9,7 @@
 #include <system_error>
 #include <utility>
 
+#include "build_info.hpp"
 #include "pygmy/output_file.hpp"
 #include "worker_map.hpp"
 
@@ -28,10 +29,16 @@ ImageFormat map_format(const OutputRequest& request) {
   return format_of_name(request.worker_map).value_or(ImageFormat::tiff);
 }
 
+// `options` with the command's own Software: every image names the build that wrote it.
+TiffOptions stamped(TiffOptions options) {
+  options.software = software();
+  return options;
+}
+
 std::optional<ImageOutput> open_map(const OutputRequest& request) {
   if (request.worker_map.empty()) return std::nullopt;
   return std::optional<ImageOutput>(std::in_place, request.worker_map, map_format(request),
-                                    map_options(request.image_options));
+                                    map_options(stamped(request.image_options)));
 }
 
 // The name in lower case.
@@ -128,7 +135,7 @@ void Outputs::check(const OutputRequest& request) {
 Outputs::Outputs(const OutputRequest& request)
     : image_file_(request.image),
       map_file_(request.worker_map),
-      image_(request.image, request.image_format, request.image_options),
+      image_(request.image, request.image_format, stamped(request.image_options)),
       map_(open_map(request)),
       remove_on_signal_(temporaries_of(image_, map_)) {}
 

@@ -37,7 +37,8 @@ enum class ImageFormat { tiff, png };
 struct OutputRequest {
   std::string image{};  // -o: the image
   ImageFormat image_format = ImageFormat::tiff;
-  TiffOptions image_options{};  // compression (TIFF), bits, Software and the description
+  TiffOptions image_options{};  // compression (TIFF), bits and the description; the Software
+                                // is always software(), the command's version and commit
   std::string worker_map{};     // --worker-map: who rendered which band, in the format its
                                 // name says (TIFF without one); empty: none
 };

@@ -148,7 +148,6 @@ OutputRequest outputs_of(const RenderOptions& options, const Scene& scene,
           .image_format = image_format_for(options.output, options.format, options.compression),
           .image_options = {.compression = compression_named(options.compression),
                             .bits_per_sample = options.bits,
-                            .software = software(),
                             .description = description_of(scene, layout)},
           .worker_map = options.worker_map};
 }
