@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "build_info.hpp"
 #include "pygmy/scene_file.hpp"
 #include "pygmy/schedulers.hpp"
 
@@ -157,10 +158,23 @@ std::string standard_input_text() {
 
 }  // namespace
 
+std::filesystem::path scene_path(const std::string& scene_file) {
+  namespace fs = std::filesystem;
+  std::error_code ignored;
+  if (scene_file.empty() || scene_file.find('/') != std::string::npos ||
+      fs::exists(fs::symlink_status(scene_file, ignored))) {
+    return scene_file;
+  }
+  const std::string name =
+      fs::path(scene_file).extension() == ".json" ? scene_file : scene_file + ".json";
+  const fs::path bundled = installed_scenes() / name;
+  return fs::is_regular_file(bundled, ignored) ? bundled : fs::path(scene_file);
+}
+
 Scene scene_for(const std::string& scene_file, const std::string& size) {
   Scene scene = scene_file.empty()  ? builtin_scene()
                 : scene_file == "-" ? parse_scene(standard_input_text(), "stdin")
-                                    : load_scene(scene_file);
+                                    : load_scene(scene_path(scene_file));
   if (!size.empty()) {
     const auto [width, height] = parse_size(size).value();
     scene = with_size(std::move(scene), width, height);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -84,9 +85,15 @@ void check_standard_output(const std::string& option, const std::string& output)
 //   render->add_option("--scheduler", name)->check(scheduler_problem);
 [[nodiscard]] std::string scheduler_problem(const std::string& text);
 
+// The file a scene argument names: `scene_file` itself when it exists or holds a '/'; else,
+// when installed_scenes() holds it, a bundled scene by its name ("showcase" or "showcase.json");
+// else `scene_file`, for load_scene() to say that it cannot be read.
+//   std::filesystem::path file = scene_path("tiny");  // <prefix>/share/pygmy/scenes/tiny.json
+[[nodiscard]] std::filesystem::path scene_path(const std::string& scene_file);
+
 // The scene a command line names: the built-in PyGmy scene when `scene_file` is empty, the JSON
-// on standard input (named "stdin") for "-", else the file; at `size` ("WxH", checked by
-// size_problem) when that is not empty.
+// on standard input (named "stdin") for "-", else the file scene_path() finds; at `size` ("WxH",
+// checked by size_problem) when that is not empty.
 //   Scene scene = scene_for("scenes/tiny.json", "64x40");
 [[nodiscard]] Scene scene_for(const std::string& scene_file, const std::string& size);
 

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "build_info.hpp"
 #include "collect_command.hpp"
 #include "command_line.hpp"
 #include "render_command.hpp"
@@ -51,12 +52,8 @@ int main(int argc, char** argv) {
   CLI::App app{"pygmy: a raytracer whose row bands are rendered by parallel processes."};
   app.name("pygmy");
   app.require_subcommand(1);
-  app.set_version_flag("--version", "pygmy " PYGMY_VERSION);
-  app.footer(
-      "Scene files: their format is scenes/README.md in the sources, installed as\n"
-      "  " PYGMY_SCENES_INSTALLED
-      "/README.md\n"
-      "The options of a render: pygmy render --help");
+  app.set_version_flag("--version", pygmy::app::software());
+  app.footer(pygmy::app::scenes_note() + "\nThe options of a render: pygmy render --help");
 
   pygmy::app::RenderOptions render_options;
   const CLI::App* render = pygmy::app::add_render_command(app, render_options);

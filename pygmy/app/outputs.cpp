@@ -9,6 +9,7 @@
 #include <system_error>
 #include <utility>
 
+#include "build_info.hpp"
 #include "pygmy/output_file.hpp"
 #include "worker_map.hpp"
 
@@ -20,17 +21,24 @@ namespace {
 TiffOptions map_options(const TiffOptions& image_options) {
   return {.compression = TiffOptions::Compression::deflate,
           .software = image_options.software,
-          .description = "worker map: " + image_options.description};
+          .description = "worker map: " + image_options.description,
+          .pixels_per_inch = image_options.pixels_per_inch};
 }
 
 ImageFormat map_format(const OutputRequest& request) {
   return format_of_name(request.worker_map).value_or(ImageFormat::tiff);
 }
 
+// `options` with the command's own Software: every image names the build that wrote it.
+TiffOptions stamped(TiffOptions options) {
+  options.software = software();
+  return options;
+}
+
 std::optional<ImageOutput> open_map(const OutputRequest& request) {
   if (request.worker_map.empty()) return std::nullopt;
   return std::optional<ImageOutput>(std::in_place, request.worker_map, map_format(request),
-                                    map_options(request.image_options));
+                                    map_options(stamped(request.image_options)));
 }
 
 // The name in lower case.
@@ -76,7 +84,8 @@ ImageOutput::ImageOutput(const std::filesystem::path& file, ImageFormat format,
   if (format == ImageFormat::png) {
     png_.emplace(file, PngOptions{.bits_per_sample = options.bits_per_sample,
                                   .software = options.software,
-                                  .description = options.description});
+                                  .description = options.description,
+                                  .pixels_per_inch = options.pixels_per_inch});
   } else {
     tiff_.emplace(file, options);
   }
@@ -126,16 +135,16 @@ void Outputs::check(const OutputRequest& request) {
 Outputs::Outputs(const OutputRequest& request)
     : image_file_(request.image),
       map_file_(request.worker_map),
-      image_(request.image, request.image_format, request.image_options),
+      image_(request.image, request.image_format, stamped(request.image_options)),
       map_(open_map(request)),
       remove_on_signal_(temporaries_of(image_, map_)) {}
 
 void Outputs::write(const Image& image, const schedulers::RenderStats& stats) {
   commit_holding_signals(image_, image_file_, image);
   if (map_) {
-    commit_holding_signals(
-        *map_, map_file_,
-        worker_map(image.width(), image.height(), stats.band_list, stats.band_worker));
+    Image map = worker_map(image.width(), image.height(), stats.band_list, stats.band_worker);
+    draw_legend(map, legend_of(stats));
+    commit_holding_signals(*map_, map_file_, map);
   }
 }
 

@@ -37,7 +37,8 @@ enum class ImageFormat { tiff, png };
 struct OutputRequest {
   std::string image{};  // -o: the image
   ImageFormat image_format = ImageFormat::tiff;
-  TiffOptions image_options{};  // compression (TIFF), bits, Software and the description
+  TiffOptions image_options{};  // compression (TIFF), bits and the description; the Software
+                                // is always software(), the command's version and commit
   std::string worker_map{};     // --worker-map: who rendered which band, in the format its
                                 // name says (TIFF without one); empty: none
 };
@@ -48,7 +49,8 @@ struct OutputRequest {
 [[nodiscard]] std::string description_of(const Scene& scene, const schedulers::Layout& layout);
 
 // One image file, a TIFF or a PNG: TiffOutput or PngOutput, which write through OutputFile. The
-// PNG takes the bits, Software and description of `options`; PNG has no compression to choose.
+// PNG takes the bits, Software, description and resolution of `options`; PNG has no compression
+// to choose.
 //   ImageOutput output("test.png", ImageFormat::png, {.software = "pygmy"});
 //   output.commit(image);
 class ImageOutput {
@@ -84,8 +86,8 @@ class Outputs {
   // Sets the image's description, when it is learnt only with the image (a collect).
   void describe(std::string description) { image_.describe(std::move(description)); }
 
-  // Writes the image, then the worker map of `stats`' bands; throws std::runtime_error naming the
-  // file that could not be written.
+  // Writes the image, then the worker map of `stats`' bands with its legend (draw_legend);
+  // throws std::runtime_error naming the file that could not be written.
   void write(const Image& image, const schedulers::RenderStats& stats);
   // Writes the image only (there is no worker map to write).
   void write(const Image& image);

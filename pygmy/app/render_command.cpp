@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "background.hpp"
+#include "build_info.hpp"
 #include "command_line.hpp"
 #include "memory.hpp"
 #include "outputs.hpp"
@@ -147,7 +148,6 @@ OutputRequest outputs_of(const RenderOptions& options, const Scene& scene,
           .image_format = image_format_for(options.output, options.format, options.compression),
           .image_options = {.compression = compression_named(options.compression),
                             .bits_per_sample = options.bits,
-                            .software = "pygmy " PYGMY_VERSION,
                             .description = description_of(scene, layout)},
           .worker_map = options.worker_map};
 }
@@ -385,7 +385,7 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       ->excludes(compression)
       ->excludes(bits)
       ->excludes(worker_map);
-  render->footer(
+  std::string footer(
       "Examples:\n"
       "  pygmy render                              the built-in scene to test.tif, all CPUs\n"
       "  pygmy render scenes/showcase.json -j 4    a scene file with 4 processes\n"
@@ -408,12 +408,16 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "command; one ignored at start (nohup) stays ignored. A killed render's temporary is\n"
       "removed by the next render of the same file.\n"
       "Summary: the output, size, scene, processes (scheduler), bands, seconds, CPU seconds (user\n"
-      "and system, workers included), processes forked, and bands each worker rendered.\n"
+      "and system, workers included), processes forked, and bands each worker rendered; a note\n"
+      "on stderr when -j is more than the CPUs this process may use.\n"
+      "Worker map: beside writing it, lists each worker's colour and bands on stderr (unless -q),\n"
+      "as the legend drawn into its top right corner shows them.\n"
+      "Tags: the image's Software (version and commit), description, 72 pixels per inch, date.\n"
       "SOURCE_DATE_EPOCH: the TIFF's DateTime and the PNG's Creation Time, in seconds from 0 to\n"
       "253402300799.\n"
-      "Exit status: 0 rendered, 1 render or file error, 2 usage error.\n"
-      "Scene files: their format is scenes/README.md in the sources, installed as\n"
-      "  " PYGMY_SCENES_INSTALLED "/README.md");
+      "Exit status: 0 rendered, 1 render or file error, 2 usage error.\n");
+  footer.append(scenes_note());
+  render->footer(footer);
   return render;
 }
 
@@ -430,7 +434,8 @@ int run_mpi(const RenderOptions& options) {
   if (options.scene_file == "-") {
     throw UsageError("a scene on standard input is not for --scheduler mpi: give its file");
   }
-  schedulers::mpi::Job job{.scene_file = options.scene_file, .seed = options.seed};
+  schedulers::mpi::Job job{.scene_file = scene_path(options.scene_file).string(),
+                           .seed = options.seed};
   if (!options.size.empty()) job.size = parse_size(options.size);
   ProgressBar bar(!options.quiet);
   OutputRequest request;
@@ -447,6 +452,9 @@ int run_mpi(const RenderOptions& options) {
     Outputs outputs(request);
     outputs.write(rendered.image, rendered.stats);
     print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);
+    if (!options.worker_map.empty()) {
+      print_worker_legend(options.worker_map, rendered.stats, options.quiet);
+    }
   };
   return schedulers::mpi::run_job(job, plan_for(options), rank_zero);
 }
@@ -474,6 +482,9 @@ int run_render(const RenderOptions& options) {
   bar.clear();
   outputs.write(rendered.image, rendered.stats);
   print_summary(options.output, summary_of(scene, rendered.stats), options.quiet);
+  if (!options.worker_map.empty()) {
+    print_worker_legend(options.worker_map, rendered.stats, options.quiet);
+  }
   return 0;
 }
 

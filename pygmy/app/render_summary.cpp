@@ -7,7 +7,9 @@
 #include <string>
 
 #include "command_line.hpp"
+#include "pprocess/cores.hpp"
 #include "pygmy/schedulers.hpp"
+#include "worker_map.hpp"
 
 namespace pygmy::app {
 
@@ -44,7 +46,8 @@ RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stat
                         .bands_done = stats.bands,
                         .workers = stats.workers,
                         .processes_allowed = stats.processes_allowed,
-                        .segments = stats.counters.segments};
+                        .segments = stats.counters.segments,
+                        .cpus = pprocess::available_cpus()};
   if (schedulers::scheduler_named(stats.scheduler).workers == schedulers::Workers::ranks) {
     summary.bands_per_rank.assign(stats.ranks, 0);
     for (int rank : stats.band_worker) ++summary.bands_per_rank.at(static_cast<std::size_t>(rank));
@@ -65,6 +68,9 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   }
   if (quiet) {
     return;
+  }
+  if (const std::string note = cpus_note(summary); !note.empty()) {
+    std::fprintf(stderr, "pygmy: %s\n", note.c_str());
   }
   // An image on standard output leaves the summary to stderr.
   const bool to_stdout = output == "-";
@@ -102,6 +108,37 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
                  static_cast<double>(summary.segments) / summary.cpu_seconds / 1e6);
   }
   std::fputc('\n', to);
+}
+
+std::string cpus_note(const RenderSummary& summary) {
+  const schedulers::Workers workers = schedulers::scheduler_named(summary.scheduler).workers;
+  if (summary.cpus == 0 || summary.processes <= summary.cpus ||
+      workers == schedulers::Workers::none || workers == schedulers::Workers::ranks) {
+    return "";
+  }
+  const bool threads = workers == schedulers::Workers::threads;
+  std::string note = "note: -j ";
+  note.append(std::to_string(summary.processes))
+      .append(" is more than the ")
+      .append(count_of(summary.cpus, "CPU", "CPUs"))
+      .append(" this process may use; the ")
+      .append(threads ? "threads" : "processes")
+      .append(" share them");
+  return note;
+}
+
+void print_worker_legend(const std::string& file, const schedulers::RenderStats& stats,
+                         bool quiet) {
+  if (quiet) {
+    return;
+  }
+  const bool ranks =
+      schedulers::scheduler_named(stats.scheduler).workers == schedulers::Workers::ranks;
+  std::fprintf(stderr, "pygmy: worker map %s, a colour for each %s:\n", file.c_str(),
+               ranks ? "rank" : "worker");
+  for (const LegendEntry& entry : legend_of(stats)) {
+    std::fprintf(stderr, "  %s\n", legend_line(entry, ranks ? "rank" : "worker").c_str());
+  }
 }
 
 }  // namespace pygmy::app

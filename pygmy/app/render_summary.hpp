@@ -38,23 +38,38 @@ struct RenderSummary {
   // The tracer's segments (primary, shadow, reflected, occlusion), every worker's; 0 where not
   // counted (mpi).
   std::uint64_t segments = 0;
+  // The CPUs the rendering process may use (pprocess::available_cpus()); 0 when unknown.
+  unsigned cpus = 0;
 
   template <class Archive>
   void serialize(Archive& archive) {
     archive(scene, width, height, scheduler, processes, bands, band_rows, planned, seconds,
-            cpu_seconds, forks, bands_done, workers, processes_allowed, bands_per_rank, segments);
+            cpu_seconds, forks, bands_done, workers, processes_allowed, bands_per_rank, segments,
+            cpus);
   }
 };
 
-// The summary of a render of `scene` that `stats` describe.
+// The summary of a render of `scene` that `stats` describe, by this process (its CPUs).
 //   RenderSummary summary = summary_of(scene, rendered.stats);
 [[nodiscard]] RenderSummary summary_of(const Scene& scene, const schedulers::RenderStats& stats);
 
 // Prints, on stderr, the warning of a render that ran with fewer processes than planned; then,
-// unless `quiet`, the summary line on stdout (on stderr when the image went to standard output,
+// unless `quiet`, the note of a render with more processes (or threads) than CPUs on stderr (see
+// cpus_note) and the summary line on stdout (on stderr when the image went to standard output,
 // `output` "-"):
 // "pygmy: test.tif 300x200, scene pygmy, 2 processes (pool), 10 bands of 20 rows, 0.512 s, ...".
 //   print_summary("test.tif", summary, options.quiet);
 void print_summary(const std::string& output, const RenderSummary& summary, bool quiet);
+
+// The note of a render whose processes (or threads) outnumber the CPUs it may use, empty
+// otherwise (and for a scheduler without workers of its own, or MPI ranks):
+// "note: -j 8 is more than the 2 CPUs this process may use; the processes share them".
+//   std::string note = cpus_note(summary);
+[[nodiscard]] std::string cpus_note(const RenderSummary& summary);
+
+// Prints on stderr, unless `quiet`, the legend of the worker map `file` of a render that `stats`
+// describe: a line per worker with its colour and what it rendered (see legend_line).
+//   print_worker_legend("map.tif", rendered.stats, options.quiet);
+void print_worker_legend(const std::string& file, const schedulers::RenderStats& stats, bool quiet);
 
 }  // namespace pygmy::app

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
@@ -139,6 +140,9 @@ void write_strips(TIFF* tiff, const std::filesystem::path& file, const Image& im
             TIFFSetField(tiff, TIFFTAG_PLANARCONFIG, std::uint16_t{PLANARCONFIG_CONTIG}) == 1 &&
             TIFFSetField(tiff, TIFFTAG_ORIENTATION, std::uint16_t{ORIENTATION_TOPLEFT}) == 1 &&
             TIFFSetField(tiff, TIFFTAG_COMPRESSION, compression) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_XRESOLUTION, options.pixels_per_inch) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_YRESOLUTION, options.pixels_per_inch) == 1 &&
+            TIFFSetField(tiff, TIFFTAG_RESOLUTIONUNIT, std::uint16_t{RESUNIT_INCH}) == 1 &&
             TIFFSetField(tiff, TIFFTAG_SOFTWARE, options.software.c_str()) == 1 &&
             TIFFSetField(tiff, TIFFTAG_DATETIME, date_time.c_str()) == 1;
   if (ok && !options.description.empty()) {
@@ -224,6 +228,11 @@ TiffOutput::TiffOutput(std::filesystem::path file, TiffOptions options)
   if (options_.bits_per_sample != 8 && options_.bits_per_sample != 16) {
     throw std::invalid_argument(file_.string() + ": TIFF bits per sample must be 8 or 16, got " +
                                 std::to_string(options_.bits_per_sample));
+  }
+  if (!(options_.pixels_per_inch > 0) || !std::isfinite(options_.pixels_per_inch)) {
+    throw std::invalid_argument(file_.string() +
+                                ": TIFF resolution must be above 0 pixels per inch, got " +
+                                std::to_string(options_.pixels_per_inch));
   }
   // Checked now, not when the image is written: a bad value must not cost a whole render.
   static_cast<void>(source_date_epoch_for(file_));

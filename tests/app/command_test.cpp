@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <regex>
 #include <set>
@@ -28,7 +29,9 @@
 #include <gtest/gtest.h>
 #include <tiffio.h>
 
+#include "build_info.hpp"
 #include "command_runner.hpp"
+#include "pprocess/cores.hpp"
 #include "pygmy/png.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
@@ -274,9 +277,105 @@ TEST_F(CommandTest, StandardOutputIsForTheImageOnly) {
   EXPECT_EQ(left_behind(), std::vector<std::string>{});
 }
 
-TEST_F(CommandTest, TheTiffNamesThePygmyVersionAsItsSoftware) {
-  ASSERT_EQ(run({"render", "--quiet"}).exit_code, 0);
-  EXPECT_EQ(software_and_description(dir_ / "test.tif").first, "pygmy " PYGMY_VERSION);
+TEST_F(CommandTest, TheTiffNamesThePygmyVersionAndCommitAsItsSoftwareAt72PixelsPerInch) {
+  ASSERT_EQ(run({"render", "--quiet", "--size", "30x20"}).exit_code, 0);
+  const std::string software = software_and_description(dir_ / "test.tif").first;
+  EXPECT_EQ(software, pygmy::app::software());
+  EXPECT_EQ(software.rfind("pygmy " PYGMY_VERSION " (commit ", 0), 0U) << software;
+  EXPECT_NE(software.find(std::string(pygmy::app::commit()) + ")"), std::string::npos) << software;
+  EXPECT_FALSE(pygmy::app::commit().empty());
+
+  TIFF* tiff = TIFFOpen((dir_ / "test.tif").c_str(), "r");
+  ASSERT_NE(tiff, nullptr);
+  float x_resolution = 0;
+  float y_resolution = 0;
+  std::uint16_t unit = 0;
+  TIFFGetField(tiff, TIFFTAG_XRESOLUTION, &x_resolution);
+  TIFFGetField(tiff, TIFFTAG_YRESOLUTION, &y_resolution);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_RESOLUTIONUNIT, &unit);
+  TIFFClose(tiff);
+  EXPECT_EQ(x_resolution, 72.0F);
+  EXPECT_EQ(y_resolution, 72.0F);
+  EXPECT_EQ(unit, RESUNIT_INCH);
+}
+
+// The texts and resolution of a PNG, read from its chunks: tEXt keyword and text, pHYs.
+struct PngFacts {
+  std::map<std::string, std::string> texts;
+  std::uint32_t x_pixels_per_metre = 0;
+  std::uint32_t y_pixels_per_metre = 0;
+  int unit = -1;
+};
+
+PngFacts png_facts(const fs::path& file) {
+  const std::string bytes = slurp(file);
+  const auto number = [&bytes](std::size_t at) {
+    std::uint32_t value = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+      value = (value << 8) | static_cast<unsigned char>(bytes.at(at + i));
+    }
+    return value;
+  };
+  PngFacts facts;
+  // After the 8-byte signature, chunks: length, type, data, CRC.
+  for (std::size_t at = 8; at + 8 <= bytes.size();) {
+    const std::uint32_t length = number(at);
+    const std::string type = bytes.substr(at + 4, 4);
+    const std::string data = bytes.substr(at + 8, length);
+    if (type == "tEXt") {
+      const std::size_t nul = data.find('\0');
+      facts.texts[data.substr(0, nul)] = data.substr(nul + 1);
+    } else if (type == "pHYs" && data.size() == 9) {
+      facts.x_pixels_per_metre = number(at + 8);
+      facts.y_pixels_per_metre = number(at + 12);
+      facts.unit = static_cast<unsigned char>(data[8]);
+    }
+    at += 12 + length;
+  }
+  return facts;
+}
+
+TEST_F(CommandTest, ThePngNamesTheVersionAndCommitDescribesTheRenderAndHas72PixelsPerInch) {
+  const Outcome outcome = run({"render", "-q", "--size", "30x20", "--seed", "7", "-o", "out.png"},
+                              {.environment = {"SOURCE_DATE_EPOCH=1700000000"}});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  PngFacts facts = png_facts(dir_ / "out.png");
+  EXPECT_EQ(facts.texts["Software"], pygmy::app::software());
+  EXPECT_NE(facts.texts["Software"].find("(commit " + std::string(pygmy::app::commit()) + ")"),
+            std::string::npos);
+  EXPECT_EQ(facts.texts["Description"].rfind("scene=builtin seed=7 ", 0), 0U)
+      << facts.texts["Description"];
+  EXPECT_EQ(facts.texts["Creation Time"], "Tue, 14 Nov 2023 22:13:20 +0000");
+  EXPECT_EQ(facts.unit, 1);                    // the metre
+  EXPECT_EQ(facts.x_pixels_per_metre, 2835U);  // 72 per inch
+  EXPECT_EQ(facts.y_pixels_per_metre, 2835U);
+}
+
+TEST_F(CommandTest, MoreProcessesThanCpusAreNotedAndAsManyAreNot) {
+  const unsigned cpus = pprocess::available_cpus();
+  const std::string more = std::to_string(cpus + 1);
+  const Outcome over = run({"render", "--size", "40x20", "-j", more, "-o", "over.tif"});
+  ASSERT_EQ(over.exit_code, 0) << over.err;
+  EXPECT_EQ(over.err, "pygmy: note: -j " + more + " is more than the " + std::to_string(cpus) +
+                          (cpus == 1 ? " CPU" : " CPUs") +
+                          " this process may use; the processes share them\n");
+  const Outcome threads =
+      run({"render", "--size", "40x20", "-j", more, "--scheduler", "threads", "-o", "t.tif"});
+  ASSERT_EQ(threads.exit_code, 0) << threads.err;
+  EXPECT_NE(threads.err.find("; the threads share them\n"), std::string::npos) << threads.err;
+  // As many as the CPUs, the default, and a scheduler without workers of its own: no note.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"render", "--size", "40x20", "-j", std::to_string(cpus)},
+        std::vector<std::string>{"render", "--size", "40x20"},
+        std::vector<std::string>{"render", "--size", "40x20", "-j", more, "--scheduler",
+                                 "sequential"}}) {
+    const Outcome outcome = run(args);
+    ASSERT_EQ(outcome.exit_code, 0) << shown(args) << outcome.err;
+    EXPECT_EQ(outcome.err, "") << shown(args);
+  }
+  // Quiet notes nothing.
+  const Outcome quiet = run({"render", "-q", "--size", "40x20", "-j", more});
+  EXPECT_EQ(quiet.err, "");
 }
 
 TEST_F(CommandTest, TheSummaryCountsInTheSingularAndShowsTheBandRowsUsed) {
@@ -506,10 +605,11 @@ TEST_F(CommandTest, AnUnknownCommandIsNamedWithTheCommandsThereAre) {
   EXPECT_EQ(line_count(outcome.err), 1U) << outcome.err;
 }
 
-TEST_F(CommandTest, VersionPrintsTheVersionAndExitsZero) {
+TEST_F(CommandTest, VersionPrintsTheVersionAndTheCommitAndExitsZero) {
   const Outcome outcome = run({"--version"});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
-  EXPECT_EQ(outcome.out, "pygmy " PYGMY_VERSION "\n");
+  EXPECT_EQ(outcome.out,
+            "pygmy " PYGMY_VERSION " (commit " + std::string(pygmy::app::commit()) + ")\n");
   EXPECT_EQ(outcome.err, "");
 }
 

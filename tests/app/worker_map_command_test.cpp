@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -12,9 +13,11 @@
 #include <gtest/gtest.h>
 
 #include "command_runner.hpp"
+#include "pygmy/png.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
+#include "worker_map.hpp"
 
 namespace pygmy::app::test {
 namespace {
@@ -22,7 +25,8 @@ namespace {
 class WorkerMapCommandTest : public ScratchDirectoryTest {};
 
 // The distinct colours of `map` below the first row of each band of `band_rows` rows: the
-// colours of the workers, without the lines between bands.
+// colours of the workers, without the lines between bands. Its left half only, which the legend
+// in the top right corner never reaches.
 std::set<std::array<std::uint8_t, 3>> fill_colours(const Image& map, int band_rows) {
   std::set<std::array<std::uint8_t, 3>> colours;
   for (int y = 0; y < map.height(); ++y) {
@@ -30,7 +34,7 @@ std::set<std::array<std::uint8_t, 3>> fill_colours(const Image& map, int band_ro
       continue;
     }
     const auto row = map.row(y);
-    for (std::size_t x = 0; x < row.size(); x += 3) {
+    for (std::size_t x = 0; x < static_cast<std::size_t>(map.width() / 2) * 3; x += 3) {
       colours.insert({row[x], row[x + 1], row[x + 2]});
     }
   }
@@ -55,6 +59,46 @@ TEST_F(WorkerMapCommandTest, PoolPaintsAColourPerProcessAndExchangeAColourPerBan
                 render_sequential(with_size(builtin_scene(), 60, 40)))
         << scheduler;
   }
+}
+
+TEST_F(WorkerMapCommandTest, TheCommandListsEachWorkersColourAndTheMapShowsTheSameLegend) {
+  // 80 rows in bands of 20: exchange forks a process for each, so four workers, one band each
+  // (one at a time: no note of more processes than CPUs on stderr).
+  const Outcome outcome = run({"render", "--size", "120x80", "--band-rows", "20", "-j", "1",
+                               "--scheduler", "exchange", "--worker-map", "map.png"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  std::string expected = "pygmy: worker map map.png, a colour for each worker:\n";
+  for (int worker = 0; worker < 4; ++worker) {
+    const LegendEntry entry{.worker = worker, .number = worker + 1, .bands = 1, .rows = 20};
+    expected.append("  ").append(legend_line(entry, "worker")).append("\n");
+  }
+  EXPECT_EQ(outcome.err, expected);
+  EXPECT_NE(outcome.err.find("  worker 1: blue #4e79a7, 1 band, 20 rows\n"), std::string::npos);
+
+  const Image map = read_png(dir_ / "map.png");
+  std::vector<LegendEntry> legend;
+  for (int worker = 0; worker < 4; ++worker) {
+    legend.push_back({.worker = worker, .number = worker + 1, .bands = 1, .rows = 20});
+  }
+  const std::optional<LegendLayout> layout = legend_layout(120, 80, legend);
+  ASSERT_TRUE(layout) << "a 120x80 map has room for four workers' legend";
+  for (std::size_t i = 0; i < legend.size(); ++i) {
+    const auto [x, y] = layout->swatches[i];
+    const auto at = static_cast<std::size_t>(x) * 3;
+    const Rgb8 swatch{map.row(y)[at], map.row(y)[at + 1], map.row(y)[at + 2]};
+    EXPECT_EQ(swatch, worker_colour(static_cast<int>(i))) << "worker " << i + 1;
+  }
+  const auto corner = static_cast<std::size_t>(layout->x) * 3;
+  EXPECT_EQ((Rgb8{map.row(layout->y)[corner], map.row(layout->y)[corner + 1],
+                  map.row(layout->y)[corner + 2]}),
+            kLegendFrame);
+
+  // Quiet lists nothing; the map keeps its legend.
+  const Outcome quiet = run({"render", "-q", "--size", "120x80", "--band-rows", "20", "-j", "1",
+                             "--scheduler", "exchange", "--worker-map", "quiet.png"});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_TRUE(read_png(dir_ / "quiet.png") == map);
 }
 
 TEST_F(WorkerMapCommandTest, AWorkerMapNamingTheOutputIsAUsageErrorThatWritesNothing) {

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -55,6 +56,9 @@ struct Tags {
   std::uint16_t orientation = 0;
   std::uint16_t planar = 0;
   std::uint32_t rows_per_strip = 0;
+  float x_resolution = 0;
+  float y_resolution = 0;
+  std::uint16_t resolution_unit = 0;
 };
 
 Tags read_tags(const fs::path& file) {
@@ -73,6 +77,9 @@ Tags read_tags(const fs::path& file) {
   TIFFGetFieldDefaulted(tiff, TIFFTAG_ORIENTATION, &tags.orientation);
   TIFFGetFieldDefaulted(tiff, TIFFTAG_PLANARCONFIG, &tags.planar);
   TIFFGetFieldDefaulted(tiff, TIFFTAG_ROWSPERSTRIP, &tags.rows_per_strip);
+  TIFFGetField(tiff, TIFFTAG_XRESOLUTION, &tags.x_resolution);
+  TIFFGetField(tiff, TIFFTAG_YRESOLUTION, &tags.y_resolution);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_RESOLUTIONUNIT, &tags.resolution_unit);
   TIFFClose(tiff);
   return tags;
 }
@@ -211,6 +218,32 @@ TEST_F(TiffTest, TagsDescribeTheImage) {
   EXPECT_EQ(tags.orientation, ORIENTATION_TOPLEFT);
   EXPECT_EQ(tags.planar, PLANARCONFIG_CONTIG);
   EXPECT_GE(tags.rows_per_strip, 1U);
+}
+
+TEST_F(TiffTest, TheResolutionIs72PixelsPerInchUnlessAskedOtherwise) {
+  write_tiff(dir_ / "default.tif", gradient(4, 4));
+  const Tags tags = read_tags(dir_ / "default.tif");
+  EXPECT_EQ(tags.x_resolution, 72.0F);
+  EXPECT_EQ(tags.y_resolution, 72.0F);
+  EXPECT_EQ(tags.resolution_unit, RESUNIT_INCH);
+  write_tiff(dir_ / "print.tif", gradient(4, 4), {.pixels_per_inch = 300});
+  const Tags print = read_tags(dir_ / "print.tif");
+  EXPECT_EQ(print.x_resolution, 300.0F);
+  EXPECT_EQ(print.y_resolution, 300.0F);
+}
+
+TEST_F(TiffTest, AResolutionNotAboveZeroIsRejectedNamingTheFile) {
+  for (const double resolution : {0.0, -72.0, std::nan("")}) {
+    try {
+      TiffOutput output(dir_ / "out.tif", {.pixels_per_inch = resolution});
+      ADD_FAILURE() << "accepted " << resolution << " pixels per inch";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("out.tif: TIFF resolution must be above 0"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_TRUE(entries().empty());
 }
 
 TEST_F(TiffTest, DescribeSetsTheDescriptionCommitWrites) {

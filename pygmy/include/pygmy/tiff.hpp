@@ -28,6 +28,7 @@ struct TiffOptions {
   std::string software = "pygmy";               // the Software tag
   std::string description{};                    // the ImageDescription tag; empty leaves it out
   Variant variant = Variant::automatic;         // automatic: see uses_bigtiff()
+  double pixels_per_inch = 72;                  // XResolution and YResolution, in inches
 };
 
 // A TIFF file in two steps: the constructor creates a temporary file beside `file`, so an
@@ -44,7 +45,8 @@ class TiffOutput {
   // Creates the temporary, or opens the device or FIFO (which waits for a reader). Throws
   // std::system_error naming `file` when it cannot (a missing or read-only directory, a
   // directory as `file`); std::invalid_argument for bits_per_sample other than 8 or 16;
-  // std::runtime_error for a bad SOURCE_DATE_EPOCH (see source_date_epoch()).
+  // std::invalid_argument for pixels_per_inch not above 0 (or not finite); std::runtime_error
+  // for a bad SOURCE_DATE_EPOCH (see source_date_epoch()).
   //   TiffOutput output("out/test.tif");
   //   std::filesystem::path temporary = output.temporary_path();  // out/.test.tif.pygmy-<pid>.tmp
   explicit TiffOutput(std::filesystem::path file, TiffOptions options = {});
@@ -72,10 +74,11 @@ class TiffOutput {
   //   output.describe("scene=pygmy seed=1");
   void describe(std::string description);
 
-  // Writes `image` as an RGB TIFF (contiguous, top-left origin) with Software, ImageDescription
-  // and DateTime tags; DateTime is SOURCE_DATE_EPOCH (UTC) when that is set, else the local time
-  // now. Then syncs the temporary and renames it over the file (or copies it into the device).
-  // Throws std::runtime_error naming the file; std::logic_error when called a second time.
+  // Writes `image` as an RGB TIFF (contiguous, top-left origin) with Software, ImageDescription,
+  // DateTime and resolution tags (XResolution, YResolution, ResolutionUnit inch); DateTime is
+  // SOURCE_DATE_EPOCH (UTC) when that is set, else the local time now. Then syncs the temporary and
+  // renames it over the file (or copies it into the device). Throws std::runtime_error naming the
+  // file; std::logic_error when called a second time.
   //   TiffOutput output("test.tif");
   //   output.commit(image);
   void commit(const Image& image);
