@@ -66,7 +66,7 @@ Clock::duration receipt_timeout() {
     throw std::invalid_argument(
         std::string("pprocess::start_persistent: PPROCESS_RECEIPT_TIMEOUT is '")
             .append(text)
-            .append("': expected a number of seconds, above 0"));
+            .append("': expected a number of seconds above 0, and at most 1000000"));
   }
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
