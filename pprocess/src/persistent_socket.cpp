@@ -78,16 +78,24 @@ bool write_hello(int socket, const Hello& hello) {
 bool read_hello(int socket, Hello& hello, std::optional<Clock::time_point> deadline) {
   auto* bytes = reinterpret_cast<char*>(&hello);
   std::size_t done = 0;
-  while (done < sizeof hello) {
+  std::size_t wanted = sizeof hello;
+  while (done < wanted) {
     std::vector<pollfd> fds{{socket, POLLIN, 0}};
     if (poll_until(fds, deadline) == 0) return false;
-    const ssize_t got = retry_eintr(
-        [&] { return ::recv(socket, bytes + done, sizeof hello - done, MSG_DONTWAIT); });
+    const ssize_t got =
+        retry_eintr([&] { return ::recv(socket, bytes + done, wanted - done, MSG_DONTWAIT); });
     if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (got <= 0) return false;
     done += static_cast<std::size_t>(got);
+    // Another protocol's hello may be of another size: its opening says all there is to say.
+    if (done >= kHelloOpening && !speaks_our_protocol(hello)) wanted = done;
   }
   return true;
+}
+
+bool speaks_our_protocol(const Hello& hello) noexcept {
+  const Hello ours;
+  return hello.magic == ours.magic && hello.version == ours.version;
 }
 
 RegisteredFd registered_socket() {
@@ -125,15 +133,14 @@ Channel finish_handshake(RegisteredFd socket, const std::string& address, const 
   if (!read_hello(socket.fd.get(), theirs, deadline)) {
     if (Clock::now() >= deadline) {
       throw_error(ETIMEDOUT, caller + ": the process at " + quoted(address) +
-                                 " did not answer in time (it serves one client at a time: "
-                                 "another may be connected; or it is not a pprocess background "
-                                 "process)");
+                                 " accepted the connection but did not answer in time (it is not "
+                                 "a pprocess background process, or it is stuck)");
     }
     throw ChannelClosed("pprocess: the process at " + quoted(address) +
                         " closed the connection before the handshake (it has ended, or it "
                         "refuses this connection)");
   }
-  if (theirs.magic != ours.magic || theirs.pid <= 0) {
+  if (theirs.magic != ours.magic || (theirs.version == ours.version && theirs.pid <= 0)) {
     throw ProtocolError("pprocess: " + quoted(address) +
                         " is not a pprocess background process: its first bytes are not a "
                         "persistent handshake");
@@ -143,14 +150,22 @@ Channel finish_handshake(RegisteredFd socket, const std::string& address, const 
                         " speaks persistent protocol version " + std::to_string(theirs.version) +
                         ", this program version " + std::to_string(ours.version));
   }
+  if (theirs.holder != 0) {
+    throw Busy(caller + ": the process at " + quoted(address) + " serves another client, process " +
+                   std::to_string(theirs.holder) +
+                   ", and serves one at a time: try again once that one has gone",
+               theirs.holder);
+  }
   return ChannelAccess::make(std::move(socket.fd), theirs.pid);
 }
 
-void SocketFile::remove() const noexcept {
+bool SocketFile::still_there() const noexcept {
   struct stat now {};
-  if (::lstat(address.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode) {
-    ::unlink(address.c_str());
-  }
+  return ::lstat(address.c_str(), &now) == 0 && now.st_dev == device && now.st_ino == inode;
+}
+
+void SocketFile::remove() const noexcept {
+  if (still_there()) ::unlink(address.c_str());
 }
 
 std::pair<Fd, SocketFile> listen_at(const std::string& address) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,18 +22,26 @@
 namespace pprocess::detail {
 
 /// The first bytes each end of a persistent connection writes: what it is, which protocol it
-/// speaks, and (from the server) its process id. Both ends are on one machine: native order.
+/// speaks, and (from the server) its process id and whether it is free. Both ends are on one
+/// machine: native order. The client speaks first; the server answers once it has the client's.
 struct Hello {
   std::array<char, 8> magic{'p', 'p', 'r', 'o', 'c', 'e', 's', 's'};
   std::uint32_t version = kPersistentProtocolVersion;
   std::int32_t pid = 0;  // 0 from a client
+  // From a server serving another client: that client's process id (the server then closes
+  // this connection). 0 from a server that serves this client, and from a client.
+  std::int32_t holder = 0;
+  std::uint32_t reserved = 0;
 };
-static_assert(sizeof(Hello) == 16);
+static_assert(sizeof(Hello) == 24);
+/// The part of a hello that every protocol version shares: its magic and its version. A peer
+/// of another version is told apart by these bytes alone.
+constexpr std::size_t kHelloOpening = 12;
 
-/// Connections that may wait for the server while it serves another.
+/// Connections that may wait in the listener's queue until the server greets them.
 constexpr int kBacklog = 16;
-/// How long either end waits for the other's hello: the server drops a silent connection, a
-/// client gives up on a server that accepted it and never answers.
+/// How long the server waits for a connection's hello before it drops it (each connection has
+/// its own deadline: several silent ones hold up nobody).
 constexpr std::chrono::seconds kHelloTimeout{5};
 
 /// `'address'`, for messages.
@@ -49,6 +58,7 @@ std::optional<ucred> peer_of(int socket);
 bool write_hello(int socket, const Hello& hello);
 
 /// Reads the peer's hello; false at end-of-file, on an error, or once `deadline` has passed.
+/// A hello of another magic or version is read only as far as its opening.
 bool read_hello(int socket, Hello& hello, std::optional<Clock::time_point> deadline);
 
 /// A descriptor registered with the channel registry (so that processes forked meanwhile close
@@ -83,6 +93,9 @@ void open_connection(int socket, const sockaddr_un& where, const std::string& ad
 Channel finish_handshake(RegisteredFd socket, const std::string& address, const std::string& caller,
                          Clock::time_point deadline);
 
+/// Whether a hello's opening is this protocol's: its magic and version.
+bool speaks_our_protocol(const Hello& hello) noexcept;
+
 /// The socket file a server made. It removes the file at its address only while that is still
 /// the same file, never one made there since by someone else.
 struct SocketFile {
@@ -90,6 +103,8 @@ struct SocketFile {
   dev_t device = 0;
   ino_t inode = 0;
 
+  /// Whether the file at the address is still this one (not removed, not replaced).
+  [[nodiscard]] bool still_there() const noexcept;
   void remove() const noexcept;
 };
 

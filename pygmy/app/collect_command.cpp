@@ -1,10 +1,9 @@
 // `pygmy collect`: collects a render started with `pygmy render --background`, writing its image.
 #include "collect_command.hpp"
 
-#include <poll.h>
 #include <sys/stat.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -14,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <variant>
 
@@ -34,6 +34,20 @@ namespace {
 
 // How long a collect that has written its image waits for the background process to end.
 constexpr std::chrono::seconds kEndWait{10};
+// How often a collect asks again while another collect holds the render.
+constexpr std::chrono::milliseconds kBusyRetry{250};
+
+using Seconds = std::chrono::duration<double>;
+
+// "60 s", "0.5 s": a wait, for messages.
+std::string seconds_text(Seconds wait) {
+  std::string text = std::to_string(wait.count());
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') {
+    text.pop_back();
+  }
+  return text + " s";
+}
 
 std::string quoted(const std::string& address) { return "'" + address + "'"; }
 
@@ -58,8 +72,10 @@ std::string ended_problem(const std::string& address) {
                                              " ended without delivering its image");
 }
 
-// Why connecting to `address` found no render, from connect_persistent's error.
-std::string connect_problem(const std::string& address, const std::system_error& error) {
+// Why connecting to `address` found no render, from connect_persistent's error; `answer` is how
+// long it waited for the render's answer.
+std::string connect_problem(const std::string& address, const std::system_error& error,
+                            Seconds answer) {
   if (error.code() == std::errc::no_such_file_or_directory) {
     return collected_problem(address).value_or(
         "nothing renders at " + quoted(address) +
@@ -81,32 +97,51 @@ std::string connect_problem(const std::string& address, const std::system_error&
            " was killed before it delivered its image: its socket is there, but no process "
            "listens on it (render it again)";
   }
+  if (error.code() == std::errc::timed_out) {
+    return "the process at " + quoted(address) + " accepted the connection but did not answer in " +
+           seconds_text(answer) + ": it is not a pygmy background render, or it is stuck";
+  }
   return error.what();
 }
 
 // A connection to the background render at `address`; std::runtime_error saying why there is
-// none.
-pprocess::Channel connect_to_render(const std::string& address) {
-  try {
-    return pprocess::connect_persistent(address);
-  } catch (const std::system_error& e) {
-    throw std::runtime_error(connect_problem(address, e));
-  } catch (const pprocess::ChannelClosed&) {
-    throw std::runtime_error(ended_problem(address));  // it was ending as we connected
-  } catch (const pprocess::ProtocolError& e) {
-    throw std::runtime_error(quoted(address) + " is not a pygmy background render: " + e.what());
-  }
-}
-
-// Waits until the render has a message for us (or has gone). Signals are not held meanwhile:
-// Ctrl-C ends the command here, and the render keeps every message it has not delivered. The
-// socket tells it all: the render sends a message only once the previous one was acknowledged,
-// so the channel never holds a whole message read ahead.
-void wait_for_message(const pprocess::Channel& render) {
-  pollfd watched{render.fileno(), POLLIN, 0};
-  while (::poll(&watched, 1, -1) < 0) {
-    if (errno != EINTR) {
-      throw std::system_error(errno, std::generic_category(), "poll");
+// none. While another collect holds the render, says so (once for each) and asks again, until
+// `wait` has passed; the render's answer is waited for as long as the library's hello deadline,
+// or what is left of `wait` when that is shorter.
+pprocess::Channel connect_to_render(const std::string& address, Seconds wait) {
+  using Clock = std::chrono::steady_clock;
+  // A wait of centuries ("1e308") is as long as it takes, not an overflow.
+  const Clock::time_point give_up =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::min(wait, Seconds(1e9)));
+  pid_t named = 0;  // the last collect named as the one connected
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - Clock::now());
+    const std::chrono::milliseconds answer =
+        std::clamp(left, std::chrono::milliseconds(1000), pprocess::kConnectTimeout);
+    try {
+      return pprocess::connect_persistent(address, answer);
+    } catch (const pprocess::Busy& e) {
+      const std::string holder =
+          std::string("another collect, pid ").append(std::to_string(e.holder()));
+      if (Clock::now() >= give_up) {
+        throw std::runtime_error(
+            holder + ", is still connected to the render at " + quoted(address) + " after " +
+            seconds_text(wait) + ": giving up (if it is stopped, 'kill -CONT " +
+            std::to_string(e.holder()) + "' or end it; or wait longer with --wait)");
+      }
+      if (e.holder() != named) {
+        std::fprintf(stderr, "pygmy: %s, is connected to the render at %s; waiting (at most %s)\n",
+                     holder.c_str(), quoted(address).c_str(), seconds_text(wait).c_str());
+        named = e.holder();
+      }
+      std::this_thread::sleep_for(
+          std::min(kBusyRetry, std::max(left, std::chrono::milliseconds(1))));
+    } catch (const std::system_error& e) {
+      throw std::runtime_error(connect_problem(address, e, answer));
+    } catch (const pprocess::ChannelClosed&) {
+      throw std::runtime_error(ended_problem(address));  // it was ending as we connected
+    } catch (const pprocess::ProtocolError& e) {
+      throw std::runtime_error(quoted(address) + " is not a pygmy background render: " + e.what());
     }
   }
 }
@@ -204,13 +239,23 @@ CLI::App* add_collect_command(CLI::App& app, CollectOptions& options) {
       ->check(CLI::IsMember({8, 16}))
       ->transform(decimal());
   collect->add_flag("-q,--quiet", options.quiet, "No progress bar and no summary line");
+  collect
+      ->add_option("--wait", options.wait,
+                   "Seconds to wait for the render: for its answer (30 at most), and while "
+                   "another collect is connected to it")
+      ->capture_default_str()
+      ->check(seconds_problem);
   collect->footer(
       "Examples:\n"
       "  pygmy render scenes/showcase.json --background r.socket\n"
       "  pygmy collect r.socket                    waits for it, then writes test.tif\n"
       "  pygmy collect r.socket -o big.tif --compression deflate\n"
       "Progress: a bar on stderr when it is a terminal, from the rows the render has done.\n"
-      "Ctrl-C (or another signal) ends this command, not the render: a later collect resumes.\n"
+      "Ctrl-C (or another signal) ends this command at once, wherever it waits, not the render:\n"
+      "a later collect resumes.\n"
+      "One collect at a time: while another is connected to the render, this one says so and\n"
+      "waits (--wait); a collect stopped (Ctrl-Z) before acknowledging what it was sent is\n"
+      "dropped after 30 s, and the render keeps it for the next.\n"
       "The render keeps its image until a collect has written it: one that cannot (a full disk)\n"
       "leaves it to the next.\n"
       "Output: as 'pygmy render' writes it (a temporary beside it, renamed), with the render's\n"
@@ -229,7 +274,12 @@ int run_collect(const CollectOptions& options) {
   }
   const ImageFormat format = image_format_for(options.output, options.format, options.compression);
   check_standard_output("-o", options.output);
-  pprocess::Channel render = connect_to_render(options.address);
+  // Wherever it waits (for the render's answer, for another collect, inside a message), a signal
+  // ends the collect at once, and says so: nothing is lost, what it did not write is the next's.
+  const SayOnSignal say(
+      "the collect of " + quoted(options.address) +
+      " ends; what it has not written stays with the render, for a later collect");
+  pprocess::Channel render = connect_to_render(options.address, Seconds(options.wait));
   // Opened before anything is received: an unusable output fails while the render still has
   // its image for a later collect.
   Outputs output({.image = options.output,
@@ -238,7 +288,15 @@ int run_collect(const CollectOptions& options) {
                                     .bits_per_sample = options.bits,
                                     .software = "pygmy " PYGMY_VERSION}});
   ProgressBar bar(!options.quiet);
+  // From the moment the image is written until its receipt has gone, a signal waits: it then
+  // takes effect with the file in place and recorded. Not before: a render that stalls part way
+  // through a message must not keep Ctrl-C from ending the collect. And not for a device or FIFO,
+  // written in place, which may wait for a reader.
+  std::optional<SignalsHeld> held;
   const auto write_image = [&](BackgroundImage& image) {
+    if (!output.image_in_place()) {
+      held.emplace();
+    }
     bar.clear();
     output.describe(std::move(image.description));
     try {
@@ -253,16 +311,9 @@ int run_collect(const CollectOptions& options) {
     }
   };
   for (;;) {
-    wait_for_message(render);
-    // From here until the image is written, the render recorded as collected and the end
-    // received, a signal waits (a device or FIFO, written in place, may wait for a reader:
-    // Ctrl-C must still end the command there).
-    std::optional<SignalsHeld> held;
-    if (!output.image_in_place()) {
-      held.emplace();
-    }
     WrittenBeforeReceipt received(write_image);
     receive_from(render, options.address, received);
+    held.reset();
     BackgroundMessage& message = received.message();
     if (const auto* progress = std::get_if<BackgroundProgress>(&message)) {
       bar.update(progress->done, progress->total);
@@ -277,7 +328,6 @@ int run_collect(const CollectOptions& options) {
                                              "not record where it wrote the image"));
     }
     static_cast<void>(render.receive<BackgroundMessage>());  // the end: the render may go
-    held.reset();
     wait_until_gone(render);
     print_summary(options.output, image->summary, options.quiet);
     return 0;

@@ -1,4 +1,5 @@
-// What the pygmy command does with the signals that stop a job: its temporary file goes first.
+// What the pygmy command does with the signals that stop a job: its temporary file goes first,
+// and a command that waits on another process says why it ended.
 #pragma once
 
 #include <signal.h>
@@ -6,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <filesystem>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,6 +39,24 @@ class RemoveOnSignal {
 
  private:
   std::vector<std::filesystem::path> temporaries_;          // what the handler's names point into
+  std::vector<std::pair<int, struct sigaction>> replaced_;  // each signal caught, its old action
+};
+
+// While it lives, any of kStoppingSignals prints "pygmy: SIGINT: MESSAGE" (the signal's name) on
+// standard error, then ends the process by that same signal, as it would have without this. For
+// a command that waits on another process, whose user would not otherwise know what was left
+// undone. Catches the signals as RemoveOnSignal does; make it first, then any RemoveOnSignal
+// (which then removes its temporaries as well). One lives at a time.
+//   const SayOnSignal say("the collect ends; the render keeps its image for a later one");
+class SayOnSignal {
+ public:
+  explicit SayOnSignal(std::string message);
+  SayOnSignal(const SayOnSignal&) = delete;
+  SayOnSignal& operator=(const SayOnSignal&) = delete;
+  ~SayOnSignal();
+
+ private:
+  std::string message_;                                     // what the handler points into
   std::vector<std::pair<int, struct sigaction>> replaced_;  // each signal caught, its old action
 };
 

@@ -2,8 +2,11 @@
 // command returns, collected later, interrupted, collected twice, killed, or never started.
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sockios.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,8 +16,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +34,7 @@
 #include <gtest/gtest.h>
 
 #include "command_runner.hpp"
+#include "pprocess/persistent.hpp"
 #include "pygmy/png.hpp"
 #include "pygmy/render.hpp"
 #include "pygmy/scene.hpp"
@@ -98,6 +104,94 @@ pygmy::Image expected_image(int width, int height) {
   return pygmy::render_sequential(pygmy::with_size(pygmy::builtin_scene(), width, height));
 }
 
+// Waits (at most 20 s) until `collect` has connected to its render: it has made its temporary
+// output; whether it did.
+bool connected(Command& collect, const fs::path& dir, const std::string& output = "test.tif") {
+  const fs::path temporary =
+      dir / ("." + output + ".pygmy-" + std::to_string(collect.pid()) + ".tmp");
+  for (int i = 0; i < 4000 && !fs::exists(temporary) && collect.running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return fs::exists(temporary);
+}
+
+// A listening UNIX socket at `path`, made by the test: a render that is not one.
+class FakeRender {
+ public:
+  explicit FakeRender(const fs::path& path)
+      : listener_(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_un where{};
+    where.sun_family = AF_UNIX;
+    std::strncpy(where.sun_path, path.c_str(), sizeof where.sun_path - 1);
+    if (listener_ < 0 ||
+        ::bind(listener_, reinterpret_cast<const sockaddr*>(&where), sizeof where) != 0 ||
+        ::listen(listener_, 4) != 0) {
+      ADD_FAILURE() << "cannot listen at " << path << ": " << std::strerror(errno);
+    }
+  }
+  FakeRender(const FakeRender&) = delete;
+  FakeRender& operator=(const FakeRender&) = delete;
+  ~FakeRender() {
+    if (connection_ >= 0) ::close(connection_);
+    ::close(listener_);
+  }
+
+  // Accepts the collect (waiting 20 s at most) and answers its hello as a render would; whether
+  // it could.
+  bool greet() {
+    pollfd waiting{listener_, POLLIN, 0};
+    if (::poll(&waiting, 1, 20000) != 1) return false;
+    connection_ = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    std::array<char, 24> hello{};
+    std::size_t got = 0;
+    while (connection_ >= 0 && got < hello.size()) {
+      const ssize_t n = ::recv(connection_, hello.data() + got, hello.size() - got, 0);
+      if (n <= 0) return false;
+      got += static_cast<std::size_t>(n);
+    }
+    // magic, protocol version, this process as the render's, nobody else served
+    std::string answer("pprocess", 8);
+    const std::uint32_t version = pprocess::kPersistentProtocolVersion;
+    const std::int32_t pid = ::getpid();
+    answer.append(reinterpret_cast<const char*>(&version), 4);
+    answer.append(reinterpret_cast<const char*>(&pid), 4);
+    answer.append(8, '\0');
+    return write(answer);
+  }
+
+  // Sends the header of a value of 1000 bytes, and 10 of them: then it stalls.
+  bool send_part_of_a_value() {
+    std::string frame;
+    const std::uint32_t magic = 0x70707263;
+    frame.append(reinterpret_cast<const char*>(&magic), 4);
+    frame.append({'\1', '\1', '\0', '\0'});  // a value, acknowledged; reserved
+    const std::uint64_t length = 1000;
+    frame.append(reinterpret_cast<const char*>(&length), 8);
+    frame.append(10, 'x');
+    return write(frame);
+  }
+
+  // Waits (20 s at most) until the collect has read everything sent it.
+  bool all_read() {
+    for (int i = 0; i < 2000; ++i) {
+      int unread = 0;
+      if (::ioctl(connection_, SIOCOUTQ, &unread) != 0) return false;
+      if (unread == 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+ private:
+  bool write(const std::string& bytes) {
+    return connection_ >= 0 && ::send(connection_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                                   static_cast<ssize_t>(bytes.size());
+  }
+
+  int listener_;
+  int connection_ = -1;
+};
+
 class BackgroundRenderTest : public pygmy::app::test::ScratchDirectoryTest {
  protected:
   // Kills every render a test started that still runs (a failed assertion may leave one), so
@@ -113,10 +207,11 @@ class BackgroundRenderTest : public pygmy::app::test::ScratchDirectoryTest {
   }
 
   // Runs `pygmy render ARGS --background ADDRESS`, which must succeed; the render's pid.
-  pid_t start(std::vector<std::string> args, const std::string& address = "r.socket") {
+  pid_t start(std::vector<std::string> args, const std::string& address = "r.socket",
+              const pygmy::app::test::Launch& launch = {}) {
     args.insert(args.begin(), "render");
     args.insert(args.end(), {"--background", address});
-    const Outcome outcome = run(args);
+    const Outcome outcome = run(args, launch);
     EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
     std::smatch match;
     const std::regex printed("^address: (.*)\npid: ([0-9]+)\n$");
@@ -444,6 +539,98 @@ TEST_F(BackgroundRenderTest, RenderInTheBackgroundChecksTheSceneBeforeStarting) 
   EXPECT_TRUE(files().empty());
 }
 
+TEST_F(BackgroundRenderTest, TheRenderKeepsNoDescriptorOfTheShellsSoAPipeReachesEndOfFile) {
+  // As `pygmy render --background r.socket 3>&1 | cat`: a pipe the command inherits.
+  int pipe_ends[2];
+  ASSERT_EQ(::pipe2(pipe_ends, 0), 0);
+  const pid_t pid = start({"--size", "40x30", "-j", "2"});
+  ::close(pipe_ends[1]);
+  pollfd reader{pipe_ends[0], POLLIN, 0};
+  char byte = 0;
+  const bool ended = ::poll(&reader, 1, 10000) == 1 && ::read(pipe_ends[0], &byte, 1) == 0;
+  ::close(pipe_ends[0]);
+  EXPECT_TRUE(ended) << "the background render keeps the pipe open";
+  EXPECT_EQ(run({"collect", "r.socket", "-q"}).exit_code, 0);
+  EXPECT_TRUE(ends(pid));
+}
+
+TEST_F(BackgroundRenderTest,
+       ACollectWhileAStoppedOneHoldsTheRenderSaysWhoAndGetsTheImageOnceItIsDropped) {
+  // 150 bands: seconds of progress messages, and a collect stopped (Ctrl-Z) holding one of them.
+  const pid_t pid = start({"--size", "600x450", "-j", "2", "--band-rows", "3"}, "r.socket",
+                          {.environment = {"PPROCESS_RECEIPT_TIMEOUT=2"}});
+  Command stopped(dir_, {"collect", "r.socket", "-o", "stopped.tif"});
+  ASSERT_TRUE(connected(stopped, dir_, "stopped.tif"));
+  ASSERT_EQ(::kill(stopped.pid(), SIGSTOP), 0);
+
+  const Outcome second = run({"collect", "r.socket", "-o", "second.tif"});
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("pygmy: another collect, pid " + std::to_string(stopped.pid()) +
+                            ", is connected to the render at 'r.socket'; waiting (at most 60 s)"),
+            std::string::npos)
+      << second.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "second.tif"), expected_image(600, 450));
+  EXPECT_TRUE(ends(pid));
+  ::kill(stopped.pid(), SIGKILL);
+}
+
+TEST_F(BackgroundRenderTest,
+       ACollectGivesUpAfterItsWaitWhileAnotherHoldsTheRenderWhichLosesNothing) {
+  const pid_t pid = start({"--size", "600x450", "-j", "2", "--band-rows", "3"});
+  Command first(dir_, {"collect", "r.socket", "-o", "first.tif"});
+  ASSERT_TRUE(connected(first, dir_, "first.tif"));
+  ASSERT_EQ(::kill(first.pid(), SIGSTOP), 0);
+
+  const Outcome second = run({"collect", "r.socket", "-o", "second.tif", "--wait", "1"});
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  const std::string holder = "another collect, pid " + std::to_string(first.pid());
+  EXPECT_NE(second.err.find("pygmy: " + holder + ", is connected"), std::string::npos)
+      << second.err;
+  EXPECT_NE(second.err.find("pygmy: error: " + holder +
+                            ", is still connected to the render at 'r.socket' after 1 s: giving "
+                            "up"),
+            std::string::npos)
+      << second.err;
+  EXPECT_FALSE(fs::exists(dir_ / "second.tif"));
+
+  // The first goes on where it stopped.
+  ASSERT_EQ(::kill(first.pid(), SIGCONT), 0);
+  const Outcome resumed = first.wait();
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(pygmy::read_tiff(dir_ / "first.tif"), expected_image(600, 450));
+  EXPECT_TRUE(ends(pid));
+}
+
+TEST_F(BackgroundRenderTest, ASignalEndsACollectWaitingInsideAValueAndLeavesNoFile) {
+  for (const int signal : {SIGINT, SIGTERM}) {
+    FakeRender render(dir_ / "fake.socket");
+    Command collect(dir_, {"collect", "fake.socket"});
+    ASSERT_TRUE(render.greet());
+    ASSERT_TRUE(render.send_part_of_a_value());
+    ASSERT_TRUE(render.all_read());  // it waits for the rest, inside the value
+    ASSERT_EQ(::kill(collect.pid(), signal), 0);
+    const Outcome ended = collect.wait(std::chrono::seconds(20));
+    EXPECT_EQ(ended.signal, signal) << ended.err;
+    EXPECT_NE(ended.err.find(std::string("pygmy: ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                             ": the collect of 'fake.socket' ends"),
+              std::string::npos)
+        << ended.err;
+    EXPECT_EQ(files(), (std::vector<std::string>{"fake.socket"}));
+    fs::remove(dir_ / "fake.socket");
+  }
+}
+
+TEST_F(BackgroundRenderTest, ACollectOfAProcessThatNeverAnswersEndsSayingSo) {
+  // Listening, so the collect connects, but nobody ever accepts or says hello.
+  FakeRender silent(dir_ / "silent.socket");
+  const Outcome collected = run({"collect", "silent.socket", "--wait", "1"});
+  EXPECT_EQ(collected.exit_code, 1);
+  EXPECT_EQ(collected.err,
+            "pygmy: error: the process at 'silent.socket' accepted the connection but did not "
+            "answer in 1 s: it is not a pygmy background render, or it is stuck\n");
+  EXPECT_EQ(files(), (std::vector<std::string>{"silent.socket"}));
+}
+
 TEST_F(BackgroundRenderTest, BadCommandLinesAreUsageErrors) {
   const std::vector<std::vector<std::string>> bad{
       {"collect"},
@@ -451,6 +638,8 @@ TEST_F(BackgroundRenderTest, BadCommandLinesAreUsageErrors) {
       {"collect", "r.socket", "--unknown"},
       {"collect", ""},
       {"collect", std::string(200, 'a')},
+      {"collect", "r.socket", "--wait", "0"},
+      {"collect", "r.socket", "--wait", "soon"},
       {"render", "--background", ""},
       {"render", "--background", "r.socket", "-o", "out.tif"},
       {"render", "--background", "r.socket", "--worker-map", "map.tif"},

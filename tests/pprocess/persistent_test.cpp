@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -23,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -107,8 +110,10 @@ struct RawHello {
   std::array<char, 8> magic{'p', 'p', 'r', 'o', 'c', 'e', 's', 's'};
   std::uint32_t version = kPersistentProtocolVersion;
   std::int32_t pid = 0;
+  std::int32_t holder = 0;  // from a server serving another client: that client's pid
+  std::uint32_t reserved = 0;
 };
-static_assert(sizeof(RawHello) == 16);
+static_assert(sizeof(RawHello) == 24);
 
 template <class T>
 std::string bytes_of(const T& value) {
@@ -207,6 +212,35 @@ Surroundings look_around() {
 /// Appends a line to `path` (a record that survives the process that wrote it).
 void append_line(const std::string& path, const std::string& line) {
   std::ofstream(path, std::ios::app) << line << '\n';
+}
+
+/// The lines of `path` (none when it cannot be read).
+std::size_t lines_in(const std::string& path) {
+  std::ifstream file(path);
+  std::size_t count = 0;
+  for (std::string line; std::getline(file, line);) ++count;
+  return count;
+}
+
+/// An environment variable set while it lives, for the background processes started meanwhile
+/// (which read it as they start).
+class ScopedVariable {
+ public:
+  ScopedVariable(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
+  ScopedVariable(const ScopedVariable&) = delete;
+  ScopedVariable& operator=(const ScopedVariable&) = delete;
+  ~ScopedVariable() { ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+/// Whether `fd` reaches end-of-file within `limit` (nothing is ever written to it).
+bool reaches_end_of_file(int fd, std::chrono::milliseconds limit) {
+  pollfd watched{fd, POLLIN, 0};
+  if (::poll(&watched, 1, static_cast<int>(limit.count())) != 1) return false;
+  char byte = 0;
+  return ::read(fd, &byte, 1) == 0;
 }
 
 /// A listening socket at `where`, made by hand.
@@ -653,6 +687,99 @@ TEST_F(PersistentTest, AClientThatSendsInsteadOfAcknowledgingIsDroppedAndNothing
   EXPECT_EQ(lines.str(), "run 5\n") << "the background function ran other than once, as started";
 }
 
+// --- One client at a time, and nobody blocked -------------------------------------------
+
+TEST_F(PersistentTest, AClientThatHoldsAValueWithoutAcknowledgingItIsNamedToTheNextClient) {
+  const std::string where = address("task.socket");
+  start(where, MakeParallel(square), 3).close();
+  RawConnection holder(where);
+  holder.write(bytes_of(RawHello{}));
+  ASSERT_EQ(holder.read(sizeof(RawHello)).size(), sizeof(RawHello));
+  ASSERT_EQ(holder.read(sizeof(RawHeader)).size(), sizeof(RawHeader));  // its value comes
+  // It never acknowledges it (a client stopped with Ctrl-Z): the next is told who holds it.
+  try {
+    static_cast<void>(connect_persistent(where, 10s));
+    ADD_FAILURE() << "a second client was served while the first held the value";
+  } catch (const Busy& e) {
+    EXPECT_EQ(e.holder(), ::getpid());
+    const std::string what = e.what();
+    EXPECT_NE(what.find("serves another client, process " + std::to_string(::getpid())),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find(where), std::string::npos) << what;
+  }
+  // Once the first has gone, the value is the next client's.
+  holder.finish_writing();
+  std::optional<int> value;
+  EXPECT_TRUE(eventually(
+      [&] {
+        try {
+          value = connect_persistent(where).receive<int>();
+          return true;
+        } catch (const Busy&) {
+          return false;
+        }
+      },
+      20s));
+  EXPECT_EQ(value, 9);
+}
+
+TEST_F(PersistentTest, AClientThatDoesNotAcknowledgeInTimeIsDroppedAndTheValueIsTheNextClients) {
+  const std::string where = address("task.socket");
+  {
+    const ScopedVariable timeout("PPROCESS_RECEIPT_TIMEOUT", "0.5");
+    start(where, MakeParallel(square), 4).close();
+  }
+  RawConnection holder(where);
+  holder.write(bytes_of(RawHello{}));
+  ASSERT_EQ(holder.read(sizeof(RawHello)).size(), sizeof(RawHello));
+  ASSERT_EQ(holder.read(sizeof(RawHeader)).size(), sizeof(RawHeader));  // its value comes
+  // Stopped, it never acknowledges: past the bound the server drops it...
+  EXPECT_EQ(holder.read_all().size(), sizeof(int)) << "the rest of the frame, then end-of-file";
+  // ...and the value waits for the next client.
+  EXPECT_EQ(connect_persistent(where).receive<int>(), 16);
+}
+
+TEST_F(PersistentTest, TheWorkersSendsReturnWhileAClientIsConnectedButNotReading) {
+  const std::string where = address("task.socket");
+  const std::string sent = address("sent");
+  start(where, [sent](Channel& channel) {
+    for (int k = 0; k < 5; ++k) {
+      channel.send(k);
+      append_line(sent, "sent " + std::to_string(k));
+    }
+  }).close();
+  RawConnection idle(where);
+  idle.write(bytes_of(RawHello{}));
+  ASSERT_EQ(idle.read(sizeof(RawHello)).size(), sizeof(RawHello));
+  // It reads nothing more and acknowledges nothing: the server takes the worker's values all
+  // the same.
+  EXPECT_TRUE(eventually([&] { return lines_in(sent) == 5; }, 20s))
+      << lines_in(sent) << " of 5 sends returned";
+}
+
+TEST_F(PersistentTest, ConnectionsThatSayNothingHoldUpNoClient) {
+  const std::string where = address("task.socket");
+  start(where, MakeParallel(square), 5).close();
+  // Connected, and never a word: each is dropped on its own deadline, meanwhile others are served.
+  std::vector<std::unique_ptr<RawConnection>> silent;
+  for (int i = 0; i < 3; ++i) silent.push_back(std::make_unique<RawConnection>(where));
+  EXPECT_EQ(connect_persistent(where, 10s).receive<int>(), 25);
+}
+
+TEST_F(PersistentTest, ABadReceiptTimeoutInTheEnvironmentIsAnErrorNamingIt) {
+  const std::string where = address("task.socket");
+  const ScopedVariable timeout("PPROCESS_RECEIPT_TIMEOUT", "soon");
+  try {
+    start(where, MakeParallel(square), 1).close();
+    ADD_FAILURE() << "a receipt timeout of 'soon' was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("PPROCESS_RECEIPT_TIMEOUT is 'soon'"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(exists(where));
+}
+
 // --- Exchanges of background processes -----------------------------------------------------
 
 /// The most memory process `pid` has held so far, in bytes (VmHWM); -1 when unknown.
@@ -981,6 +1108,73 @@ TEST_F(BackgroundTest, AWorkerThatDiesBeforeDeliveringIsReportedAsProcessDied) {
     EXPECT_NE(e.message().find("signal 9"), std::string::npos) << e.message();
   }
   EXPECT_THROW(static_cast<void>(connection.receive<int>()), ChannelClosed);
+}
+
+TEST_F(BackgroundTest, KeepsNoDescriptorOfItsStartersSoAPipeItInheritedReachesEndOfFile) {
+  // As in `starter 3>&1 | cat`: a pipe the starter has, not close-on-exec, not a channel.
+  int ends[2];
+  ASSERT_EQ(::pipe(ends), 0);
+  const detail::Fd reading(ends[0]);
+  detail::Fd writing(ends[1]);
+  Channel channel = start(address("task.socket"), MakeParallel(square), 6);
+  writing.reset();  // the starter is done with it
+  EXPECT_TRUE(reaches_end_of_file(reading.get(), 10s)) << "the background process keeps the pipe";
+  EXPECT_EQ(channel.receive<int>(), 36);
+}
+
+TEST_F(BackgroundTest, WorksInTheRootDirectoryAndStillRemovesItsSocketGivenARelativeAddress) {
+  const std::filesystem::path previous = std::filesystem::current_path();
+  ASSERT_EQ(::chdir(directory_.c_str()), 0);
+  struct Back {
+    std::filesystem::path to;
+    ~Back() {
+      std::error_code ignored;
+      std::filesystem::current_path(to, ignored);
+    }
+  } back{previous};
+  Channel channel = start("task.socket", [](Channel& c) {
+    std::array<char, PATH_MAX> here{};
+    c.send(std::string(::getcwd(here.data(), here.size()) != nullptr ? here.data() : "?"));
+  });
+  // Neither keeps the starter's directory busy.
+  EXPECT_EQ(link_of("/proc/" + std::to_string(channel.pid()) + "/cwd"), "/");
+  EXPECT_EQ(channel.receive<std::string>(), "/");
+  // It ends, removing the socket it made in the starter's directory, then closes the connection.
+  EXPECT_THROW(static_cast<void>(channel.receive<int>()), ChannelClosed);
+  EXPECT_FALSE(exists(address("task.socket")));
+}
+
+TEST_F(BackgroundTest, EndsWithItsWorkerOnceItsSocketFileIsRemoved) {
+  const std::string where = address("task.socket");
+  Channel first = start(where, [](Channel& channel) {
+    channel.send(static_cast<int>(::getpid()));
+    ::pause();
+  });
+  const pid_t server = first.pid();
+  const pid_t worker = remember(first.receive<int>());
+  first.close();
+  ASSERT_EQ(::unlink(where.c_str()), 0);
+  // Nobody can reach it any more: it notices within seconds.
+  EXPECT_TRUE(eventually([server] { return gone(server); }, 20s)) << "it lives on, unreachable";
+  EXPECT_TRUE(eventually([worker] { return gone(worker); }, 10s)) << "its worker lives on";
+}
+
+TEST_F(BackgroundTest, EndsOnceItsSocketFileIsReplacedAndLeavesTheNewFileAlone) {
+  const std::string where = address("task.socket");
+  Channel first = start(where, [](Channel& channel) {
+    channel.send(1);
+    ::pause();
+  });
+  const pid_t server = first.pid();
+  EXPECT_EQ(first.receive<int>(), 1);
+  first.close();
+  ASSERT_EQ(::unlink(where.c_str()), 0);
+  append_line(where, "another file");
+  EXPECT_TRUE(eventually([server] { return gone(server); }, 20s)) << "it lives on, unreachable";
+  std::ifstream file(where);
+  std::string line;
+  std::getline(file, line);
+  EXPECT_EQ(line, "another file");
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "pprocess/channel.hpp"
+#include "pprocess/error.hpp"
 #include "pprocess/exchange.hpp"
 #include "pprocess/process.hpp"
 #include "pprocess/queue.hpp"
@@ -25,8 +26,31 @@
 namespace pprocess {
 
 /// The version of the handshake that opens every persistent connection; both ends must speak
-/// the same one.
-inline constexpr std::uint32_t kPersistentProtocolVersion = 1;
+/// the same one. Version 2: the server's hello says whether it is serving another client.
+inline constexpr std::uint32_t kPersistentProtocolVersion = 2;
+
+/// How long a background process waits for a client to acknowledge a message it has been sent
+/// (plus a second for every 8 MiB of the message) before it drops the client, keeping the
+/// message for the next: a client that was stopped (Ctrl-Z) or hangs holds nobody up for ever.
+/// The environment variable PPROCESS_RECEIPT_TIMEOUT (seconds, a decimal number above 0, read by
+/// start_persistent) sets another bound for the processes started meanwhile: a shorter one for
+/// tests.
+inline constexpr std::chrono::seconds kReceiptTimeout{30};
+
+/// What connect_persistent throws when the background process is serving another client (it
+/// serves one at a time): holder() is that client's process id. Nothing is lost: try again
+/// later, or end that client.
+///   try { auto ch = pprocess::connect_persistent("task.socket"); ... }
+///   catch (const pprocess::Busy& e) { std::cerr << "in use by process " << e.holder() << '\n'; }
+class Busy : public Error {
+ public:
+  Busy(const std::string& what, pid_t holder) : Error(what), holder_(holder) {}
+  /// The process of the client being served.
+  [[nodiscard]] pid_t holder() const noexcept { return holder_; }
+
+ private:
+  pid_t holder_;
+};
 
 namespace detail {
 /// Makes the background process serving at `address` (see create_persistent).
@@ -41,17 +65,22 @@ Channel failed_start(const std::system_error& error);
 /// Starts a background process that serves at `address`, a UNIX socket path of at most 107
 /// bytes, and returns a channel to it in both processes.
 /// - In the background process the channel's pid() is 0. What is sent on it is kept by the
-///   process's server until a client has acknowledged it (send returns once the server has it);
-///   the process must end with pprocess::exit. It has its own session, /dev/null as its standard
-///   streams, no descriptor of its starter's channels, and it outlives its starter.
+///   process's server until a client has acknowledged it (send returns once the server has it,
+///   whatever its clients do, up to 64 MiB held); the process must end with pprocess::exit. It
+///   has its own session, /dev/null as its standard streams, no other descriptor of its
+///   starter's, "/" as its working directory (resolve relative paths before starting it), and it
+///   outlives its starter.
 /// - In the starter the channel is a connection to it, its first client, whose pid() is the
 ///   background process's id (not a child: nobody waits for it). Receive on it, or close it and
 ///   connect_persistent later, from this or any process of the same user.
 /// The socket is listening before this returns, has mode 0600, and is removed when the
 /// background process ends: once its work has ended and every message it sent has been
-/// acknowledged. A socket file nobody listens on is replaced; an address where a process listens
-/// is a std::system_error with code EADDRINUSE, as is a file there that is not a socket. An
-/// address too long for a socket is a std::system_error with code ENAMETOOLONG naming it.
+/// acknowledged. A background process whose socket file is removed or replaced can never be
+/// reached again: it notices within seconds and ends, killing its work. A socket file nobody
+/// listens on is replaced; an address where a process listens is a std::system_error with code
+/// EADDRINUSE, as is a file there that is not a socket. An address too long for a socket is a
+/// std::system_error with code ENAMETOOLONG naming it; a bad PPROCESS_RECEIPT_TIMEOUT (see
+/// kReceiptTimeout), std::invalid_argument naming it.
 ///   pprocess::Channel ch = pprocess::create_persistent("task.socket");
 ///   if (ch.pid() == 0) { ch.send(compute()); pprocess::exit(ch); }
 [[nodiscard]] inline Channel create_persistent(const std::string& address) {
@@ -78,14 +107,16 @@ inline constexpr std::chrono::milliseconds kConnectTimeout = std::chrono::second
 
 /// Connects to the background process serving at `address`. Its messages arrive as on any
 /// channel: receive<T> each, RemoteError where its work threw, ChannelClosed once it has
-/// delivered everything (it then ends). A process serves one client at a time: this waits while
-/// another client is connected, even one in this process, for `timeout` at most (and so for a
-/// listener that never answers); then it is a std::system_error with code ETIMEDOUT naming the
-/// address (milliseconds::max(): as long as it takes). Nobody listening at `address` (no file,
-/// or a file left by a process that was killed) is a std::system_error with code ECONNREFUSED
-/// or ENOENT whose message names the address; a process of another user, EPERM; a process that
-/// closes the connection without a handshake, ChannelClosed; something that is not a pprocess
-/// background process, or one of another protocol version, ProtocolError.
+/// delivered everything (it then ends). Acknowledge each within kReceiptTimeout (receive does,
+/// once it has the value), or the process drops this client and keeps the message for the next.
+/// A process serves one client at a time: while another is connected, even one in this process,
+/// this throws Busy naming it, at once. A listener that does not answer within `timeout` is a
+/// std::system_error with code ETIMEDOUT naming the address (milliseconds::max(): as long as it
+/// takes). Nobody listening at `address` (no file, or a file left by a process that was killed)
+/// is a std::system_error with code ECONNREFUSED or ENOENT whose message names the address; a
+/// process of another user, EPERM; a process that closes the connection without a handshake,
+/// ChannelClosed; something that is not a pprocess background process, or one of another
+/// protocol version, ProtocolError.
 ///   pprocess::Channel ch = pprocess::connect_persistent("task.socket");
 ///   auto results = ch.receive<std::vector<int>>();
 [[nodiscard]] Channel connect_persistent(const std::string& address,
