@@ -38,6 +38,13 @@ function(fail message)
   message(FATAL_ERROR "${message}")
 endfunction()
 
+# starved(<limit>): the command that runs the example with only the standard streams open below
+# descriptor <limit>, and no descriptor above it to be had, whatever the test inherited.
+macro(starved limit)
+  set(starved sh -c "exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- && ulimit -n ${limit} && \
+exec \"\$0\" \"\$@\"" "${PROGRAM}")
+endmacro()
+
 # run(<argument>...): runs the example in WORK with a delay of 1 ms a cell, leaving its exit
 # status and what it printed in `rc`, `out` and `err`.
 macro(run)
@@ -112,7 +119,8 @@ elseif(FAULT STREQUAL "address_is_a_file")
     fail("the file at ${SOCKET} was changed")
   endif()
 elseif(FAULT STREQUAL "few_descriptors")
-  run(sh -c "ulimit -n 12 && exec \"\$0\" \"\$@\"" "${PROGRAM}")
+  starved(12)
+  run(${starved})
   expect_failure("a run under ulimit -n 12" "'task-[0-9][.]socket'[^\n]*Too many open files")
   expect_nothing_left()
 else()
