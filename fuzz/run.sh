@@ -20,7 +20,9 @@ default_max_len=4096
 # Memory each target may take (libFuzzer's options; its defaults where none is given). A frame_fuzz
 # input of a few KiB decodes into a few hundred KiB at most, whatever sizes it claims, so any
 # allocation of 64 MiB is a finding; ASan's quarantine keeps the resident size near 300 MiB.
-declare -A memory=([frame_fuzz]="-rss_limit_mb=512 -malloc_limit_mb=64")
+# persistent_fuzz's inputs are as small, and its buffers the same.
+declare -A memory=([frame_fuzz]="-rss_limit_mb=512 -malloc_limit_mb=64"
+                   [persistent_fuzz]="-rss_limit_mb=512 -malloc_limit_mb=64")
 
 install_missing() {
   local missing=()

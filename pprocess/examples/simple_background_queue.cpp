@@ -2,12 +2,14 @@
 // behind the socket file task.socket; this program, or a later run of it, collects the result.
 //   simple_background_queue --start      starts the work and returns at once
 //   simple_background_queue --reconnect  collects it and prints the grid
+#include <exception>
 #include <iostream>
 #include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "background.hpp"
 #include "grid.hpp"
 #include "pprocess/pprocess.hpp"
 
@@ -44,28 +46,38 @@ std::vector<int> task(const grid::Settings& settings) {
 int main(int argc, char** argv) {
   const grid::Stopwatch stopwatch;
   const grid::Settings settings = grid::background_settings_from(argc, argv);
+  bool started = false;  // whether this run started the background process
 
-  if (settings.start) {
-    {
-      // Calling the callable starts the computation in a background process, which waits
-      // behind task.socket for someone to collect its result.
-      pprocess::BackgroundCallable ptask(
-          "task.socket", pprocess::MakeParallel([settings] { return task(settings); }));
-      ptask();
+  try {
+    if (settings.start) {
+      {
+        // Calling the callable starts the computation in a background process, which waits
+        // behind task.socket for someone to collect its result.
+        pprocess::BackgroundCallable ptask(
+            "task.socket", pprocess::MakeParallel([settings] { return task(settings); }));
+        ptask();
+        started = true;
+      }
+      std::cout << "Discarded the callable.\n";
     }
-    std::cout << "Discarded the callable.\n";
-  }
 
-  if (settings.reconnect) {
-    // A queue connected to the background process: its result arrives like any other.
-    std::cout << "Opening a queue.\n";
-    pprocess::BackgroundQueue<std::vector<int>> queue("task.socket");
+    if (settings.reconnect) {
+      // A queue connected to the background process: its result arrives like any other.
+      std::cout << "Opening a queue.\n";
+      pprocess::BackgroundQueue<std::vector<int>> queue("task.socket");
 
-    std::cout << "Waiting for persistent results\n";
-    std::vector<int> results;
-    for (std::vector<int>& sent : queue) results = std::move(sent);  // there is one
+      std::cout << "Waiting for persistent results\n";
+      std::vector<int> results;
+      for (std::vector<int>& sent : queue) results = std::move(sent);  // there is one
 
-    grid::print(results);
-    stopwatch.report();
+      grid::print(results);
+      stopwatch.report();
+    }
+  } catch (const std::exception& e) {
+    // An address in use, nothing to collect, too few descriptors: the run fails, and leaves
+    // no work of its own behind.
+    const int status = background::failed(argv[0], e);
+    if (started) background::discard<std::vector<int>>("task.socket");
+    return status;
   }
 }

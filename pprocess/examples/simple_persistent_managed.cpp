@@ -2,11 +2,14 @@
 // task.socket and is closed; a new exchange connects to it later and collects the result.
 //   simple_persistent_managed --start      starts the work and returns at once
 //   simple_persistent_managed --reconnect  collects it and prints the grid
+#include <chrono>
+#include <exception>
 #include <iostream>
 #include <thread>
 #include <tuple>
 #include <vector>
 
+#include "background.hpp"
 #include "grid.hpp"
 #include "pprocess/pprocess.hpp"
 
@@ -63,31 +66,49 @@ std::vector<int> task(const grid::Settings& settings) {
 int main(int argc, char** argv) {
   const grid::Stopwatch stopwatch;
   const grid::Settings settings = grid::background_settings_from(argc, argv);
+  bool started = false;  // whether this run started the background process
 
-  if (settings.start) {
-    {
-      // A persistent exchange with a single process, for the main computation.
+  try {
+    if (settings.start) {
+      {
+        // A persistent exchange with a single process, for the main computation.
+        MyPersistentExchange exchange({.limit = 1});
+
+        // Each call of ptask starts the computation in a background process at task.socket.
+        auto ptask = exchange.manage("task.socket",
+                                     pprocess::MakeParallel([settings] { return task(settings); }));
+        ptask();
+
+        // A start that failed (a process listens at task.socket already, say) is reported at
+        // its task, on a connection to no process (pid 0) that holds only the report: receiving
+        // it throws the report here. A started process's connection is left unread: its result,
+        // however soon it comes, waits for the next exchange.
+        for (pprocess::Channel* channel : exchange.ready(std::chrono::milliseconds(0))) {
+          if (channel->pid() == 0) static_cast<void>(channel->receive<std::vector<int>>());
+        }
+        started = true;
+      }  // Closing the exchange leaves the background process, and its result, behind.
+      std::cout << "Closed original exchange.\n";
+    }
+
+    if (settings.reconnect) {
+      std::cout << "Opening new exchange.\n";
       MyPersistentExchange exchange({.limit = 1});
 
-      // Each call of ptask starts the computation in a background process at task.socket.
-      auto ptask = exchange.manage("task.socket",
-                                   pprocess::MakeParallel([settings] { return task(settings); }));
-      ptask();
-    }  // Closing the exchange leaves the background process, and its result, behind.
-    std::cout << "Closed original exchange.\n";
-  }
+      // Reconnect to the task: its result reaches store_data like any other.
+      exchange.connect("task.socket");
 
-  if (settings.reconnect) {
-    std::cout << "Opening new exchange.\n";
-    MyPersistentExchange exchange({.limit = 1});
+      std::cout << "Waiting for persistent results\n";
+      exchange.finish();
 
-    // Reconnect to the task: its result reaches store_data like any other.
-    exchange.connect("task.socket");
-
-    std::cout << "Waiting for persistent results\n";
-    exchange.finish();
-
-    grid::print(exchange.results);
-    stopwatch.report();
+      grid::print(exchange.results);
+      stopwatch.report();
+    }
+  } catch (const std::exception& e) {
+    // An address in use, nothing to collect, too few descriptors: the run fails, and leaves
+    // no work of its own behind.
+    const int status = background::failed(argv[0], e);
+    if (started) background::discard<std::vector<int>>("task.socket");
+    return status;
   }
 }

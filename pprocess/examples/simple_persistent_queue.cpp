@@ -2,6 +2,7 @@
 // PersistentQueue connected to all of them, which collects the rows as they arrive.
 //   simple_persistent_queue --start      starts the work and returns at once
 //   simple_persistent_queue --reconnect  collects it and prints the grid
+#include <exception>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "background.hpp"
 #include "grid.hpp"
 #include "pprocess/pprocess.hpp"
 
@@ -47,30 +49,42 @@ int main(int argc, char** argv) {
   const grid::Stopwatch stopwatch;
   // kN background processes run at once, each with its own processes: 2 each, not 10.
   const grid::Settings settings = grid::background_settings_from(argc, argv, 2);
+  int started = 0;  // the background processes this run started: rows 0 to started - 1
 
-  if (settings.start) {
-    const auto ptask = pprocess::MakeParallel([settings](int i) { return task(i, settings); });
-    for (int i = 0; i < kN; ++i) {
-      // A distinct callable for each part of the computation, each at its own address.
-      pprocess::BackgroundCallable ptask_i(address_of(i), ptask);
-      ptask_i(i);
+  try {
+    if (settings.start) {
+      const auto ptask = pprocess::MakeParallel([settings](int i) { return task(i, settings); });
+      for (; started < kN; ++started) {
+        // A distinct callable for each part of the computation, each at its own address.
+        pprocess::BackgroundCallable ptask_i(address_of(started), ptask);
+        ptask_i(started);
+      }
+      std::cout << "Discarded the callable.\n";
     }
-    std::cout << "Discarded the callable.\n";
-  }
 
-  if (settings.reconnect) {
-    // One queue connected to every part: a connection each.
-    std::cout << "Opening a queue.\n";
-    pprocess::PersistentQueue<Row> queue({.limit = kN});
-    for (int i = 0; i < kN; ++i) queue.connect(address_of(i));
+    if (settings.reconnect) {
+      // One queue connected to every part: a connection each.
+      std::cout << "Opening a queue.\n";
+      pprocess::PersistentQueue<Row> queue({.limit = kN});
+      for (int i = 0; i < kN; ++i) queue.connect(address_of(i));
 
-    std::cout << "Waiting for persistent results\n";
-    std::vector<std::vector<int>> rows(kN);
-    for (auto& [i, row] : queue) rows[i] = std::move(row);
+      std::cout << "Waiting for persistent results\n";
+      std::vector<std::vector<int>> rows(kN);
+      for (auto& [i, row] : queue) rows[i] = std::move(row);
 
-    std::vector<int> results;
-    for (const std::vector<int>& row : rows) results.insert(results.end(), row.begin(), row.end());
-    grid::print(results);
-    stopwatch.report();
+      std::vector<int> results;
+      for (const std::vector<int>& row : rows) {
+        results.insert(results.end(), row.begin(), row.end());
+      }
+      grid::print(results);
+      stopwatch.report();
+    }
+  } catch (const std::exception& e) {
+    // An address in use, nothing to collect, too few descriptors for a connection to every
+    // part: the run fails, and leaves no work of its own behind (the queue, and its
+    // connections, are gone: one connection at a time is enough for that).
+    const int status = background::failed(argv[0], e);
+    for (int i = 0; i < started; ++i) background::discard<Row>(address_of(i));
+    return status;
   }
 }

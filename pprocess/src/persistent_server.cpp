@@ -524,7 +524,7 @@ Channel create_persistent(const std::string& address) {
     listening = listen_at(address);
     try {
       // The starter's own connection is made now, so it is the first the server accepts.
-      connection = registered_socket();
+      connection = registered_socket(address, caller);
       open_connection(connection.fd.get(), where, address, caller);
     } catch (...) {
       listening.second.remove();

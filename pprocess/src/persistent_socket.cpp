@@ -72,7 +72,7 @@ std::optional<ucred> peer_of(int socket) {
 bool write_hello(int socket, const Hello& hello) {
   const ssize_t sent = retry_eintr(
       [&] { return ::send(socket, &hello, sizeof hello, MSG_NOSIGNAL | MSG_DONTWAIT); });
-  return sent == static_cast<ssize_t>(sizeof hello);  // 16 bytes always fit a fresh socket
+  return sent == static_cast<ssize_t>(sizeof hello);  // 24 bytes always fit a fresh socket
 }
 
 bool read_hello(int socket, Hello& hello, std::optional<Clock::time_point> deadline) {
@@ -98,9 +98,9 @@ bool speaks_our_protocol(const Hello& hello) noexcept {
   return hello.magic == ours.magic && hello.version == ours.version;
 }
 
-RegisteredFd registered_socket() {
+RegisteredFd registered_socket(const std::string& address, const std::string& caller) {
   Fd socket(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!socket) throw_errno("socket");
+  if (!socket) throw_error(errno, caller + ": no socket for a connection to " + quoted(address));
   return RegisteredFd(std::move(socket));
 }
 
@@ -173,7 +173,7 @@ std::pair<Fd, SocketFile> listen_at(const std::string& address) {
   const sockaddr_un where = socket_address(address, caller);
   for (int attempt = 0; attempt < 3; ++attempt) {
     Fd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!listener) throw_errno("socket");
+    if (!listener) throw_error(errno, caller + ": no socket to listen at " + quoted(address));
     if (listener.get() <= STDERR_FILENO) {
       listener = Fd(::fcntl(listener.get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
       if (!listener) throw_errno("fcntl");
@@ -217,7 +217,7 @@ Channel connect_persistent(const std::string& address, std::chrono::milliseconds
   detail::RegisteredFd connection;
   {
     auto lock = detail::ChannelRegistry::lock();
-    connection = detail::registered_socket();
+    connection = detail::registered_socket(address, caller);
   }
   detail::open_connection(connection.fd.get(), where, address, caller);
   return detail::finish_handshake(std::move(connection), address, caller,

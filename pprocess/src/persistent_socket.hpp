@@ -80,8 +80,10 @@ struct RegisteredFd {
   ~RegisteredFd() { close_registered(fd); }
 };
 
-/// A new stream socket, registered; the caller holds the registry's lock.
-RegisteredFd registered_socket();
+/// A new stream socket, registered, for a connection to `address`; the caller holds the
+/// registry's lock. None to be had (too many descriptors open, say) is an error naming `caller`
+/// and the address.
+RegisteredFd registered_socket(const std::string& address, const std::string& caller);
 
 /// Connects `socket` to the server at `where` and says hello; `finish_handshake` reads the
 /// answer.
