@@ -285,8 +285,7 @@ int run_collect(const CollectOptions& options) {
   Outputs output({.image = options.output,
                   .image_format = format,
                   .image_options = {.compression = compression_named(options.compression),
-                                    .bits_per_sample = options.bits,
-                                    .software = "pygmy " PYGMY_VERSION}});
+                                    .bits_per_sample = options.bits}});
   ProgressBar bar(!options.quiet);
   // From the moment the image is written until its receipt has gone, a signal waits: it then
   // takes effect with the file in place and recorded. Not before: a render that stalls part way

@@ -141,14 +141,13 @@ schedulers::Rendered render_or_say_why(const Scene& scene, const schedulers::Ren
   }
 }
 
-// The files a render by `options` writes, described as `layout` says.
-OutputRequest outputs_of(const RenderOptions& options, const Scene& scene,
-                         const schedulers::Layout& layout) {
+// The files a render by `options` writes, the image with `description` (description_of()).
+OutputRequest outputs_of(const RenderOptions& options, std::string description) {
   return {.image = options.output,
           .image_format = image_format_for(options.output, options.format, options.compression),
           .image_options = {.compression = compression_named(options.compression),
                             .bits_per_sample = options.bits,
-                            .description = description_of(scene, layout)},
+                            .description = std::move(description)},
           .worker_map = options.worker_map};
 }
 
@@ -443,7 +442,7 @@ int run_mpi(const RenderOptions& options) {
   rank_zero.prepare = [&](const Scene& scene, const schedulers::Layout& layout) {
     check_before_rendering(options);
     check_memory(scene, copies_here(options));
-    request = outputs_of(options, scene, layout);
+    request = outputs_of(options, description_of(scene, layout));
     Outputs::check(request);
   };
   rank_zero.progress = [&bar](int done, int total) { bar.update(done, total); };
@@ -473,9 +472,11 @@ int run_render(const RenderOptions& options) {
   const Scene scene = scene_of(options);
   schedulers::RenderPlan plan = plan_for(options);
   check_memory(scene, copies_here(options));
+  // Opened before the layout's cost estimate (seconds for a huge image) and the render, so that an
+  // unusable output path fails at once; the description names the layout, known only after.
+  Outputs outputs(outputs_of(options, ""));
   const schedulers::Layout layout = schedulers::layout(scene, plan);
-  // Opened before rendering, so that an unusable output path fails at once, not after the render.
-  Outputs outputs(outputs_of(options, scene, layout));
+  outputs.describe(description_of(scene, layout));
   ProgressBar bar(!options.quiet);
   plan.progress = [&bar](int done, int total) { bar.update(done, total); };
   const schedulers::Rendered rendered = render_or_say_why(scene, plan, layout);

@@ -29,7 +29,7 @@ struct RenderSummary {
   double seconds = 0;          // from the render's start to its end
   double cpu_seconds = 0;      // user and system, workers included
   std::size_t forks = 0;       // processes forked, every pass included
-  std::size_t bands_done = 0;  // bands rendered, every pass included
+  std::size_t bands_done = 0;  // bands the image was rendered in (shared out among `workers`)
   std::size_t workers = 0;     // workers that rendered a band
   // The most processes the system allowed at once, when fewer than planned.
   std::optional<unsigned> processes_allowed{};
