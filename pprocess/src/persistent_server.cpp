@@ -492,11 +492,13 @@ Channel become_background(Fd listener, SocketFile file, Clock::duration receipt_
     // its worker's end is its to reap (SIGCHLD is not left ignored).
     reset_signals();
     Server serving(std::move(listener), file, receipt_timeout);
-    serving.greet_starter();
     // The worker dies with the server, as a created process does: killing the background
-    // process (its server) ends all of it.
+    // process (its server) ends all of it. Made before the starter is greeted, so that a
+    // background process that cannot make it (short of descriptors or processes) fails the
+    // start: the starter's connection is closed unanswered, not answered and then dropped.
     Child worker = create(false);
     if (worker.pid() == 0) return std::move(worker.channel());  // it owns no process there
+    serving.greet_starter();
     if (serving.run(std::move(worker)) == Server::Ending::unreachable) serving.abandon();
     serving.shut_down();
     ::_exit(0);
@@ -552,9 +554,16 @@ Channel create_persistent(const std::string& address) {
     throw_error(*middle.exit_code,
                 caller + ": starting the background process for " + quoted(address));
   }
-  // The server accepts its starter's connection first, as soon as it runs.
-  Channel channel =
-      finish_handshake(std::move(connection), address, caller, deadline_after(kConnectTimeout));
+  // The server accepts its starter's connection first, as soon as it has made its worker.
+  Channel channel;
+  try {
+    channel =
+        finish_handshake(std::move(connection), address, caller, deadline_after(kConnectTimeout));
+  } catch (const ChannelClosed&) {
+    throw ChannelClosed(caller + ": the background process for " + quoted(address) +
+                        " ended before it could serve: it could not make its worker (short of "
+                        "descriptors or processes?)");
+  }
   if (tracing()) {
     trace("started background process " + std::to_string(channel.pid()) + " at " + quoted(address));
   }

@@ -221,9 +221,17 @@ std::string resource_limits() {
          " (ulimit -u)";
 }
 
+// What a background process that ended before its render began says: it could tell only by
+// closing the connection, short of descriptors or processes most likely.
+std::runtime_error ended_before_rendering(const std::string& address) {
+  return std::runtime_error("the background process for '" + address +
+                            "' ended before it began rendering, without saying why; it may "
+                            "have been short of descriptors or processes: this command may have " +
+                            resource_limits());
+}
+
 // Waits for the first message of the background render on `render`, its starter's connection:
-// the render has begun. A background process that could not start its render (out of
-// descriptors or processes) can tell only by closing the connection.
+// the render has begun.
 void confirm_started(pprocess::Channel& render, const std::string& address) {
   const std::string quoted = "'" + address + "'";
   try {
@@ -235,10 +243,7 @@ void confirm_started(pprocess::Channel& render, const std::string& address) {
     throw std::runtime_error("the render at " + quoted + " failed as it began: " + e.type_name() +
                              ": " + e.message());
   } catch (const pprocess::ChannelClosed&) {
-    throw std::runtime_error("the background process for " + quoted +
-                             " ended before it began rendering, without saying why; it may "
-                             "have been short of descriptors or processes: this command may have " +
-                             resource_limits());
+    throw ended_before_rendering(address);
   } catch (const pprocess::TimedOut&) {
     throw std::runtime_error("the background process for " + quoted + " (pid " +
                              std::to_string(render.pid()) + ") has not begun rendering within " +
@@ -271,6 +276,8 @@ int start_background_render(const RenderOptions& options) {
       throw std::runtime_error(*taken);
     }
     throw;
+  } catch (const pprocess::ChannelClosed&) {
+    throw ended_before_rendering(options.background);  // it could not make its worker
   }
   // The record of an earlier render at this address, collected, is not this render's. Removed
   // while this is the render's only client: no collect of it can have written one yet.

@@ -15,6 +15,9 @@ namespace pygmy::app {
 
 namespace {
 
+// The least CPU time a rate is worked out from: below, the clock's grain is a share of it.
+constexpr double kLeastTimedCpuSeconds = 0.01;
+
 // "1 band per process", "6.5 bands per process", "13 bands per thread": a whole number is
 // written without decimals.
 std::string bands_per_worker(std::size_t bands, std::size_t workers, const std::string& worker) {
@@ -102,8 +105,9 @@ void print_summary(const std::string& output, const RenderSummary& summary, bool
   std::fprintf(to, ", %s, %s", count_of(summary.forks, "fork", "forks").c_str(),
                bands_per_worker(summary.bands_done, summary.workers, threads ? "thread" : "process")
                    .c_str());
-  // The tracer's speed, whatever the scheduler: what a core did in each second it worked.
-  if (summary.segments > 0 && summary.cpu_seconds > 0) {
+  // The tracer's speed, whatever the scheduler: what a core did in each second it worked. Not
+  // for a render of a few milliseconds, whose CPU time is too coarse to divide by.
+  if (summary.segments > 0 && summary.cpu_seconds >= kLeastTimedCpuSeconds) {
     std::fprintf(to, ", %.1f M segments per CPU second",
                  static_cast<double>(summary.segments) / summary.cpu_seconds / 1e6);
   }

@@ -496,12 +496,12 @@ TEST_F(BackgroundRenderTest, CollectWhereNothingWasStartedSaysSo) {
 
 TEST_F(BackgroundRenderTest, ABackgroundProcessThatCannotBeginSaysSoAndLeavesNothing) {
   if (kSanitized) {
-    GTEST_SKIP() << "a sanitizer needs descriptors of its own: six leave the command none to run";
+    GTEST_SKIP() << "a sanitizer needs descriptors of its own: five leave the command none to run";
   }
-  // Six descriptors: enough for this command, too few for the background process to make its
-  // worker's channel beside its listener and its first connection.
+  // Five descriptors: enough for this command (its streams, the listener, its connection), too
+  // few for the background process to make its worker's channel beside its streams and listener.
   const Outcome started =
-      run({"render", "--size", "8x8", "--background", "r.socket"}, {.open_files = 6});
+      run({"render", "--size", "8x8", "--background", "r.socket"}, {.open_files = 5});
   EXPECT_EQ(started.exit_code, 1) << started.out;
   EXPECT_EQ(started.out, "");
   EXPECT_EQ(started.err.rfind("pygmy: error: the background process for 'r.socket' ended before "
@@ -509,7 +509,7 @@ TEST_F(BackgroundRenderTest, ABackgroundProcessThatCannotBeginSaysSoAndLeavesNot
                               0),
             0U)
       << started.err;
-  EXPECT_NE(started.err.find("open files 6 (ulimit -n)"), std::string::npos) << started.err;
+  EXPECT_NE(started.err.find("open files 5 (ulimit -n)"), std::string::npos) << started.err;
   EXPECT_EQ(pygmy::app::test::line_count(started.err), 1U) << started.err;
   EXPECT_TRUE(files().empty());
 }

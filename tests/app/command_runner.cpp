@@ -131,6 +131,9 @@ Command::Command(const fs::path& dir, std::vector<std::string> args, const Launc
       ::setrlimit(RLIMIT_AS, &limit);
     }
     if (launch.open_files) {
+      // Exactly the three streams, whatever the test's runner left open without close-on-exec,
+      // so that a limit counts what the command opens itself.
+      ::close_range(3, ~0U, 0);
       const rlimit limit{*launch.open_files, *launch.open_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
     }

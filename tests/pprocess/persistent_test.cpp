@@ -47,6 +47,7 @@
 #include "pprocess/process.hpp"
 #include "pprocess/queue.hpp"
 #include "raw_frames.hpp"
+#include "sanitized.hpp"
 
 namespace pprocess {
 namespace {
@@ -1120,6 +1121,39 @@ TEST_F(BackgroundTest, KeepsNoDescriptorOfItsStartersSoAPipeItInheritedReachesEn
   writing.reset();  // the starter is done with it
   EXPECT_TRUE(reaches_end_of_file(reading.get(), 10s)) << "the background process keeps the pipe";
   EXPECT_EQ(channel.receive<int>(), 36);
+}
+
+TEST_F(BackgroundTest, AStartWhoseBackgroundProcessCannotMakeItsWorkerFailsAndLeavesNoSocket) {
+  if (kSanitized) GTEST_SKIP() << "UBSan checks a pointer through a pipe, which needs descriptors";
+  // Five descriptors: the starter's three streams, its listener and its connection. The
+  // background process, down to its streams and listener, has none left for its worker's channel.
+  const std::string where = address("task.socket");
+  const pid_t starter = ::fork();
+  ASSERT_GE(starter, 0);
+  if (starter == 0) {
+    ::close_range(3, ~0U, 0);
+    const rlimit five{5, 5};
+    if (::setrlimit(RLIMIT_NOFILE, &five) != 0) ::_exit(10);
+    try {
+      Channel channel = start_persistent(where, MakeParallel(square), 6);
+      ::_exit(channel.receive<int>() == 36 ? 11 : 12);  // it started after all: not this test
+    } catch (const ChannelClosed& e) {
+      const std::string what = e.what();
+      ::_exit(what.find("ended before it could serve") != std::string::npos &&
+                      what.find(where) != std::string::npos
+                  ? 0
+                  : 13);
+    } catch (...) {
+      ::_exit(14);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(starter, &status, 0), starter);
+  ASSERT_TRUE(WIFEXITED(status));
+  // 0: start_persistent threw, naming the address; 11: the start was reported as made.
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(where); }, 10s))
+      << "the failed start left its socket file";
 }
 
 TEST_F(BackgroundTest, WorksInTheRootDirectoryAndStillRemovesItsSocketGivenARelativeAddress) {
