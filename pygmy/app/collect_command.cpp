@@ -220,24 +220,8 @@ CLI::App* add_collect_command(CLI::App& app, CollectOptions& options) {
                    "The UNIX socket path given to 'pygmy render --background'")
       ->required()
       ->check(address_problem);
-  collect
-      ->add_option("-o,--output", options.output,
-                   "Image file to write: .tif or .tiff for TIFF, .png for PNG; - for standard "
-                   "output (a pipe), in the format --format names, TIFF by default")
-      ->capture_default_str()
-      ->check(image_output_problem);
-  collect
-      ->add_option("--format", options.format,
-                   "The image's format: tiff or png (default: the one -o's extension names; "
-                   "TIFF for a name without one, such as -)")
-      ->check(CLI::IsMember({"tiff", "png"}));
-  collect->add_option("--compression", options.compression, "TIFF compression (PNG has its own)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"none", "deflate", "lzw"}));
-  collect->add_option("--bits", options.bits, "Bits per sample (TIFF or PNG)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({8, 16}))
-      ->transform(decimal());
+  add_image_file_options(*collect, options.output, options.format, options.compression,
+                         options.bits);
   collect->add_flag("-q,--quiet", options.quiet, "No progress bar and no summary line");
   collect
       ->add_option("--wait", options.wait,

@@ -100,6 +100,33 @@ std::string output_problem(const std::string& text) {
   return "";
 }
 
+ImageFileOptions add_image_file_options(CLI::App& command, std::string& output, std::string& format,
+                                        std::string& compression, int& bits) {
+  ImageFileOptions added;
+  added.output =
+      command
+          .add_option("-o,--output", output,
+                      "Image file to write: .tif or .tiff for TIFF, .png for PNG; - for "
+                      "standard output (a pipe), in the format --format names, TIFF by default")
+          ->capture_default_str()
+          ->check(image_output_problem);
+  added.format =
+      command
+          .add_option("--format", format,
+                      "The image's format: tiff or png (default: the one -o's extension names; "
+                      "TIFF for a name without one, such as a device, a FIFO or -)")
+          ->check(CLI::IsMember({"tiff", "png"}));
+  added.compression =
+      command.add_option("--compression", compression, "TIFF compression (PNG has its own)")
+          ->capture_default_str()
+          ->check(CLI::IsMember({"none", "deflate", "lzw"}));
+  added.bits = command.add_option("--bits", bits, "Bits per sample (TIFF or PNG)")
+                   ->capture_default_str()
+                   ->check(CLI::IsMember({8, 16}))
+                   ->transform(decimal());
+  return added;
+}
+
 std::string image_output_problem(const std::string& text) {
   if (text == "-") {
     return "";

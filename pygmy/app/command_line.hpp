@@ -68,6 +68,21 @@ class UsageError : public std::runtime_error {
 //   app.add_option("-o,--output", output)->check(image_output_problem);
 [[nodiscard]] std::string image_output_problem(const std::string& text);
 
+// The options of the image file a command writes, as `render` and `collect` both take them.
+struct ImageFileOptions {
+  CLI::Option* output = nullptr;       // -o, --output
+  CLI::Option* format = nullptr;       // --format
+  CLI::Option* compression = nullptr;  // --compression
+  CLI::Option* bits = nullptr;         // --bits
+};
+
+// Adds -o, --format, --compression and --bits to `command`, read into the variables named.
+//   const ImageFileOptions image = add_image_file_options(*render, o.output, o.format,
+//                                                         o.compression, o.bits);
+//   render->add_option("--background", o.background)->excludes(image.output);
+ImageFileOptions add_image_file_options(CLI::App& command, std::string& output, std::string& format,
+                                        std::string& compression, int& bits);
+
 // Throws UsageError when `output` is "-" and standard output a terminal, where an image is of no
 // use (a shell's redirection or a pipe is what "-" is for).
 //   check_standard_output("-o", options.output);

@@ -327,19 +327,8 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       "scene", options.scene_file,
       "Scene file (JSON, see scenes/README.md); - reads it from standard input; the built-in "
       "PyGmy scene if omitted");
-  CLI::Option* output =
-      render
-          ->add_option("-o,--output", options.output,
-                       "Image file to write: .tif or .tiff for TIFF, .png for PNG; - for "
-                       "standard output (a pipe), in the format --format names, TIFF by default")
-          ->capture_default_str()
-          ->check(image_output_problem);
-  CLI::Option* format =
-      render
-          ->add_option("--format", options.format,
-                       "The image's format: tiff or png (default: the one -o's extension names; "
-                       "TIFF for a name without one, such as a device, a FIFO or -)")
-          ->check(CLI::IsMember({"tiff", "png"}));
+  const ImageFileOptions image = add_image_file_options(*render, options.output, options.format,
+                                                        options.compression, options.bits);
   render->add_option("-j,--jobs", options.jobs, "Processes (or threads) at once")
       ->capture_default_str()
       ->check(CLI::Range(1U, 4096U))
@@ -357,14 +346,6 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
       ->transform(decimal());
   render->add_option("--size", options.size, "Image size WIDTHxHEIGHT, e.g. 1920x1080")
       ->check(size_problem);
-  CLI::Option* compression =
-      render->add_option("--compression", options.compression, "TIFF compression (PNG has its own)")
-          ->capture_default_str()
-          ->check(CLI::IsMember({"none", "deflate", "lzw"}));
-  CLI::Option* bits = render->add_option("--bits", options.bits, "Bits per sample (TIFF or PNG)")
-                          ->capture_default_str()
-                          ->check(CLI::IsMember({8, 16}))
-                          ->transform(decimal());
   render
       ->add_option("--band-timeout", options.band_timeout,
                    "Seconds after which a band still running is ended and rendered again "
@@ -386,10 +367,10 @@ CLI::App* add_render_command(CLI::App& app, RenderOptions& options) {
           "address and the process's id, and return at once; 'pygmy collect ADDRESS' "
           "shows its progress and writes the image (its -o, --format, --compression and --bits)")
       ->check(address_problem)
-      ->excludes(output)
-      ->excludes(format)
-      ->excludes(compression)
-      ->excludes(bits)
+      ->excludes(image.output)
+      ->excludes(image.format)
+      ->excludes(image.compression)
+      ->excludes(image.bits)
       ->excludes(worker_map);
   std::string footer(
       "Examples:\n"
