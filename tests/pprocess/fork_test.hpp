@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 #include <string>
+#include <system_error>
 
 #include <gtest/gtest.h>
 
@@ -35,6 +36,33 @@ inline bool use_up_descriptors() {
   while (::dup(STDERR_FILENO) >= 0) {
   }
   return true;
+}
+
+/// Runs `attempt` in a process of its own whose descriptors are used up, and returns that
+/// process's exit status: 0 when `attempt` threw a std::system_error EMFILE naming socketpair and
+/// not fork (the call that failed); 10 when the limit could not be set, 11 when `attempt`
+/// returned, 12 when the error named the wrong call, 13 for anything else thrown.
+///   EXPECT_EQ(status_short_of_descriptors([] { static_cast<void>(create()); }), 0);
+template <class Attempt>
+int status_short_of_descriptors(Attempt attempt) {
+  const pid_t harness = ::fork();
+  if (harness == 0) {
+    if (!use_up_descriptors()) ::_exit(10);
+    try {
+      attempt();
+      ::_exit(11);
+    } catch (const std::system_error& e) {
+      const std::string what = e.what();
+      const bool named =
+          what.find("socketpair") != std::string::npos && what.find("fork") == std::string::npos;
+      ::_exit(e.code().value() == EMFILE && named ? 0 : 12);
+    } catch (...) {
+      ::_exit(13);
+    }
+  }
+  int status = 0;
+  if (harness < 0 || ::waitpid(harness, &status, 0) != harness || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
 }
 
 /// Nanoseconds on the monotonic clock, which every process on the machine shares.

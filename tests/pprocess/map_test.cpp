@@ -311,27 +311,12 @@ TEST_F(MapTest, ATaskThatStallsHalfWayThroughItsValueIsTimedOut) {
 TEST_F(MapTest, ATaskNoDescriptorCanBeHadForFailsNamingTheCallThatFailed) {
   if (kSanitized) GTEST_SKIP() << "UBSan checks a pointer through a pipe, which needs descriptors";
   // With nothing else running there is nothing to wait for: the task fails where it stands.
-  const pid_t harness = ::fork();
-  if (harness == 0) {
-    if (!testing::use_up_descriptors()) ::_exit(10);
-    try {
-      Map<int> results({.limit = 2});
-      results([](int x) { return x; }, range(1));
-      static_cast<void>(results[0]);
-      ::_exit(11);
-    } catch (const std::system_error& e) {
-      const std::string what = e.what();
-      const bool named =
-          what.find("socketpair") != std::string::npos && what.find("fork") == std::string::npos;
-      ::_exit(e.code().value() == EMFILE && named ? 0 : 12);
-    } catch (...) {
-      ::_exit(13);
-    }
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(harness, &status, 0), harness);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no limit, 11: a result, 12: the wrong call named";
+  const int status = testing::status_short_of_descriptors([] {
+    Map<int> results({.limit = 2});
+    results([](int x) { return x; }, range(1));
+    static_cast<void>(results[0]);
+  });
+  EXPECT_EQ(status, 0) << "10: no limit, 11: a result, 12: the wrong call named";
 }
 
 // PPROCESS_TRACE: one line on stderr per event.
