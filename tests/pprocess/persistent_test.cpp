@@ -322,6 +322,19 @@ class PersistentTest : public testing::ForkTest {
     return channel;
   }
 
+  /// A background process at `where` whose worker tells its process id, then waits for ever;
+  /// both remembered, the starter's connection closed. Returns {server, worker}.
+  std::pair<pid_t, pid_t> start_idle(const std::string& where) {
+    Channel first = start(where, [](Channel& channel) {
+      channel.send(static_cast<int>(::getpid()));
+      ::pause();
+    });
+    const pid_t server = first.pid();
+    const pid_t worker = remember(first.receive<int>());
+    first.close();
+    return {server, worker};
+  }
+
   /// For a background function started where the test cannot learn its process (through an
   /// exchange): records the background process (its worker's parent) in `file`.
   static void note_server(const std::string& file) {
@@ -1075,13 +1088,9 @@ TEST_F(BackgroundTest, AnErrorReportIsTheNextClientsWhenTheFirstLeavesWithoutRea
 
 TEST_F(BackgroundTest, OneKilledLeavesNobodyListeningAndItsFileIsReplacedByTheNextStart) {
   const std::string where = address("task.socket");
-  Channel first = start(where, [](Channel& channel) {
-    channel.send(static_cast<int>(::getpid()));
-    ::pause();
-  });
-  const pid_t server = first.pid();
-  const pid_t worker = remember(first.receive<int>());
-  first.close();
+  const std::pair<pid_t, pid_t> started = start_idle(where);
+  const pid_t server = started.first;
+  const pid_t worker = started.second;
   ASSERT_EQ(::kill(server, SIGKILL), 0);
   ASSERT_TRUE(eventually([server] { return gone(server); }));
   EXPECT_TRUE(eventually([worker] { return gone(worker); })) << "the worker outlived its server";
@@ -1180,13 +1189,9 @@ TEST_F(BackgroundTest, WorksInTheRootDirectoryAndStillRemovesItsSocketGivenARela
 
 TEST_F(BackgroundTest, EndsWithItsWorkerOnceItsSocketFileIsRemoved) {
   const std::string where = address("task.socket");
-  Channel first = start(where, [](Channel& channel) {
-    channel.send(static_cast<int>(::getpid()));
-    ::pause();
-  });
-  const pid_t server = first.pid();
-  const pid_t worker = remember(first.receive<int>());
-  first.close();
+  const std::pair<pid_t, pid_t> started = start_idle(where);
+  const pid_t server = started.first;
+  const pid_t worker = started.second;
   ASSERT_EQ(::unlink(where.c_str()), 0);
   // Nobody can reach it any more: it notices within seconds.
   EXPECT_TRUE(eventually([server] { return gone(server); }, 20s)) << "it lives on, unreachable";
@@ -1195,13 +1200,7 @@ TEST_F(BackgroundTest, EndsWithItsWorkerOnceItsSocketFileIsRemoved) {
 
 TEST_F(BackgroundTest, EndsOnceItsSocketFileIsReplacedAndLeavesTheNewFileAlone) {
   const std::string where = address("task.socket");
-  Channel first = start(where, [](Channel& channel) {
-    channel.send(1);
-    ::pause();
-  });
-  const pid_t server = first.pid();
-  EXPECT_EQ(first.receive<int>(), 1);
-  first.close();
+  const pid_t server = start_idle(where).first;
   ASSERT_EQ(::unlink(where.c_str()), 0);
   append_line(where, "another file");
   EXPECT_TRUE(eventually([server] { return gone(server); }, 20s)) << "it lives on, unreachable";
