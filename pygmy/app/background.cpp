@@ -42,15 +42,6 @@ std::string user_named(uid_t uid) {
   return text;
 }
 
-std::string kind_of(mode_t mode) {
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-  if (S_ISLNK(mode)) return "a symbolic link";
-  return "a regular file";
-}
-
 std::filesystem::path collected_marker(const std::string& address) {
   return address + ".collected";
 }

@@ -94,10 +94,6 @@ inline constexpr std::uint64_t kMostBackgroundImageBytes =
 //   std::string owner = user_named(status.st_uid);
 [[nodiscard]] std::string user_named(uid_t uid);
 
-// What a file of mode `mode` (st_mode) is, for messages: "a socket", "a regular file".
-//   std::string what = kind_of(status.st_mode);
-[[nodiscard]] std::string kind_of(mode_t mode);
-
 // Where `pygmy collect` records that the render at `address` was collected: the file
 // "ADDRESS.collected" beside the socket, holding the path of the TIFF it wrote. A new render at
 // the address removes it.

@@ -24,6 +24,7 @@
 #include "pprocess/persistent.hpp"
 #include "progress.hpp"
 #include "pygmy/image.hpp"
+#include "pygmy/output_file.hpp"
 #include "pygmy/tiff.hpp"
 #include "render_summary.hpp"
 #include "signals.hpp"

@@ -29,6 +29,7 @@
 #include "pprocess/persistent.hpp"
 #include "progress.hpp"
 #include "pygmy/mpi.hpp"
+#include "pygmy/output_file.hpp"
 #include "pygmy/scene.hpp"
 #include "pygmy/tiff.hpp"
 #include "render_summary.hpp"

@@ -22,6 +22,16 @@
 #include <vector>
 
 namespace pygmy {
+
+std::string kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "a regular file";
+}
+
 namespace {
 
 constexpr std::string_view kTag = ".pygmy-";
@@ -200,16 +210,6 @@ void check_replaceable(int directory, const std::string& name, const struct stat
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(status.st_mode & 07777));
     fail(EACCES, file, std::string("not replacing a read-only file (mode ") + mode + ")");
   }
-}
-
-// What a file of mode `mode` is, for messages: "a socket", "a directory".
-std::string kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
-  if (S_ISLNK(mode)) return "a symbolic link";
-  return "a regular file";
 }
 
 // A file with no name, open for reading and writing: in the temporary directory, else in

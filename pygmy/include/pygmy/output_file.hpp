@@ -119,4 +119,8 @@ class OutputFile {
   bool committed_ = false;
 };
 
+// What a file of mode `mode` (st_mode) is, for messages: "a socket", "a regular file".
+//   std::string what = kind_of(status.st_mode);
+[[nodiscard]] std::string kind_of(mode_t mode);
+
 }  // namespace pygmy
